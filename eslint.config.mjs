@@ -1,0 +1,21 @@
+import tseslint from "typescript-eslint";
+
+export default tseslint.config(
+  { ignores: ["node_modules/**", ".next/**", "**/*.d.ts", "exercises/**/mutants/**"] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "require-yield": "off",
+    },
+  },
+  {
+    files: ["simulator/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", { patterns: [
+        { group: ["node:*", "fs", "path", "child_process", "os", "worker_threads"], message: "The simulator runs in browsers and sandboxes: no Node APIs." },
+        { group: ["../../*"], message: "The simulator imports nothing else of the repository." },
+      ] }],
+    },
+  },
+);

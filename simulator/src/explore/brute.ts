@@ -1,0 +1,74 @@
+/*
+ * Brute force: every interleaving, no reduction. Only for small scenarios:
+ * the explorer's own tests compare DPOR against it, and the benchmark uses it
+ * to count the distinct Mazurkiewicz traces (the optimal number of
+ * executions for a partial-order reduction).
+ */
+
+import type { Choice, Execution } from "../runtime";
+import { conflicts } from "./dpor";
+import { prefixHooks, type Runner, type Strategy } from "./runner";
+
+export class BruteForceStrategy implements Strategy {
+  readonly name = "brute";
+  /** Canonical forms of the traces seen: one per Mazurkiewicz equivalence class. */
+  readonly traces = new Set<string>();
+
+  explore(runner: Runner): boolean {
+    const stack: Array<{ enabled: Choice[]; next: number }> = [];
+    let replayTo = 0;
+    for (;;) {
+      const prefix = stack.slice(0, Math.min(replayTo + 1, stack.length)).map((n) => n.enabled[n.next - 1]!);
+      const res = runner.run(
+        prefixHooks(prefix, (ex, enabled) => {
+          stack[ex.choices.length] = { enabled: enabled.slice(), next: 1 };
+          return enabled[0]!;
+        }),
+      );
+      if (res === null || runner.stopped) return false;
+      const ex = res.execution;
+      this.traces.add(canonicalTrace(ex));
+      const firstSerial = ex.serialFrom.length ? ex.serialFrom[0]! : ex.choices.length;
+      stack.length = Math.min(stack.length, firstSerial);
+      let k = stack.length - 1;
+      while (k >= 0 && stack[k]!.next >= stack[k]!.enabled.length) k--;
+      if (k < 0) return true;
+      stack[k]!.next++;
+      stack.length = k + 1;
+      replayTo = k;
+    }
+  }
+}
+
+/**
+ * The Mazurkiewicz trace of an execution: each event named by (thread, its
+ * index in the thread, fault variant), with the set of earlier dependent
+ * events of other threads. Two executions have the same canonical form iff
+ * they order every pair of dependent events the same way.
+ */
+export function canonicalTrace(ex: Execution): string {
+  const n = ex.choices.length;
+  const names: string[] = [];
+  const perThread = new Map<number, number>();
+  const fps: number[][] = [];
+  for (let j = 0; j < n; j++) {
+    const c = ex.choices[j]!;
+    const t = c >> 1;
+    const k = perThread.get(t) ?? 0;
+    perThread.set(t, k + 1);
+    names.push(`${t}.${k}${c & 1 ? "!" : ""}`);
+    const start = ex.stepFpStart[j]!;
+    const end = j + 1 < ex.stepFpStart.length ? ex.stepFpStart[j + 1]! : ex.fp.length;
+    fps.push(ex.fp.slice(start, end));
+  }
+  const parts: string[] = [];
+  for (let j = 0; j < n; j++) {
+    const deps: string[] = [];
+    for (let i = 0; i < j; i++) {
+      if (ex.choices[i]! >> 1 === ex.choices[j]! >> 1) continue;
+      if (conflicts(fps[i]!, fps[j]!)) deps.push(names[i]!);
+    }
+    parts.push(`${names[j]}<${deps.sort().join(",")}`);
+  }
+  return parts.sort().join(" ") + (ex.report ? ` #${ex.report.kind}` : "");
+}

@@ -1,0 +1,237 @@
+/*
+ * Exhaustive search with dynamic partial-order reduction and sleep sets.
+ *
+ * Two schedules that differ only in the order of independent steps (steps
+ * whose footprints share no location written by either) reach the same state;
+ * exploring one of each such class (Mazurkiewicz trace) is enough. After each
+ * execution we find its races: pairs of dependent steps of different threads
+ * not ordered by happens-before through other steps. For each race (i, j) a
+ * thread that can start the reversed order is added to the backtrack set of
+ * the state before i (source sets, Abdulla et al. 2014). Sleep sets stop the
+ * search from re-exploring, after a branch, a step that was already explored
+ * from the same state and that is independent of what ran since.
+ *
+ * Footprints are recorded as the steps run (see runtime.ts), so dependence is
+ * exact for the schedule at hand: a plain field read in a loop body counts.
+ */
+
+import type { Choice, Execution } from "../runtime";
+import { prefixHooks, type Runner, type Strategy } from "./runner";
+
+interface SleepEntry {
+  choice: Choice;
+  fp: readonly number[];
+}
+
+interface Node {
+  enabled: Choice[];
+  chosen: Choice;
+  /** Bitmasks over choices (a choice is < 32: at most 15 threads, two variants each). */
+  backtrack: number;
+  done: number;
+  sleep: SleepEntry[];
+  /** Footprint of each choice already explored from this node. */
+  doneFp: Map<Choice, readonly number[]>;
+}
+
+function bit(c: Choice): number {
+  return 1 << c;
+}
+
+/** Do two footprints conflict (same location, at least one write)? */
+export function conflicts(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    for (let j = 0; j < b.length; j++) {
+      const y = b[j]!;
+      if (x >>> 1 === y >>> 1 && ((x | y) & 1) === 1) return true;
+    }
+  }
+  return false;
+}
+
+function stepFp(ex: Execution, k: number): number[] {
+  const start = ex.stepFpStart[k]!;
+  const end = k + 1 < ex.stepFpStart.length ? ex.stepFpStart[k + 1]! : ex.fp.length;
+  return ex.fp.slice(start, end);
+}
+
+export class DporStrategy implements Strategy {
+  readonly name = "dpor";
+  sleepBlocked = 0;
+
+  explore(runner: Runner): boolean {
+    const stack: Node[] = [];
+    let replayTo = 0; // nodes [0, replayTo) are replayed; node replayTo (if it exists) takes its new `chosen`
+    for (;;) {
+      const prefix = stack.slice(0, Math.min(replayTo + 1, stack.length)).map((n) => n.chosen);
+      const hooks = prefixHooks(prefix, (ex, enabled) => {
+        const k = ex.choices.length;
+        const parent = stack[k - 1];
+        let sleep: SleepEntry[] = [];
+        if (parent !== undefined) {
+          const fp = stepFp(ex, k - 1);
+          const pThread = parent.chosen >> 1;
+          if (!parent.doneFp.has(parent.chosen)) parent.doneFp.set(parent.chosen, fp);
+          for (const s of parent.sleep) if (s.choice >> 1 !== pThread && !conflicts(s.fp, fp)) sleep.push(s);
+          for (const [c, cfp] of parent.doneFp) {
+            if (c === parent.chosen || c >> 1 === pThread) continue;
+            if (!conflicts(cfp, fp)) sleep.push({ choice: c, fp: cfp });
+          }
+        }
+        let sleepMask = 0;
+        for (const s of sleep) sleepMask |= bit(s.choice);
+        // Prefer the thread that ran last (no preemption), success before an injected failure.
+        const last = k > 0 ? ex.choices[k - 1]! >> 1 : -1;
+        let pick = -1;
+        for (const c of enabled) {
+          if (sleepMask & bit(c)) continue;
+          if (c >> 1 === last && (c & 1) === 0) {
+            pick = c;
+            break;
+          }
+          if (pick < 0 || ((pick & 1) === 1 && (c & 1) === 0)) pick = c;
+        }
+        const node: Node = {
+          enabled: enabled.slice(),
+          chosen: pick,
+          backtrack: 0,
+          done: 0,
+          sleep,
+          doneFp: new Map(),
+        };
+        stack[k] = node;
+        if (pick < 0) return -1; // every enabled choice sleeps: this state was covered elsewhere
+        node.done |= bit(pick);
+        node.backtrack |= bit(pick);
+        // An allocation that may fail is a local choice: always explore both outcomes.
+        const t = pick >> 1;
+        for (const c of enabled) if (c >> 1 === t) node.backtrack |= bit(c);
+        return pick;
+      });
+      const res = runner.run(hooks);
+      if (res === null) return false;
+      const ex = res.execution;
+      const firstSerial = ex.serialFrom.length ? ex.serialFrom[0]! : ex.choices.length;
+      // The stack must describe exactly this execution's choice points.
+      stack.length = Math.min(stack.length, firstSerial);
+      if (res.outcome === "abandoned") this.sleepBlocked++;
+      // Record the footprint of the last step's choice for sleep sets of siblings.
+      for (let k = replayTo; k < stack.length; k++) {
+        const n = stack[k]!;
+        if (n.chosen >= 0 && !n.doneFp.has(n.chosen) && k < ex.stepFpStart.length) n.doneFp.set(n.chosen, stepFp(ex, k));
+      }
+      if (runner.stopped) return false;
+      this.analyzeRaces(ex, stack, replayTo, firstSerial);
+      // Backtrack: the deepest node with an unexplored, non-sleeping choice.
+      let k = stack.length - 1;
+      for (; k >= 0; k--) {
+        const n = stack[k]!;
+        let sleepMask = 0;
+        for (const s of n.sleep) sleepMask |= bit(s.choice);
+        const todo = n.backtrack & ~n.done & ~sleepMask;
+        if (todo === 0) continue;
+        let c = 0;
+        while ((todo & bit(c)) === 0) c++;
+        n.done |= bit(c);
+        n.chosen = c;
+        const t = c >> 1;
+        for (const e of n.enabled) if (e >> 1 === t) n.backtrack |= bit(e);
+        break;
+      }
+      if (k < 0) return true;
+      stack.length = k + 1;
+      replayTo = k;
+    }
+  }
+
+  /**
+   * Find the races of the steps from `from` on, and add backtrack points.
+   * Happens-before is computed with vector clocks over the dependence of
+   * recorded footprints.
+   */
+  private analyzeRaces(ex: Execution, stack: Node[], from: number, n: number): void {
+    const nThreads = ex.threads.length;
+    const thread = (i: number): number => ex.choices[i]! >> 1;
+    const clocks: Int32Array[] = [];
+    const lastOfThread = new Int32Array(nThreads).fill(-1);
+    const locs = new Map<number, { w: number; r: number[] }>();
+    for (let j = 0; j < n; j++) {
+      const q = thread(j);
+      const prev = lastOfThread[q]!;
+      const C = prev >= 0 ? clocks[prev]!.slice() : new Int32Array(nThreads);
+      const start = ex.stepFpStart[j]!;
+      const end = j + 1 < ex.stepFpStart.length ? ex.stepFpStart[j + 1]! : ex.fp.length;
+      const cand: number[] = [];
+      for (let a = start; a < end; a++) {
+        const acc = ex.fp[a]!;
+        const st = locs.get(acc >>> 1);
+        if (st === undefined) continue;
+        if (st.w >= 0 && st.w !== j) cand.push(st.w);
+        if ((acc & 1) === 1) for (const r of st.r) if (r !== j) cand.push(r);
+      }
+      if (cand.length > 1) cand.sort((x, y) => y - x);
+      const races: number[] = [];
+      for (let c = 0; c < cand.length; c++) {
+        const i = cand[c]!;
+        if (c > 0 && cand[c - 1] === i) continue;
+        const p = thread(i);
+        if (p === q) continue;
+        if (C[p]! > i) continue; // already happens-before j through other steps
+        if (j >= from) races.push(i);
+        const Ci = clocks[i]!;
+        for (let t = 0; t < nThreads; t++) if (Ci[t]! > C[t]!) C[t] = Ci[t]!;
+      }
+      C[q] = j + 1;
+      clocks[j] = C;
+      lastOfThread[q] = j;
+      for (let a = start; a < end; a++) {
+        const acc = ex.fp[a]!;
+        const loc = acc >>> 1;
+        let st = locs.get(loc);
+        if (st === undefined) locs.set(loc, (st = { w: -1, r: [] }));
+        if ((acc & 1) === 1) {
+          st.w = j;
+          st.r = [];
+        } else if (st.r[st.r.length - 1] !== j) st.r.push(j);
+      }
+      for (const i of races) this.addBacktrack(ex, stack, clocks, i, j, C);
+    }
+  }
+
+  private addBacktrack(ex: Execution, stack: Node[], clocks: Int32Array[], i: number, j: number, Cj: Int32Array): void {
+    const node = stack[i];
+    if (node === undefined) return;
+    const thread = (k: number): number => ex.choices[k]! >> 1;
+    const p = thread(i);
+    // Initials of notdep(i).j: events after i, not after i in happens-before, that happen before j (or are j),
+    // and have no such event before them.
+    const set: number[] = [];
+    for (let k = i + 1; k <= j; k++) {
+      if (clocks[k]![p]! > i) continue; // i happens-before k
+      if (k !== j && Cj[thread(k)]! <= k) continue; // k does not happen-before j
+      set.push(k);
+    }
+    const initials = new Set<number>();
+    for (const k of set) {
+      let first = true;
+      for (const k2 of set) {
+        if (k2 >= k) break;
+        if (clocks[k]![thread(k2)]! > k2) {
+          first = false;
+          break;
+        }
+      }
+      if (first) initials.add(thread(k));
+    }
+    const known = node.backtrack | node.done;
+    for (const u of initials) if (known & (bit(u * 2) | bit(u * 2 + 1))) return;
+    for (const u of initials) {
+      if (node.enabled.includes(u * 2)) {
+        for (const c of node.enabled) if (c >> 1 === u) node.backtrack |= bit(c);
+        return;
+      }
+    }
+    for (const c of node.enabled) node.backtrack |= bit(c);
+  }
+}

@@ -1,0 +1,79 @@
+/*
+ * The runner shared by every search strategy: it runs executions of one
+ * scenario, counts them against the budget, keeps lockdep's graph across
+ * them, and stops at the first bug.
+ */
+
+import type { Choice, ExecutionHooks } from "../runtime";
+import { SharedState } from "../runtime";
+import { type RunResult, runOnce, type Scenario } from "../scenario";
+
+export interface Budget {
+  /** Executions (complete or abandoned) before the search stops. */
+  maxExecutions: number;
+}
+
+export interface Strategy {
+  readonly name: string;
+  /** Run executions through `runner` until the search is exhausted or `runner.stopped`. Returns true if exhausted. */
+  explore(runner: Runner): boolean;
+}
+
+export class Runner {
+  readonly shared = new SharedState();
+  executions = 0;
+  abandoned = 0;
+  steps = 0;
+  found: RunResult | null = null;
+  /** Tokens of executions that added lockdep edges, by execution index. */
+  readonly edgeTokens = new Map<number, string>();
+  readonly finalStates = new Set<string>();
+  budgetHit = false;
+
+  constructor(
+    readonly scenario: Scenario<unknown>,
+    readonly budget: Budget,
+    readonly opts: { faults?: boolean; collectFinalStates?: boolean; isUserFrame?: (file: string) => boolean } = {},
+  ) {}
+
+  get stopped(): boolean {
+    return this.found !== null || this.budgetHit;
+  }
+
+  /** Run one execution. Returns null when the budget is spent. */
+  run(hooks: ExecutionHooks): RunResult | null {
+    if (this.executions >= this.budget.maxExecutions) {
+      this.budgetHit = true;
+      return null;
+    }
+    const index = this.executions++;
+    const r = runOnce(this.scenario, hooks, {
+      shared: this.shared,
+      executionIndex: index,
+      ...(this.opts.faults !== undefined ? { faults: this.opts.faults } : {}),
+      ...(this.opts.isUserFrame ? { isUserFrame: this.opts.isUserFrame } : {}),
+    });
+    this.steps += r.steps;
+    if (this.shared.edgeTokens.has(index)) {
+      this.shared.edgeTokens.set(index, r.token);
+      this.edgeTokens.set(index, r.token);
+    }
+    if (r.outcome === "abandoned") this.abandoned++;
+    if (r.report !== null && this.found === null) this.found = r;
+    if (this.opts.collectFinalStates && r.outcome === "ok" && r.report === null) {
+      this.finalStates.add(JSON.stringify(r.finalState ?? null));
+    }
+    return r;
+  }
+}
+
+/** Replays a fixed prefix of choices, then asks `then` for the rest. */
+export function prefixHooks(prefix: readonly Choice[], then: ExecutionHooks["choose"]): ExecutionHooks {
+  return {
+    choose(ex, enabled) {
+      const k = ex.choices.length;
+      if (k < prefix.length) return prefix[k]!;
+      return then(ex, enabled);
+    },
+  };
+}

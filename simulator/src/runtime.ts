@@ -1,0 +1,1076 @@
+/*
+ * The runtime of one simulated execution.
+ *
+ * Design
+ * ------
+ * Simulated kernel threads are generator functions. Every primitive (a lock,
+ * an atomic, an allocation, an RCU call, a list operation) is an Op: an
+ * iterator that first yields itself to the scheduler (a scheduling point) and,
+ * when the scheduler resumes the thread, performs the operation atomically.
+ * Learner code therefore reads as kernel code with `yield*` in front of each
+ * primitive:
+ *
+ *     yield* spin_lock(mm.page_table_lock);
+ *     if (!vma.anon_vma) vma.anon_vma = anon_vma;
+ *     yield* spin_unlock(mm.page_table_lock);
+ *
+ * A transition (one step) is: perform the pending op of the chosen thread,
+ * then run that thread's plain code up to its next op. Plain reads and writes
+ * of kernel-object fields go through tracked accessors, so each step has an
+ * exact footprint (which locations it read and wrote). The explorers use the
+ * footprints for partial-order reduction; the detectors use the accessors for
+ * use-after-free checks.
+ *
+ * All state of one execution lives in one Execution object, so every run
+ * starts clean and a schedule replays exactly. Nothing here reads the clock or
+ * an unseeded random source.
+ */
+
+import { type BugReport, type DetectorKind, SimBug, SimUsageError, type SourceLocation } from "./report";
+
+/* ------------------------------------------------------------------------ */
+/* The current execution                                                     */
+/* ------------------------------------------------------------------------ */
+
+let current: Execution | null = null;
+
+/** The execution in progress. Primitives and kernel objects resolve against it. */
+export function cur(): Execution {
+  if (current === null) {
+    throw new SimUsageError(
+      "No simulated execution is running: simulator primitives can only be used inside a scenario run by an explorer.",
+    );
+  }
+  return current;
+}
+
+export function hasCurrent(): boolean {
+  return current !== null;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Kernel objects with tracked fields                                         */
+/* ------------------------------------------------------------------------ */
+
+/** Locations: objectId * SLOTS + slot. Slot 0 is the object itself (locks, atomics). */
+export const SLOTS = 64;
+
+export abstract class KObject {
+  /** Deterministic id, unique within one execution. */
+  readonly id: number;
+  /** Bumped each time a SLAB_TYPESAFE_BY_RCU object is reused. */
+  gen = 0;
+  /** Set by kmem_cache_free; accesses after this are use-after-free unless the cache is type-safe. */
+  freed = false;
+  /** Cache the object was allocated from, if any. */
+  cacheName: string | null = null;
+  allocStep = -1;
+  allocThread = "";
+  allocLoc: SourceLocation | undefined;
+  freeStep = -1;
+  freeThread = "";
+  freeLoc: SourceLocation | undefined;
+  /** Stored values of the tracked fields, indexed by slot. */
+  readonly _f: unknown[] = [];
+  /** Human-readable name for traces ("mm1", "vma@0x10000"). */
+  label: string;
+  /** The structure this object is embedded in (a lock inside an anon_vma), if any. */
+  embeddedIn: KObject | null = null;
+  /** Objects embedded in this one: freed with it. */
+  embedded: KObject[] | null = null;
+
+  abstract readonly type: string;
+
+  constructor(label?: string) {
+    const ex = cur();
+    this.id = ex.newObjectId();
+    this.label = label ?? "";
+    ex.objects.push(this);
+  }
+
+  /** A small JSON view of the object for traces. Override to add state. */
+  describe(): Record<string, unknown> {
+    return {};
+  }
+
+  get name(): string {
+    return this.label || `${this.type}#${this.id}`;
+  }
+
+  /** The allocated object this one lives in: itself, or the structure it is embedded in. */
+  container(): KObject {
+    let o: KObject = this;
+    while (o.embeddedIn !== null) o = o.embeddedIn;
+    return o;
+  }
+
+  /** Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). */
+  embed<T extends KObject>(child: T, field: string): T {
+    child.embeddedIn = this;
+    (this.embedded ??= []).push(child);
+    if (!child.label) child.label = `${this.name}->${field}`;
+    return child;
+  }
+}
+
+/**
+ * Define tracked fields on a kernel-object class. Reads and writes go through
+ * accessors that record the access in the current step's footprint and check
+ * for use-after-free. Field storage lives in the instance's `_f` array.
+ */
+export function trackFields(cls: { prototype: object; fieldSlots?: Map<string, number> }, fields: readonly string[]): void {
+  const parent = Object.getPrototypeOf(cls.prototype)?.constructor as { fieldSlots?: Map<string, number> } | undefined;
+  const slots = new Map<string, number>(parent?.fieldSlots ?? []);
+  let next = slots.size + 1;
+  for (const field of fields) {
+    if (slots.has(field)) throw new SimUsageError(`field ${field} tracked twice`);
+    const slot = next++;
+    if (slot >= SLOTS) throw new SimUsageError(`too many tracked fields on ${String(cls)}`);
+    slots.set(field, slot);
+    Object.defineProperty(cls.prototype, field, {
+      configurable: false,
+      enumerable: true,
+      get(this: KObject) {
+        const ex = current;
+        if (ex !== null && ex.tracking) ex.access(this, slot, false, field);
+        return this._f[slot];
+      },
+      set(this: KObject, v: unknown) {
+        const ex = current;
+        if (ex !== null && ex.tracking) ex.access(this, slot, true, field);
+        this._f[slot] = v;
+      },
+    });
+  }
+  cls.fieldSlots = slots;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Operations (scheduling points)                                             */
+/* ------------------------------------------------------------------------ */
+
+/** Returned by perform() to yield once more (multi-phase operations such as synchronize_rcu). */
+export const AGAIN: unique symbol = Symbol("again");
+
+export interface OpImpl {
+  /** Kernel name, shown in traces and reports. */
+  readonly name: string;
+  /** May this op sleep? Checked against spinlocks and RCU read sections (might_sleep). */
+  readonly sleeps?: boolean | ((op: Op) => boolean);
+  /** Checks when the op is reached, before it is scheduled (lockdep recursion, might_sleep). */
+  reached?(op: Op, t: ThreadState, ex: Execution): void;
+  /** Can the op run now? Omitted: always. */
+  enabled?(op: Op, t: ThreadState, ex: Execution): boolean;
+  /** Perform the op; runs atomically when the scheduler resumes the thread. */
+  perform(op: Op, t: ThreadState, ex: Execution): unknown;
+  /** Can this op fail by fault injection (an allocation)? */
+  faultable?(op: Op, ex: Execution): boolean;
+  /** Describe the op's argument for the trace. */
+  args?(op: Op): unknown;
+}
+
+const enum OpState {
+  Created = 0,
+  Pending = 1,
+  Done = 2,
+}
+
+/**
+ * One primitive call. An iterator that yields itself once per phase, then
+ * returns the op's result; `yield*` in learner code drives it.
+ */
+export class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T, unknown> {
+  state: OpState = OpState.Created;
+  phase = 0;
+  /** Set by the scheduler for a fault-injected allocation. */
+  fail = false;
+  /** Where the learner called the primitive (traced runs only). */
+  loc: SourceLocation | undefined;
+  /** Scratch state for multi-phase ops. */
+  aux: unknown;
+  private readonly done: IteratorReturnResult<T> = { done: true, value: undefined as T };
+
+  constructor(
+    readonly impl: OpImpl,
+    readonly obj: KObject | null,
+    readonly arg: unknown = undefined,
+    readonly arg2: unknown = undefined,
+  ) {
+    const ex = cur();
+    ex.unstarted++;
+    ex.lastCreated = this;
+    if (ex.tracing) this.loc = ex.locate();
+  }
+
+  next(): IteratorResult<Op, T> {
+    const ex = cur();
+    if (this.state === OpState.Created) {
+      ex.unstarted--;
+      this.state = OpState.Pending;
+      return { done: false, value: this };
+    }
+    if (this.state !== OpState.Pending) {
+      throw new SimUsageError(`${this.impl.name}() was driven twice: each primitive call runs once.`);
+    }
+    const t = ex.running;
+    if (t === null || (t.pending !== this && ex.direct !== this)) {
+      throw new SimUsageError(`${this.impl.name}() was resumed outside the scheduler.`);
+    }
+    const r = this.impl.perform(this, t, ex);
+    if (r === AGAIN) {
+      this.phase++;
+      return { done: false, value: this };
+    }
+    this.state = OpState.Done;
+    (this.done as { value: unknown }).value = r;
+    return this.done;
+  }
+
+  [Symbol.iterator](): Op<T> {
+    return this;
+  }
+
+  get started(): boolean {
+    return this.state !== OpState.Created;
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Threads                                                                    */
+/* ------------------------------------------------------------------------ */
+
+export interface HeldLock {
+  lock: KObject & { lockClass: string };
+  mode: "excl" | "read";
+  step: number;
+  loc: SourceLocation | undefined;
+}
+
+export class ThreadState {
+  /** Index in the execution's thread list; also its letter in schedule tokens. */
+  readonly index: number;
+  /** Object id reserved for the thread's own locations (RCU state). */
+  readonly locBase: number;
+  gen: Iterator<unknown, unknown, unknown> | null = null;
+  started = false;
+  finished = false;
+  result: unknown = undefined;
+  /** The op the thread will perform when next scheduled; null before start and after finish. */
+  pending: Op | null = null;
+  held: HeldLock[] = [];
+  rcuDepth = 0;
+  /** Incremented at each outermost rcu_read_lock: identifies a read-side critical section. */
+  rcuSection = 0;
+  /** Open mmu-notifier ranges, in start order. */
+  notifierRanges: Array<{ mm: KObject; start: number; end: number; step: number }> = [];
+  steps = 0;
+  /** A serial thread (teardown) runs alone after all others: it is never a choice. */
+  serial = false;
+
+  constructor(
+    readonly name: string,
+    index: number,
+    locBase: number,
+    readonly body: () => Iterable<unknown> | Iterator<unknown>,
+  ) {
+    this.index = index;
+    this.locBase = locBase;
+  }
+
+  holds(lock: KObject): HeldLock | undefined {
+    for (const h of this.held) if (h.lock === lock) return h;
+    return undefined;
+  }
+
+  inAtomic(): boolean {
+    for (const h of this.held) if ((h.lock as unknown as { spins?: boolean }).spins) return true;
+    return false;
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Limits                                                                     */
+/* ------------------------------------------------------------------------ */
+
+export interface Limits {
+  /** Steps (scheduling points) in one execution before it is called runaway. */
+  maxSteps: number;
+  /** Field accesses inside one step before it is called runaway (a loop with no scheduling point). */
+  maxAccessesPerStep: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxSteps: 5_000,
+  maxAccessesPerStep: 200_000,
+};
+
+/* ------------------------------------------------------------------------ */
+/* Traces                                                                     */
+/* ------------------------------------------------------------------------ */
+
+export interface TraceObjectRef {
+  id: number;
+  type: string;
+  gen: number;
+  name: string;
+}
+
+export interface TraceStep {
+  i: number;
+  thread: string;
+  /** Operation performed at the start of the step ("start" for a thread's first step). */
+  op: string;
+  obj: TraceObjectRef | null;
+  args?: unknown;
+  result?: unknown;
+  /** Where the learner called the primitive performed here. */
+  loc?: SourceLocation;
+  /** Locks held by the thread after the step, by name. */
+  held: string[];
+  rcuDepth: number;
+  /** Threads that could have been chosen at this step. */
+  runnable: string[];
+  /** The choice, as in the schedule token: thread letter, with "!" for an injected allocation failure. */
+  choice: string;
+  preemption: boolean;
+  /** The state of the object after the step. */
+  state?: Record<string, unknown>;
+  /** Plain field writes done in the step ("vma#3.anon_vma"). */
+  writes?: string[];
+  /** Events that the step caused: RCU callbacks run, lockdep notes. */
+  notes?: string[];
+}
+
+export interface TraceObject {
+  id: number;
+  type: string;
+  name: string;
+  gen: number;
+  cache: string | null;
+  allocStep: number;
+  freeStep: number;
+  freed: boolean;
+  state: Record<string, unknown>;
+}
+
+/* ------------------------------------------------------------------------ */
+/* The execution                                                              */
+/* ------------------------------------------------------------------------ */
+
+/** A choice at a step: thread index * 2, plus 1 for an injected allocation failure. */
+export type Choice = number;
+
+export interface ExecutionHooks {
+  /** Pick the next choice from the enabled ones; return -1 to abandon the execution. */
+  choose(ex: Execution, enabled: readonly Choice[]): Choice;
+}
+
+export interface ExecutionOptions {
+  limits: Limits;
+  tracing: boolean;
+  /** Pick the frame of the learner's code from a stack; default: first frame outside the simulator. */
+  isUserFrame?: (file: string) => boolean;
+  /** Shared across the executions of one exploration (lockdep's graph of lock classes). */
+  shared: SharedState;
+  /** Fault injection: which caches may fail, and how many failures per execution. */
+  faults: { caches: ReadonlySet<string> | "all"; maxFailures: number } | null;
+  /** Index of this execution in its exploration (for lockdep's notes). */
+  executionIndex: number;
+}
+
+export interface LockEdge {
+  from: string;
+  to: string;
+  thread: string;
+  step: number;
+  execution: number;
+  loc: SourceLocation | undefined;
+  heldLoc: SourceLocation | undefined;
+}
+
+/** State that outlives one execution: the lock-class graph of lockdep. */
+export class SharedState {
+  readonly lockGraph = new Map<string, Map<string, LockEdge>>();
+  /** Executions whose schedules added lock-order edges, by index: their tokens. */
+  readonly edgeTokens = new Map<number, string>();
+}
+
+export type ExecutionOutcome = "ok" | "bug" | "abandoned";
+
+export class Execution {
+  readonly threads: ThreadState[] = [];
+  readonly objects: KObject[] = [];
+  private nextId = 1;
+  /** Ops created but not yet driven: a forgotten `yield*`. */
+  unstarted = 0;
+  lastCreated: Op | null = null;
+  running: ThreadState | null = null;
+  /** An op driven directly, outside the scheduler (inside an RCU callback). */
+  direct: Op | null = null;
+  /** True while a thread step runs: only then are accesses recorded and checked. */
+  tracking = false;
+  stepIndex = 0;
+  private accessesThisStep = 0;
+
+  /** Footprints of all steps: encoded accesses (loc * 2 + isWrite), with per-step start offsets. */
+  readonly fp: number[] = [];
+  readonly stepFpStart: number[] = [];
+  /** Choices taken, in order. */
+  readonly choices: Choice[] = [];
+  /** Enabled choices at each step (for the explorers). */
+  readonly enabledAt: Choice[][] = [];
+  /** Steps taken by a serial (teardown) thread: not choice points. */
+  readonly serialFrom: number[] = [];
+  failures = 0;
+
+  report: BugReport | null = null;
+  outcome: ExecutionOutcome = "ok";
+  readonly trace: TraceStep[] = [];
+  private traceWrites: string[] | null = null;
+  private traceNotes: string[] | null = null;
+
+  /** Per-cache allocator state, created on first use. */
+  readonly caches = new Map<string, unknown>();
+  /** Pending RCU callbacks. */
+  readonly rcuCallbacks: Array<{ waitFor: Array<[ThreadState, number]>; run: () => void; label: string }> = [];
+  /** Per-execution lock graph edges, for lockdep reports that need no other schedule. */
+  readonly localEdges = new Set<string>();
+  /** Refcount and lifecycle history of objects (traced runs only). */
+  readonly history = new Map<number, string[]>();
+  /** Arbitrary per-execution state for kernel modules (keyed by module). */
+  readonly modules = new Map<string, unknown>();
+
+  constructor(
+    readonly opts: ExecutionOptions,
+    private readonly hooks: ExecutionHooks,
+  ) {}
+
+  get tracing(): boolean {
+    return this.opts.tracing;
+  }
+
+  newObjectId(): number {
+    return this.nextId++;
+  }
+
+  /* ---- threads ---- */
+
+  addThread(name: string, body: () => Iterable<unknown> | Iterator<unknown>, serial = false): ThreadState {
+    if (this.threads.length >= 15) throw new SimUsageError("a scenario may have at most 15 threads");
+    const t = new ThreadState(name, this.threads.length, this.newObjectId(), body);
+    t.serial = serial;
+    this.threads.push(t);
+    return t;
+  }
+
+  /* ---- footprints and detectors on plain accesses ---- */
+
+  access(obj: KObject, slot: number, write: boolean, field: string): void {
+    if (++this.accessesThisStep > this.opts.limits.maxAccessesPerStep) {
+      this.fail(
+        "step-budget",
+        "runaway code: a loop without a scheduling point",
+        `${this.opts.limits.maxAccessesPerStep} field accesses in one step without reaching a primitive.\n` +
+          "A loop that waits for another thread must call a primitive (cpu_relax(), a lock, wait_event()) " +
+          "so the other thread can run; otherwise it spins forever.",
+      );
+    }
+    if (obj.freed || (obj.embeddedIn !== null && obj.container().freed)) this.checkFreedAccess(obj, write, field);
+    this.fp.push((obj.id * SLOTS + slot) * 2 + (write ? 1 : 0));
+    if (write && this.traceWrites !== null) this.traceWrites.push(`${obj.name}.${field}`);
+  }
+
+  /** Record an access to the object itself (slot 0): locks, atomics, list heads. */
+  touch(obj: KObject, write: boolean): void {
+    if (!this.tracking) return;
+    this.fp.push(obj.id * SLOTS * 2 + (write ? 1 : 0));
+  }
+
+  /** Record an access to a thread's own location (its RCU state). */
+  touchThread(t: ThreadState, write: boolean): void {
+    if (!this.tracking) return;
+    this.fp.push((t.locBase * SLOTS + 1) * 2 + (write ? 1 : 0));
+  }
+
+  checkFreedAccess(inner: KObject, write: boolean, what: string): void {
+    const t = this.running;
+    if (t === null) return;
+    const obj = inner.container();
+    if (inner !== obj) what = `${inner.name.startsWith(obj.name) ? inner.name.slice(obj.name.length + 2) : inner.name}.${what}`;
+    const typesafe = this.cacheIsTypesafe(obj.cacheName);
+    if (typesafe && t.rcuDepth > 0) return; // SLAB_TYPESAFE_BY_RCU: the memory stays an object of this type
+    const fn = this.userFunction();
+    const loc = this.tracing ? this.locate() : undefined;
+    this.fail(
+      "use-after-free",
+      `BUG: KASAN: slab-use-after-free in ${fn}`,
+      `${write ? "Write" : "Read"} of ${what} of ${obj.type} ${obj.name} by task ${t.name}` +
+        (typesafe ? " outside an RCU read-side critical section (the cache is SLAB_TYPESAFE_BY_RCU)" : "") +
+        `\n\nAllocated by task ${obj.allocThread || "setup"} at step ${obj.allocStep}${fmtLoc(obj.allocLoc)}` +
+        `\nFreed by task ${obj.freeThread || "setup"} at step ${obj.freeStep}${fmtLoc(obj.freeLoc)}` +
+        `\n\nThe buggy address belongs to the object ${obj.name} from cache ${obj.cacheName ?? "?"}`,
+      {
+        object: obj.id,
+        allocStep: obj.allocStep,
+        freeStep: obj.freeStep,
+        accessStep: this.stepIndex,
+        field: what,
+        write,
+      },
+      loc,
+    );
+  }
+
+  cacheIsTypesafe(name: string | null): boolean {
+    if (name === null) return false;
+    const c = this.caches.get(name) as { typesafe?: boolean } | undefined;
+    return c?.typesafe === true;
+  }
+
+  /* ---- reports ---- */
+
+  /** Record a bug report and unwind the running thread. */
+  fail(
+    kind: DetectorKind,
+    title: string,
+    message: string,
+    details?: Record<string, unknown>,
+    location?: SourceLocation,
+  ): never {
+    const r: BugReport = {
+      kind,
+      title,
+      message,
+      thread: this.running?.name ?? "",
+      step: this.running ? this.stepIndex : -1,
+      ...(details ? { details } : {}),
+    };
+    const loc = location ?? (this.tracing && this.running ? this.locate() : undefined);
+    if (loc) r.location = loc;
+    if (this.report === null) this.report = r;
+    throw new SimBug(this.report);
+  }
+
+  /** Record a history line for an object (traced runs only). */
+  note(obj: KObject, line: string): void {
+    if (!this.tracing) return;
+    let h = this.history.get(obj.id);
+    if (!h) this.history.set(obj.id, (h = []));
+    const where = this.locate();
+    h.push(`step ${this.stepIndex} ${this.running?.name ?? "setup"}: ${line}${fmtLoc(where)}`);
+  }
+
+  traceNote(line: string): void {
+    if (this.traceNotes !== null) this.traceNotes.push(line);
+  }
+
+  /* ---- source locations (traced runs only) ---- */
+
+  locate(): SourceLocation | undefined {
+    const stack = new Error().stack;
+    if (!stack) return undefined;
+    return pickFrame(stack, this.opts.isUserFrame);
+  }
+
+  /** The learner-facing function name for a report headline. */
+  userFunction(): string {
+    if (!this.tracing) return "simulated code";
+    const stack = new Error().stack ?? "";
+    const name = pickFunction(stack, this.opts.isUserFrame);
+    return name ?? "simulated code";
+  }
+
+  /* ---- running ---- */
+
+  /**
+   * Run the execution: start every thread, then at each step ask the hooks to
+   * choose among the enabled choices, until all threads end, a detector
+   * fires, or the hooks abandon the run.
+   */
+  run(finish: () => void, teardown: (() => Iterable<unknown>) | null): void {
+    const prev = current;
+    current = this;
+    try {
+      this.loop(false);
+      if (this.outcome === "ok" && this.report === null) this.endChecks(finish, teardown);
+    } finally {
+      current = prev;
+      this.tracking = false;
+      this.running = null;
+    }
+    if (this.report !== null) this.outcome = "bug";
+  }
+
+  /** Run `fn` with this execution current, outside any thread (setup, checks). */
+  within<T>(fn: () => T): T {
+    const prev = current;
+    current = this;
+    try {
+      return fn();
+    } finally {
+      current = prev;
+    }
+  }
+
+  private endChecks(finish: () => void, teardown: (() => Iterable<unknown>) | null): void {
+    try {
+      this.runRcuCallbacks(true);
+      if (teardown !== null && this.report === null) {
+        this.addThread("teardown", teardown, true);
+        this.loop(true);
+        if (this.report !== null || this.outcome !== "ok") return;
+        this.runRcuCallbacks(true);
+      }
+      if (this.report === null) finish();
+    } catch (e) {
+      if (!(e instanceof SimBug)) {
+        if (e instanceof SimUsageError) throw e;
+        const msg = String((e as Error)?.message ?? e);
+        this.report ??= {
+          kind: "assertion",
+          title: `check failed: ${msg.split("\n")[0]}`,
+          message: msg,
+          thread: "",
+          step: -1,
+        };
+      }
+    }
+  }
+
+  private loop(serialPhase: boolean): void {
+    const limits = this.opts.limits;
+    let prevThread: ThreadState | null = this.choices.length
+      ? (this.threads[this.choices[this.choices.length - 1]! >> 1] ?? null)
+      : null;
+    const enabled: Choice[] = [];
+    for (;;) {
+      enabled.length = 0;
+      let unfinished = 0;
+      for (const t of this.threads) {
+        if (t.finished) continue;
+        if (t.serial !== serialPhase) continue;
+        unfinished++;
+        const op = t.pending;
+        if (op === null) {
+          enabled.push(t.index * 2);
+          continue;
+        }
+        if (op.impl.enabled === undefined || op.impl.enabled(op, t, this)) {
+          enabled.push(t.index * 2);
+          if (
+            this.opts.faults !== null &&
+            this.failures < this.opts.faults.maxFailures &&
+            op.impl.faultable?.(op, this) === true
+          ) {
+            enabled.push(t.index * 2 + 1);
+          }
+        }
+      }
+      if (unfinished === 0) return;
+      if (enabled.length === 0) {
+        this.reportDeadlock();
+        return;
+      }
+      if (this.stepIndex >= limits.maxSteps) {
+        this.report = {
+          kind: "step-budget",
+          title: "runaway code: step budget exceeded",
+          message:
+            `The execution took more than ${limits.maxSteps} steps. The likely cause is a loop that never ends ` +
+            "(a retry that always fails, or a wait for a condition no other thread will make true). " +
+            "If the scenario is simply long, raise limits.maxSteps.",
+          thread: prevThread?.name ?? "",
+          step: this.stepIndex,
+        };
+        return;
+      }
+      const choice = serialPhase ? enabled[0]! : this.hooks.choose(this, enabled);
+      if (choice < 0) {
+        this.outcome = "abandoned";
+        return;
+      }
+      const t = this.threads[choice >> 1];
+      if (t === undefined || !enabled.includes(choice)) {
+        this.report = {
+          kind: "nondeterminism",
+          title: "nondeterminism: the replayed schedule diverged",
+          message:
+            `At step ${this.stepIndex} the schedule asks for choice ${choiceLetter(choice)}, but the runnable ` +
+            `choices are ${enabled.map(choiceLetter).join(", ")}. The code behaves differently on the same ` +
+            "schedule: it depends on something outside the simulation (module-level variables kept between runs, " +
+            "Math.random, Date.now).",
+          thread: t?.name ?? "",
+          step: this.stepIndex,
+        };
+        return;
+      }
+      this.choices.push(choice);
+      this.enabledAt.push(enabled.slice());
+      if (serialPhase) this.serialFrom.push(this.stepIndex);
+      this.stepFpStart.push(this.fp.length);
+      const preemption = prevThread !== null && prevThread !== t && !prevThread.finished &&
+        enabled.includes(prevThread.index * 2);
+      this.step(t, (choice & 1) === 1, enabled, preemption);
+      prevThread = t;
+      if (this.report !== null) return;
+      this.stepIndex++;
+    }
+  }
+
+  private step(t: ThreadState, fail: boolean, enabled: readonly Choice[], preemption: boolean): void {
+    const op = t.pending;
+    if (op !== null) op.fail = fail;
+    if (fail) this.failures++;
+    const traced = this.tracing;
+    if (traced) {
+      this.traceWrites = [];
+      this.traceNotes = [];
+    }
+    this.running = t;
+    this.tracking = true;
+    this.accessesThisStep = 0;
+    t.steps++;
+    let res: IteratorResult<unknown, unknown> | undefined;
+    let thrown: unknown = undefined;
+    let threw = false;
+    try {
+      if (!t.started) {
+        t.started = true;
+        const it = t.body();
+        t.gen = (typeof (it as Iterator<unknown>).next === "function"
+          ? it
+          : (it as Iterable<unknown>)[Symbol.iterator]()) as Iterator<unknown, unknown, unknown>;
+      }
+      res = t.gen!.next();
+    } catch (e) {
+      threw = true;
+      thrown = e;
+    }
+    this.tracking = false;
+    if (!threw && this.report === null) {
+      try {
+        this.afterTransition(t, res!);
+      } catch (e) {
+        threw = true;
+        thrown = e;
+      }
+    }
+    if (threw && this.report === null) this.reportException(t, thrown);
+    if (this.report === null) {
+      this.tracking = true;
+      try {
+        this.runRcuCallbacks(false);
+      } catch (e) {
+        if (this.report === null) this.reportException(t, e);
+      }
+      this.tracking = false;
+    }
+    this.running = null;
+    if (traced) this.recordTraceStep(t, op, fail, enabled, preemption);
+  }
+
+  private afterTransition(t: ThreadState, res: IteratorResult<unknown, unknown>): void {
+    if (res.done) {
+      t.finished = true;
+      t.pending = null;
+      t.result = res.value;
+      this.checkForgottenYield(t);
+      this.threadExitChecks(t);
+      return;
+    }
+    const v = res.value;
+    if (!(v instanceof Op)) {
+      this.fail(
+        "forgotten-yield",
+        "simulated thread yielded something that is not a primitive",
+        `Thread ${t.name} yielded ${describeValue(v)}. Simulated threads only yield* simulator primitives ` +
+          "(yield* spin_lock(l), yield* kmem_cache_alloc(cachep)) or functions built from them.",
+      );
+    }
+    if (!v.started) {
+      this.fail(
+        "forgotten-yield",
+        `${v.impl.name}() yielded with yield instead of yield*`,
+        `Thread ${t.name} wrote \`yield ${v.impl.name}(...)\`. A primitive must be driven with \`yield*\` ` +
+          `(\`yield* ${v.impl.name}(...)\`), which runs it and returns its result.`,
+      );
+    }
+    this.checkForgottenYield(t);
+    t.pending = v;
+    const s = v.impl.sleeps;
+    if (s === true || (typeof s === "function" && s(v))) this.mightSleep(t, v.impl.name);
+    v.impl.reached?.(v, t, this);
+  }
+
+  private checkForgottenYield(t: ThreadState): void {
+    if (this.unstarted === 0) return;
+    const op = this.lastCreated;
+    this.unstarted = 0;
+    const name = op?.impl.name ?? "a primitive";
+    this.fail(
+      "forgotten-yield",
+      `${name}() was called without yield*`,
+      `Thread ${t.name} called ${name}(${op?.obj ? op.obj.name : ""}) but never ran it: in a simulated thread a ` +
+        `primitive is a scheduling point and must be written \`yield* ${name}(...)\`. Without yield* the call ` +
+        "only creates the operation, so the lock is not taken, the count not changed, the object not freed.",
+      undefined,
+      op?.loc,
+    );
+  }
+
+  /** might_sleep(): sleeping while holding a spinlock or inside an RCU read-side critical section. */
+  mightSleep(t: ThreadState, what: string): void {
+    const atomic = t.inAtomic();
+    if (!atomic && t.rcuDepth === 0) return;
+    const spin = t.held.filter((h) => (h.lock as unknown as { spins?: boolean }).spins).map((h) => h.lock.name);
+    this.fail(
+      "sleep-in-atomic",
+      `BUG: sleeping function called from invalid context at ${what}`,
+      `in_atomic(): ${atomic ? 1 : 0}, irqs_disabled(): 0, non_block: 0, pid: ${t.index + 1}, name: ${t.name}\n` +
+        `preempt_count: ${spin.length}, expected: 0\n` +
+        `RCU nest depth: ${t.rcuDepth}, expected: 0\n` +
+        (spin.length ? `Spinlocks held: ${spin.join(", ")}\n` : "") +
+        (t.rcuDepth > 0
+          ? `${what} may sleep, and a task must not sleep inside rcu_read_lock(): take a reference that keeps the ` +
+            "object alive (atomic_inc_not_zero), leave the RCU section, then sleep.\n"
+          : `${what} may sleep, and a task must not sleep while holding a spinlock.\n`),
+      { sleepingOp: what, spinlocks: spin, rcuDepth: t.rcuDepth },
+    );
+  }
+
+  private threadExitChecks(t: ThreadState): void {
+    if (t.held.length > 0) {
+      const list = t.held
+        .map((h, i) => ` #${i}: ${h.lock.name} (${h.lock.lockClass}), taken at step ${h.step}${fmtLoc(h.loc)}`)
+        .join("\n");
+      this.fail(
+        "lock-held-at-exit",
+        "WARNING: lock held when returning to user space!",
+        `${t.name} is leaving the kernel with locks still held!\n${t.held.length} lock${t.held.length > 1 ? "s" : ""} held by ${t.name}:\n${list}`,
+        { locks: t.held.map((h) => h.lock.name) },
+      );
+    }
+    if (t.rcuDepth > 0) {
+      this.fail(
+        "unbalanced",
+        "WARNING: thread returned with rcu_read_lock() held",
+        `${t.name} ended inside an RCU read-side critical section (nesting depth ${t.rcuDepth}): every ` +
+          "rcu_read_lock() needs its rcu_read_unlock() on every path, including error paths.",
+        { rcuDepth: t.rcuDepth },
+      );
+    }
+    if (t.notifierRanges.length > 0) {
+      const r = t.notifierRanges[0]!;
+      this.fail(
+        "unbalanced",
+        "WARNING: mmu_notifier_invalidate_range_start() without a matching _end()",
+        `${t.name} called mmu_notifier_invalidate_range_start(${r.mm.name}, ${hex(r.start)}, ${hex(r.end)}) at step ` +
+          `${r.step} and returned without mmu_notifier_invalidate_range_end(). A secondary MMU stays blocked ` +
+          "(its invalidate count never drops) and may keep stale translations. Every exit path after the start, " +
+          "error paths included, must call the end with the same range.",
+        { start: r.start, end: r.end, startStep: r.step },
+      );
+    }
+  }
+
+  private reportException(t: ThreadState, e: unknown): void {
+    if (e instanceof SimBug) return; // already recorded
+    if (e instanceof SimUsageError) throw e;
+    const err = e as Error;
+    const msg = err && typeof err === "object" && "message" in err ? String(err.message) : String(e);
+    const kind = err && typeof err === "object" && "name" in err ? String(err.name) : "Error";
+    const loc = err && typeof err.stack === "string" ? pickFrame(err.stack, this.opts.isUserFrame) : undefined;
+    this.report = {
+      kind: kind === "AssertionError" ? "assertion" : "exception",
+      title:
+        kind === "AssertionError"
+          ? `kernel BUG: ${msg}`
+          : `Oops: ${kind}: ${msg}`,
+      message:
+        kind === "AssertionError"
+          ? `A check in the kernel code failed in thread ${t.name}: ${msg}`
+          : `Thread ${t.name} threw ${kind}: ${msg}\nIn the kernel this would be an oops: a NULL or stale pointer ` +
+            "was dereferenced, or an invariant was broken.",
+      thread: t.name,
+      step: this.stepIndex,
+      ...(loc ? { location: loc } : {}),
+    };
+  }
+
+  private reportDeadlock(): void {
+    const lines: string[] = [];
+    for (const t of this.threads) {
+      if (t.finished) continue;
+      const op = t.pending;
+      const holder = op?.obj ? this.describeHolders(op.obj) : "";
+      lines.push(
+        `INFO: task ${t.name} blocked for more than 120 seconds.\n  waiting in ${op ? op.impl.name : "?"}(${op?.obj?.name ?? ""})${holder}` +
+          (t.held.length ? `\n  holding: ${t.held.map((h) => h.lock.name).join(", ")}` : ""),
+      );
+    }
+    this.report = {
+      kind: "deadlock",
+      title: "deadlock: every thread is blocked",
+      message: lines.join("\n") + "\n\nNo thread can make progress: each waits for something only a blocked thread can give.",
+      thread: "",
+      step: this.stepIndex,
+      details: {
+        blocked: this.threads.filter((t) => !t.finished).map((t) => ({ thread: t.name, op: t.pending?.impl.name, obj: t.pending?.obj?.name })),
+      },
+    };
+  }
+
+  private describeHolders(obj: KObject): string {
+    const holders = this.threads.filter((t) => t.holds(obj)).map((t) => t.name);
+    return holders.length ? `, held by ${holders.join(", ")}` : "";
+  }
+
+  /* ---- RCU callbacks ---- */
+
+  /** Run the callbacks whose grace period has ended; with `all`, wait for every reader (rcu_barrier). */
+  runRcuCallbacks(all: boolean): void {
+    if (this.rcuCallbacks.length === 0) return;
+    for (let i = 0; i < this.rcuCallbacks.length; ) {
+      const cb = this.rcuCallbacks[i]!;
+      const ready = all || cb.waitFor.every(([t, section]) => t.rcuDepth === 0 || t.rcuSection !== section);
+      if (ready) {
+        this.rcuCallbacks.splice(i, 1);
+        this.traceNote(`RCU grace period ended: ${cb.label}`);
+        cb.run();
+      } else i++;
+    }
+  }
+
+  /* ---- trace ---- */
+
+  private recordTraceStep(
+    t: ThreadState,
+    op: Op | null,
+    fail: boolean,
+    enabled: readonly Choice[],
+    preemption: boolean,
+  ): void {
+    const step: TraceStep = {
+      i: this.stepIndex,
+      thread: t.name,
+      op: op === null ? "start" : op.impl.name,
+      obj: op?.obj ? ref(op.obj) : null,
+      held: t.held.map((h) => h.lock.name),
+      rcuDepth: t.rcuDepth,
+      runnable: [...new Set(enabled.map((c) => this.threads[c >> 1]!.name))],
+      choice: choiceLetter(t.index * 2 + (fail ? 1 : 0)),
+      preemption,
+    };
+    if (op !== null) {
+      const a = op.impl.args?.(op);
+      if (a !== undefined) step.args = a;
+      if (op.state === 2) step.result = jsonValue((op as unknown as { done: { value: unknown } }).done.value);
+      if (op.loc) step.loc = op.loc;
+      if (op.obj) step.state = op.obj.describe();
+    } else if (t.pending?.loc && !t.finished) {
+      // a start step runs up to the first primitive: show where it stopped
+    }
+    if (this.traceWrites?.length) step.writes = [...new Set(this.traceWrites)];
+    if (this.traceNotes?.length) step.notes = this.traceNotes;
+    this.traceWrites = null;
+    this.traceNotes = null;
+    this.trace.push(step);
+  }
+
+  objectTable(): TraceObject[] {
+    const prev = this.tracking;
+    this.tracking = false;
+    try {
+      return this.objects.map((o) => ({
+        id: o.id,
+        type: o.type,
+        name: o.name,
+        gen: o.gen,
+        cache: o.cacheName,
+        allocStep: o.allocStep,
+        freeStep: o.freeStep,
+        freed: o.freed,
+        state: o.describe(),
+      }));
+    } finally {
+      this.tracking = prev;
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------ */
+/* Helpers                                                                    */
+/* ------------------------------------------------------------------------ */
+
+export function choiceLetter(c: Choice): string {
+  const t = c >> 1;
+  const letter = t < 26 ? String.fromCharCode(97 + t) : String.fromCharCode(65 + t - 26);
+  return (c & 1) === 1 ? `${letter}!` : letter;
+}
+
+export function ref(o: KObject): TraceObjectRef {
+  return { id: o.id, type: o.type, gen: o.gen, name: o.name };
+}
+
+export function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+export function fmtLoc(l: SourceLocation | undefined): string {
+  return l ? ` (${l.file}:${l.line})` : "";
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return "undefined (a bare `yield;`)";
+  if (v === null) return "null";
+  if (typeof v === "object") return `an object (${Object.prototype.toString.call(v)})`;
+  return `${typeof v} ${String(v)}`;
+}
+
+function jsonValue(v: unknown): unknown {
+  if (v === undefined || v === null) return v ?? null;
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") return v;
+  if (v instanceof KObject) return { ref: ref(v) };
+  return String(v);
+}
+
+/* Stack parsing (V8 format: "    at fn (file:line:col)" or "    at file:line:col"). */
+
+const FRAME_RE = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
+let simulatorFiles: string[] | null = null;
+
+function isSimulatorFile(file: string): boolean {
+  if (simulatorFiles === null) {
+    // Frames of this module tell where the simulator lives (its folder).
+    const own = (new Error().stack ?? "").split("\n").map((l) => FRAME_RE.exec(l)?.[2]).find((f) => f);
+    const dir = own ? own.slice(0, own.lastIndexOf("/") + 1) : "\0";
+    simulatorFiles = [dir];
+  }
+  return simulatorFiles.some((d) => file.startsWith(d)) || file.startsWith("node:") || file.includes("/node_modules/");
+}
+
+function frames(stack: string): Array<{ fn: string; file: string; line: number; column: number }> {
+  const out: Array<{ fn: string; file: string; line: number; column: number }> = [];
+  for (const l of stack.split("\n")) {
+    const m = FRAME_RE.exec(l);
+    if (!m) continue;
+    out.push({ fn: m[1] ?? "", file: m[2]!, line: Number(m[3]), column: Number(m[4]) });
+  }
+  return out;
+}
+
+export function pickFrame(stack: string, isUserFrame?: (file: string) => boolean): SourceLocation | undefined {
+  const accept = isUserFrame ?? ((f: string) => !isSimulatorFile(f));
+  for (const f of frames(stack)) {
+    if (accept(f.file)) return { file: f.file, line: f.line, column: f.column };
+  }
+  return undefined;
+}
+
+function pickFunction(stack: string, isUserFrame?: (file: string) => boolean): string | undefined {
+  const accept = isUserFrame ?? ((f: string) => !isSimulatorFile(f));
+  for (const f of frames(stack)) {
+    if (accept(f.file) && f.fn) return f.fn.replace(/^(?:Generator\.next|Object\.|async )/, "").replace(/^.*\./, "");
+  }
+  return undefined;
+}

@@ -1,0 +1,182 @@
+/*
+ * Scenarios: a setup, a few threads, and the checks that judge the end state.
+ *
+ * A scenario is data, not a test: the explorers run it under many schedules,
+ * and every run starts from a fresh setup() inside a fresh Execution. The
+ * end-of-run checks are, in order: RCU callbacks flushed (rcu_barrier), the
+ * serial teardown thread, the scenario's own check(), then kmemleak.
+ */
+
+import {
+  type Choice,
+  DEFAULT_LIMITS,
+  Execution,
+  type ExecutionHooks,
+  type ExecutionOutcome,
+  fmtLoc,
+  type KObject,
+  type Limits,
+  SharedState,
+  type TraceObject,
+  type TraceStep,
+} from "./runtime";
+import type { CacheFlags, CacheState } from "./primitives";
+import type { BugReport } from "./report";
+import { encodeSchedule } from "./schedule";
+
+export interface ThreadSpec<S> {
+  name: string;
+  run: (state: S) => Iterable<unknown>;
+}
+
+export interface CheckContext {
+  /** Return values of the threads, by name. */
+  results: Record<string, unknown>;
+}
+
+export interface FaultConfig {
+  /** Caches whose allocations may fail ("page", "pgtable_pmd", "anon_vma", ...), or "all". */
+  caches: readonly string[] | "all";
+  /** At most this many injected failures per execution (default 1). */
+  maxFailures?: number;
+}
+
+export interface Scenario<S = unknown> {
+  /** Short name shown to learners ("reclaim vs munmap"). */
+  name: string;
+  /** What the scenario models, one sentence. */
+  models: string;
+  /** Build the initial state. Runs in every execution, before the threads, untracked. */
+  setup: () => S;
+  threads: ReadonlyArray<ThreadSpec<S>>;
+  /** A last thread that runs alone after the others (exit_mmap for every mm, say). */
+  teardown?: (state: S) => Iterable<unknown>;
+  /** Judge the end state; throw (or call check_that) to fail. */
+  check?: (state: S, ctx: CheckContext) => void;
+  /** A JSON value that summarises the end state without object ids (for explorer tests). */
+  finalState?: (state: S, ctx: CheckContext) => unknown;
+  /** kmemleak at the end: every cache (true) or the named ones. */
+  leakCheck?: boolean | readonly string[];
+  faults?: FaultConfig;
+  /** Cache flag overrides: { vm_area_struct: { typesafe: true } }. */
+  caches?: Record<string, Partial<CacheFlags>>;
+  limits?: Partial<Limits>;
+}
+
+export interface RunOptions {
+  tracing?: boolean;
+  shared?: SharedState;
+  executionIndex?: number;
+  isUserFrame?: (file: string) => boolean;
+  /** Fault injection on or off for this run (the scenario says which caches). */
+  faults?: boolean;
+}
+
+export interface RunResult {
+  outcome: ExecutionOutcome;
+  report: BugReport | null;
+  choices: Choice[];
+  token: string;
+  steps: number;
+  finalState?: unknown;
+  trace?: TraceStep[];
+  objects?: TraceObject[];
+  /** The execution, for explorers that read its footprints. */
+  execution: Execution;
+}
+
+export function limitsOf(s: Scenario<unknown>): Limits {
+  return { ...DEFAULT_LIMITS, ...s.limits };
+}
+
+/** Run the scenario once, with `hooks` choosing at every step. */
+export function runOnce<S>(scenario: Scenario<S>, hooks: ExecutionHooks, opts: RunOptions = {}): RunResult {
+  const faults = opts.faults !== false && scenario.faults
+    ? {
+        caches: scenario.faults.caches === "all" ? ("all" as const) : new Set(scenario.faults.caches),
+        maxFailures: scenario.faults.maxFailures ?? 1,
+      }
+    : null;
+  const ex = new Execution(
+    {
+      limits: limitsOf(scenario as Scenario<unknown>),
+      tracing: opts.tracing ?? false,
+      shared: opts.shared ?? new SharedState(),
+      faults,
+      executionIndex: opts.executionIndex ?? 0,
+      ...(opts.isUserFrame ? { isUserFrame: opts.isUserFrame } : {}),
+    },
+    hooks,
+  );
+  if (scenario.caches) ex.modules.set("cache-flags", scenario.caches);
+  const state = ex.within(() => scenario.setup());
+  for (const th of scenario.threads) ex.addThread(th.name, () => th.run(state));
+  const results: Record<string, unknown> = {};
+  let finalState: unknown;
+  ex.run(
+    () => {
+      for (const t of ex.threads) results[t.name] = t.result;
+      const ctx: CheckContext = { results };
+      scenario.check?.(state, ctx);
+      if (scenario.leakCheck) kmemleak(ex, scenario.leakCheck);
+      if (scenario.finalState) finalState = scenario.finalState(state, ctx);
+    },
+    scenario.teardown ? () => scenario.teardown!(state) : null,
+  );
+  const token = encodeSchedule(ex.choices);
+  const r: RunResult = {
+    outcome: ex.outcome,
+    report: ex.report,
+    choices: ex.choices,
+    token,
+    steps: ex.choices.length,
+    execution: ex,
+  };
+  if (finalState !== undefined) r.finalState = finalState;
+  if (ex.tracing) {
+    r.trace = ex.trace;
+    r.objects = ex.objectTable();
+  }
+  return r;
+}
+
+/** Fail the scenario's check with a message (an "assertion" report). */
+export function check_that(condition: unknown, message: string): void {
+  if (condition) return;
+  const err = new Error(message);
+  err.name = "AssertionError";
+  throw err;
+}
+
+/** kmemleak: objects still allocated at the end of the scenario. */
+function kmemleak(ex: Execution, which: true | readonly string[]): void {
+  const leaked: KObject[] = [];
+  for (const [name, st] of ex.caches) {
+    if (which !== true && !which.includes(name)) continue;
+    for (const o of (st as CacheState).live) leaked.push(o);
+  }
+  if (leaked.length === 0) return;
+  leaked.sort((a, b) => a.id - b.id);
+  const lines = leaked.map((o) => {
+    const hist = ex.history.get(o.id);
+    return (
+      `unreferenced object ${o.name} (${o.type}, cache ${o.cacheName}):\n` +
+      `  comm "${o.allocThread || "setup"}", allocated at step ${o.allocStep}${fmtLoc(o.allocLoc)}\n` +
+      (hist ? `  history:\n${hist.map((h) => `    ${h}`).join("\n")}\n` : "")
+    );
+  });
+  const byCache = new Map<string, number>();
+  for (const o of leaked) byCache.set(o.cacheName ?? "?", (byCache.get(o.cacheName ?? "?") ?? 0) + 1);
+  ex.report = {
+    kind: "leak",
+    title: `kmemleak: ${leaked.length} new suspected memory leak${leaked.length > 1 ? "s" : ""}`,
+    message:
+      lines.join("\n") +
+      `\nLeaked per cache: ${[...byCache].map(([c, n]) => `${c}: ${n}`).join(", ")}.\n` +
+      "Every object must be freed on every path once its last user is gone: look for a missing put or free, " +
+      "or a reference taken on one path and never dropped.",
+    thread: "",
+    step: -1,
+    details: { leaked: leaked.map((o) => ({ id: o.id, name: o.name, cache: o.cacheName })), perCache: Object.fromEntries(byCache) },
+  };
+}

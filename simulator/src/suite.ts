@@ -1,0 +1,174 @@
+/*
+ * Test suites: how exercises describe their tests to the browser runner and
+ * the grader.
+ *
+ * A suite file default-exports defineSuite(impl => [...tests]). The factory
+ * receives the learner's module (its exported functions), so the same test
+ * runs the starter, the solution, a mutant or a learner's submission. A test
+ * is one or more scenarios explored with a strategy; it passes when no
+ * detector fires in any of them.
+ */
+
+import { explore, type ExploreOptions, type FoundBug } from "./explore/index";
+import type { BugReport } from "./report";
+import type { Scenario } from "./scenario";
+import type { TraceObject, TraceStep } from "./runtime";
+
+export interface TestCase {
+  /** Shown to learners: the scenario's name ("reclaim vs munmap"). */
+  name: string;
+  /** Shown to learners: what the test models and why it matters. Never the test's source. */
+  description: string;
+  /** Relative weight inside its group (default 1). */
+  weight?: number;
+  /** The scenarios; all must pass. */
+  scenarios: ReadonlyArray<Scenario<any>>;
+  /** How to explore each scenario (default: DPOR with the default budget). */
+  explore?: ExploreOptions;
+  /** Demand that the search covers every schedule; otherwise a clean partial search passes. */
+  requireComplete?: boolean;
+}
+
+export type SuiteFactory<M> = (impl: M) => TestCase[];
+
+export interface Suite<M = any> {
+  readonly __suite: true;
+  readonly factory: SuiteFactory<M>;
+}
+
+export function defineSuite<M>(factory: SuiteFactory<M>): Suite<M> {
+  return { __suite: true, factory };
+}
+
+export function isSuite(x: unknown): x is Suite {
+  return typeof x === "object" && x !== null && (x as { __suite?: unknown }).__suite === true;
+}
+
+export interface TestOutcome {
+  name: string;
+  description: string;
+  weight: number;
+  passed: boolean;
+  /** One line for the learner. */
+  message: string;
+  /** The scenario that failed, and what it models. */
+  scenario?: string;
+  models?: string;
+  report?: BugReport;
+  token?: string;
+  preemptions?: number;
+  trace?: TraceStep[];
+  objects?: TraceObject[];
+  executions: number;
+  steps: number;
+  /** The search stopped at its budget without covering every schedule. */
+  limitHit?: string;
+}
+
+export interface SuiteRunOptions {
+  /** Scale every test's maxExecutions (the grader's budget). */
+  maxExecutions?: number;
+  isUserFrame?: (file: string) => boolean;
+  /** Include traces of failures (default true). */
+  trace?: boolean;
+}
+
+/** Run every test of a suite against `impl`. Exceptions in building a test become failures. */
+export function runSuite<M>(suite: Suite<M>, impl: M, o: SuiteRunOptions = {}): TestOutcome[] {
+  let tests: TestCase[];
+  try {
+    tests = suite.factory(impl);
+  } catch (e) {
+    return [
+      {
+        name: "load",
+        description: "building the tests from your module",
+        weight: 1,
+        passed: false,
+        message: `the tests could not use your module: ${(e as Error)?.message ?? String(e)}`,
+        executions: 0,
+        steps: 0,
+      },
+    ];
+  }
+  return tests.map((t) => runTest(t, o));
+}
+
+export function runTest(t: TestCase, o: SuiteRunOptions = {}): TestOutcome {
+  let executions = 0;
+  let steps = 0;
+  const limits: string[] = [];
+  for (const sc of t.scenarios) {
+    const opts: ExploreOptions = { ...t.explore };
+    if (o.maxExecutions !== undefined) opts.maxExecutions = Math.min(opts.maxExecutions ?? o.maxExecutions, o.maxExecutions);
+    if (o.isUserFrame) opts.isUserFrame = o.isUserFrame;
+    if (o.trace === false) opts.trace = false;
+    let r;
+    try {
+      r = explore(sc, opts);
+    } catch (e) {
+      return {
+        name: t.name,
+        description: t.description,
+        weight: t.weight ?? 1,
+        passed: false,
+        message: `${sc.name}: the scenario could not run: ${(e as Error)?.message ?? String(e)}`,
+        scenario: sc.name,
+        models: sc.models,
+        executions,
+        steps,
+      };
+    }
+    executions += r.executions;
+    steps += r.steps;
+    if (r.bug) return failed(t, sc, r.bug, executions, steps);
+    if (r.limitHit) {
+      if (t.requireComplete) {
+        return {
+          name: t.name,
+          description: t.description,
+          weight: t.weight ?? 1,
+          passed: false,
+          message: `${sc.name}: ${r.limitHit}`,
+          scenario: sc.name,
+          models: sc.models,
+          executions,
+          steps,
+          limitHit: r.limitHit,
+        };
+      }
+      limits.push(`${sc.name}: ${r.limitHit}`);
+    }
+  }
+  const out: TestOutcome = {
+    name: t.name,
+    description: t.description,
+    weight: t.weight ?? 1,
+    passed: true,
+    message: `passed (${executions} schedule${executions === 1 ? "" : "s"} explored)`,
+    executions,
+    steps,
+  };
+  if (limits.length) out.limitHit = limits.join("\n");
+  return out;
+}
+
+function failed(t: TestCase, sc: Scenario<any>, bug: FoundBug, executions: number, steps: number): TestOutcome {
+  const out: TestOutcome = {
+    name: t.name,
+    description: t.description,
+    weight: t.weight ?? 1,
+    passed: false,
+    message: `${sc.name}: ${bug.report.title}`,
+    scenario: sc.name,
+    models: sc.models,
+    report: bug.report,
+    token: bug.token,
+    preemptions: bug.preemptions,
+    executions,
+    steps,
+  };
+  if (bug.trace) out.trace = bug.trace;
+  if (bug.objects) out.objects = bug.objects;
+  return out;
+}
