@@ -21,6 +21,7 @@
  */
 
 import { cur, type Execution, hex, KObject, Op, type OpImpl, trackFields } from "./runtime";
+import { F } from "./runtime";
 import {
   allocateNow,
   Atomic,
@@ -67,9 +68,9 @@ export class MmStruct extends KObject {
   readonly notifiers: SecondaryMmu[] = [];
   constructor(label?: string) {
     super(label);
-    this._f[1] = [];
-    this._f[2] = 1;
-    this._f[3] = 0;
+    F(this)[1] = [];
+    F(this)[2] = 1;
+    F(this)[3] = 0;
     this.mmap_lock = this.embed(new RwSemaphore("&mm->mmap_lock"), "mmap_lock");
     this.page_table_lock = this.embed(new Spinlock("&mm->page_table_lock"), "page_table_lock");
     this.pgd = this.embed(new PageTable("pgd"), "pgd");
@@ -78,7 +79,7 @@ export class MmStruct extends KObject {
     return this.label || `mm#${this.id}`;
   }
   override describe(): Record<string, unknown> {
-    return { vmas: (this._f[1] as Vma[]).map((v) => v.name), mm_users: this._f[2] };
+    return { vmas: (F(this)[1] as Vma[]).map((v) => v.name), mm_users: F(this)[2] };
   }
 }
 trackFields(MmStruct, ["vmas", "mm_users", "mm_lock_seq"]);
@@ -102,29 +103,29 @@ export class Vma extends KObject {
   readonly vm_refcnt: Refcount;
   constructor(label?: string) {
     super(label);
-    this._f[1] = null;
-    this._f[2] = 0;
-    this._f[3] = 0;
-    this._f[4] = 0;
-    this._f[5] = VM_READ | VM_WRITE | VM_MAYWRITE;
-    this._f[6] = null;
-    this._f[7] = -1;
+    F(this)[1] = null;
+    F(this)[2] = 0;
+    F(this)[3] = 0;
+    F(this)[4] = 0;
+    F(this)[5] = VM_READ | VM_WRITE | VM_MAYWRITE;
+    F(this)[6] = null;
+    F(this)[7] = -1;
     this.anon_vma_chain = this.embed(new ListHead<AnonVmaChain>(null), "anon_vma_chain");
     this.anon_vma_node = this.embed(new ListHead<Vma>(this), "anon_vma_node");
     this.vm_refcnt = this.embed(new Refcount(0), "vm_refcnt");
   }
   override get name(): string {
     if (this.label) return this.label;
-    const start = this._f[2] as number;
+    const start = F(this)[2] as number;
     return `vma#${this.id}@${hex(start)}`;
   }
   override describe(): Record<string, unknown> {
     return {
-      vm_mm: (this._f[1] as MmStruct | null)?.name ?? null,
-      vm_start: hex(this._f[2] as number),
-      vm_end: hex(this._f[3] as number),
-      anon_vma: (this._f[6] as AnonVma | null)?.name ?? null,
-      vm_refcnt: this.vm_refcnt._f[1],
+      vm_mm: (F(this)[1] as MmStruct | null)?.name ?? null,
+      vm_start: hex(F(this)[2] as number),
+      vm_end: hex(F(this)[3] as number),
+      anon_vma: (F(this)[6] as AnonVma | null)?.name ?? null,
+      vm_refcnt: F(this.vm_refcnt)[1],
     };
   }
 }
@@ -151,11 +152,11 @@ export class AnonVma extends KObject {
   readonly vmas: ListHead<Vma>;
   constructor(label?: string) {
     super(label);
-    this._f[1] = this;
-    this._f[2] = null;
-    this._f[3] = 1;
-    this._f[4] = 0;
-    this._f[5] = 0;
+    F(this)[1] = this;
+    F(this)[2] = null;
+    F(this)[3] = 1;
+    F(this)[4] = 0;
+    F(this)[5] = 0;
     this.lock = this.embed(new Spinlock("&anon_vma->lock"), "lock");
     this.rwsem = this.embed(new RwSemaphore("&anon_vma->rwsem"), "rwsem");
     this.refcount = this.embed(new Atomic(0), "refcount");
@@ -163,10 +164,10 @@ export class AnonVma extends KObject {
     this.vmas = this.embed(new ListHead<Vma>(null), "vmas");
   }
   override describe(): Record<string, unknown> {
-    const root = this._f[1] as AnonVma;
+    const root = F(this)[1] as AnonVma;
     return {
       root: root === this ? "self" : root.name,
-      refcount: this.refcount._f[1],
+      refcount: F(this.refcount)[1],
       chains: this.head.describe().length,
       vmas: this.vmas.describe().length,
       freed: this.freed,
@@ -185,13 +186,13 @@ export class AnonVmaChain extends KObject {
   readonly same_anon_vma: ListHead<AnonVmaChain>;
   constructor(label?: string) {
     super(label);
-    this._f[1] = null;
-    this._f[2] = null;
+    F(this)[1] = null;
+    F(this)[2] = null;
     this.same_vma = this.embed(new ListHead<AnonVmaChain>(this), "same_vma");
     this.same_anon_vma = this.embed(new ListHead<AnonVmaChain>(this), "same_anon_vma");
   }
   override describe(): Record<string, unknown> {
-    return { vma: (this._f[1] as Vma | null)?.name ?? null, anon_vma: (this._f[2] as AnonVma | null)?.name ?? null };
+    return { vma: (F(this)[1] as Vma | null)?.name ?? null, anon_vma: (F(this)[2] as AnonVma | null)?.name ?? null };
   }
 }
 trackFields(AnonVmaChain, ["vma", "anon_vma"]);
@@ -206,12 +207,12 @@ export class Page extends KObject {
   readonly _mapcount: Atomic;
   constructor(label?: string) {
     super(label);
-    this._f[1] = null;
-    this._f[2] = 0;
+    F(this)[1] = null;
+    F(this)[2] = 0;
     this._mapcount = this.embed(new Atomic(-1), "_mapcount");
   }
   override describe(): Record<string, unknown> {
-    return { mapping: (this._f[1] as AnonVma | null)?.name ?? null, index: this._f[2], mapcount: (this._mapcount._f[1] as number) + 1 };
+    return { mapping: (F(this)[1] as AnonVma | null)?.name ?? null, index: F(this)[2], mapcount: (F(this._mapcount)[1] as number) + 1 };
   }
 }
 trackFields(Page, ["mapping", "index"]);
@@ -498,8 +499,8 @@ export class SecondaryMmu extends KObject {
   constructor(mm: MmStruct, label?: string) {
     super(label ?? `kvm(${mm.name})`);
     this.mm = mm;
-    this._f[1] = 0;
-    this._f[2] = 0;
+    F(this)[1] = 0;
+    F(this)[2] = 0;
     mm.notifiers.push(this);
   }
   invalidate_range_start(start: number, end: number): void {
@@ -518,7 +519,7 @@ export class SecondaryMmu extends KObject {
   override describe(): Record<string, unknown> {
     return {
       sptes: [...this.sptes].map(([a, s]) => `${hex(a)}->${s.page.name}${s.write ? " rw" : " ro"}`),
-      invalidate_in_progress: this._f[1],
+      invalidate_in_progress: F(this)[1],
     };
   }
 }

@@ -26,6 +26,7 @@ import {
   ThreadState,
   trackFields,
 } from "./runtime";
+import { F, M } from "./runtime";
 import { SimUsageError } from "./report";
 
 /** What learner functions built from primitives return: drive them with `yield*`. */
@@ -57,10 +58,10 @@ export class Spinlock extends LockBase {
   declare owner: ThreadState | null;
   constructor(lockClass: string, label?: string) {
     super(lockClass, label);
-    this._f[1] = null;
+    F(this)[1] = null;
   }
   override describe(): Record<string, unknown> {
-    return { owner: (this._f[1] as ThreadState | null)?.name ?? null };
+    return { owner: (F(this)[1] as ThreadState | null)?.name ?? null };
   }
 }
 trackFields(Spinlock, ["owner"]);
@@ -71,10 +72,10 @@ export class Mutex extends LockBase {
   declare owner: ThreadState | null;
   constructor(lockClass: string, label?: string) {
     super(lockClass, label);
-    this._f[1] = null;
+    F(this)[1] = null;
   }
   override describe(): Record<string, unknown> {
-    return { owner: (this._f[1] as ThreadState | null)?.name ?? null };
+    return { owner: (F(this)[1] as ThreadState | null)?.name ?? null };
   }
 }
 trackFields(Mutex, ["owner"]);
@@ -86,11 +87,11 @@ export class RwSemaphore extends LockBase {
   declare readers: number;
   constructor(lockClass: string, label?: string) {
     super(lockClass, label);
-    this._f[1] = null;
-    this._f[2] = 0;
+    F(this)[1] = null;
+    F(this)[2] = 0;
   }
   override describe(): Record<string, unknown> {
-    return { writer: (this._f[1] as ThreadState | null)?.name ?? null, readers: this._f[2] };
+    return { writer: (F(this)[1] as ThreadState | null)?.name ?? null, readers: F(this)[2] };
   }
 }
 trackFields(RwSemaphore, ["writer", "readers"]);
@@ -233,7 +234,7 @@ function lockArgs(op: Op): unknown {
 const SPIN_LOCK: OpImpl = {
   name: "spin_lock",
   reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "spin_lock"),
-  enabled: (op) => (op.obj as Spinlock)._f[1] === null,
+  enabled: (op) => F(op.obj as Spinlock)[1] === null,
   perform(op, t, ex) {
     const l = op.obj as Spinlock;
     l.owner = t;
@@ -280,7 +281,7 @@ const MUTEX_LOCK: OpImpl = {
   name: "mutex_lock",
   sleeps: true,
   reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "mutex_lock"),
-  enabled: (op) => (op.obj as Mutex)._f[1] === null,
+  enabled: (op) => F(op.obj as Mutex)[1] === null,
   perform(op, t, ex) {
     (op.obj as Mutex).owner = t;
     pushHeld(ex, t, op.obj as Mutex, "excl", op);
@@ -306,7 +307,7 @@ const DOWN_READ: OpImpl = {
   name: "down_read",
   sleeps: true,
   reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "read", "down_read"),
-  enabled: (op) => (op.obj as RwSemaphore)._f[1] === null,
+  enabled: (op) => F(op.obj as RwSemaphore)[1] === null,
   perform(op, t, ex) {
     const s = op.obj as RwSemaphore;
     s.readers = s.readers + 1;
@@ -338,7 +339,7 @@ const DOWN_WRITE: OpImpl = {
   name: "down_write",
   sleeps: true,
   reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "down_write"),
-  enabled: (op) => (op.obj as RwSemaphore)._f[1] === null && (op.obj as RwSemaphore)._f[2] === 0,
+  enabled: (op) => F(op.obj as RwSemaphore)[1] === null && F(op.obj as RwSemaphore)[2] === 0,
   perform(op, t, ex) {
     const s = op.obj as RwSemaphore;
     s.writer = t;
@@ -424,10 +425,10 @@ export class Atomic extends KObject {
   declare counter: number;
   constructor(value = 0, label?: string) {
     super(label);
-    this._f[1] = value;
+    F(this)[1] = value;
   }
   override describe(): Record<string, unknown> {
-    return { counter: this._f[1] };
+    return { counter: F(this)[1] };
   }
 }
 trackFields(Atomic, ["counter"]);
@@ -437,10 +438,10 @@ export class Refcount extends KObject {
   declare refs: number;
   constructor(value = 1, label?: string) {
     super(label);
-    this._f[1] = value;
+    F(this)[1] = value;
   }
   override describe(): Record<string, unknown> {
-    return { refs: this._f[1] };
+    return { refs: F(this)[1] };
   }
 }
 trackFields(Refcount, ["refs"]);
@@ -451,7 +452,7 @@ function atomicOp<R>(name: string, f: (a: Atomic, arg: number, arg2: number, ex:
     perform(op, _t, ex) {
       const a = op.obj as Atomic;
       const r = f(a, op.arg as number, op.arg2 as number, ex);
-      ex.note(a.container(), `${name}(${a.name}) -> ${a._f[1]}`);
+      ex.note(a.container(), `${name}(${a.name}) -> ${F(a)[1]}`);
       return r;
     },
     args: (op) => (op.arg === undefined ? undefined : op.arg2 === undefined ? op.arg : [op.arg, op.arg2]),
@@ -516,7 +517,7 @@ function refOp<R>(name: string, f: (r: Refcount, arg: number, ex: Execution) => 
     perform(op, _t, ex) {
       const r = op.obj as Refcount;
       const res = f(r, op.arg as number, ex);
-      ex.note(r.container(), `${name}(${r.name}${op.arg !== undefined ? `, ${op.arg}` : ""}) -> ${r._f[1]}`);
+      ex.note(r.container(), `${name}(${r.name}${op.arg !== undefined ? `, ${op.arg}` : ""}) -> ${F(r)[1]}`);
       return res;
     },
     args: (op) => op.arg,
@@ -796,17 +797,17 @@ export function allocateNow<T extends KObject>(ex: Execution, cache: KmemCache<T
   let o: T;
   if (s.typesafe && s.freelist.length > 0) {
     o = s.freelist.pop() as T;
-    o.gen++;
-    o.freed = false;
+    M(o).gen++;
+    M(o).freed = false;
     if (ex.tracking) allSlots(ex, o);
   } else {
     o = cache.create();
   }
-  o.cacheName = cache.name;
-  o.allocStep = ex.running ? ex.stepIndex : -1;
-  o.allocThread = thread;
-  o.allocLoc = ex.tracing && ex.running ? ex.locate() : undefined;
-  o.freeStep = -1;
+  M(o).cacheName = cache.name;
+  M(o).allocStep = ex.running ? ex.stepIndex : -1;
+  M(o).allocThread = thread;
+  M(o).allocLoc = ex.tracing && ex.running ? ex.locate() : undefined;
+  M(o).freeStep = -1;
   s.live.add(o);
   s.allocs++;
   ex.note(o, `allocated from ${cache.name}${o.gen ? ` (reused, generation ${o.gen})` : ""}`);
@@ -833,10 +834,10 @@ export function freeNow(ex: Execution, cache: KmemCache<KObject>, o: KObject, fn
     );
   }
   if (ex.tracking) allSlots(ex, o);
-  o.freed = true;
-  o.freeStep = ex.running ? ex.stepIndex : -1;
-  o.freeThread = ex.running?.name ?? "";
-  o.freeLoc = ex.tracing && ex.running ? ex.locate() : undefined;
+  M(o).freed = true;
+  M(o).freeStep = ex.running ? ex.stepIndex : -1;
+  M(o).freeThread = ex.running?.name ?? "";
+  M(o).freeLoc = ex.tracing && ex.running ? ex.locate() : undefined;
   s.live.delete(o);
   s.frees++;
   if (s.typesafe) {
@@ -930,14 +931,14 @@ export class ListHead<E extends KObject = KObject> extends KObject {
   constructor(entry: E | null = null, label?: string) {
     super(label);
     this.entry = entry;
-    this._f[1] = this;
-    this._f[2] = this;
+    F(this)[1] = this;
+    F(this)[2] = this;
   }
   override describe(): Record<string, unknown> {
-    const n = this._f[1];
+    const n = F(this)[1];
     if (this.entry !== null) return { linked: typeof n !== "string" && n !== this };
     let count = 0;
-    for (let p = this._f[1] as ListHead | string; typeof p !== "string" && p !== this && count < 1000; p = p._f[1] as ListHead | string) count++;
+    for (let p = F(this)[1] as ListHead | string; typeof p !== "string" && p !== this && count < 1000; p = F(p)[1] as ListHead | string) count++;
     return { length: count };
   }
 }
@@ -965,24 +966,48 @@ function deref(ex: Execution, p: ListHead | string, what: string): ListHead {
 /** Which list an entry is on (for lock assertions on deletion). */
 const entryHead = new WeakMap<ListHead, ListHead>();
 
+/*
+ * list_add and list_del take two steps, as the pointer updates of the real
+ * ones are not atomic: the first reads the neighbours, the second checks
+ * them (CONFIG_DEBUG_LIST's __list_add_valid / __list_del_entry_valid) and
+ * writes the links. Two unlocked updates of one list interleave between the
+ * two and are caught as list corruption.
+ */
 const LIST_ADD: OpImpl = {
   name: "list_add",
   perform(op, _t, ex) {
     const nu = op.obj as ListHead;
     const head = op.arg as ListHead;
     const tail = op.arg2 === true;
-    listCheckLock(ex, head, "write");
-    const n = nu.next;
-    if (typeof n !== "string" && n !== nu && nu.entry !== null) {
-      ex.fail("list-corruption", "list_add corruption: the new entry is already on a list", `${nu.name} is added to ${head.name} while still linked on another list (double add).`);
+    if (op.phase === 0) {
+      listCheckLock(ex, head, "write");
+      const n = nu.next;
+      if (typeof n !== "string" && n !== nu && nu.entry !== null) {
+        ex.fail("list-corruption", "list_add double add", `list_add double add: new=${nu.name} is already on a list (prev=${nameOf(nu.prev)}, next=${nameOf(n)}).`);
+      }
+      const prev = tail ? deref(ex, head.prev, "list_add_tail") : head;
+      const next = tail ? head : deref(ex, head.next, "list_add");
+      op.aux = [prev, next];
+      return AGAIN;
     }
-    const prev = tail ? deref(ex, head.prev, "list_add_tail") : head;
-    const next = tail ? head : deref(ex, head.next, "list_add");
+    const [prev, next] = op.aux as [ListHead, ListHead];
+    if (next.prev !== prev || prev.next !== next) {
+      ex.fail(
+        "list-corruption",
+        "list_add corruption",
+        (next.prev !== prev
+          ? `list_add corruption. next->prev should be prev (${prev.name}), but was ${nameOf(next.prev)}. (next=${next.name}).`
+          : `list_add corruption. prev->next should be next (${next.name}), but was ${nameOf(prev.next)}. (prev=${prev.name}).`) +
+          "\nThe list changed between reading the neighbours and linking the new entry: another thread updated it at the same time. Updates of a shared list need its lock.",
+        { list: head.name },
+      );
+    }
     next.prev = nu;
     nu.next = next;
     nu.prev = prev;
     prev.next = nu;
     entryHead.set(nu, head);
+    return undefined;
   },
   args: (op) => (op.arg as ListHead).name,
 };
@@ -991,18 +1016,29 @@ const LIST_DEL: OpImpl = {
   name: "list_del",
   perform(op, _t, ex) {
     const e = op.obj as ListHead;
-    const head = entryHead.get(e);
-    if (head) listCheckLock(ex, head, "write");
-    const prev = deref(ex, e.prev, "list_del");
-    const next = deref(ex, e.next, "list_del");
+    if (op.phase === 0) {
+      const head = entryHead.get(e);
+      if (head) listCheckLock(ex, head, "write");
+      op.aux = [deref(ex, e.prev, "list_del"), deref(ex, e.next, "list_del")];
+      return AGAIN;
+    }
+    const [prev, next] = op.aux as [ListHead, ListHead];
     if (prev.next !== e || next.prev !== e) {
-      ex.fail("list-corruption", "list_del corruption", `list_del corruption. prev->next should be ${e.name}, but was ${nameOf(prev.next)}; next->prev should be ${e.name}, but was ${nameOf(next.prev)}.`);
+      ex.fail(
+        "list-corruption",
+        "list_del corruption",
+        (prev.next !== e
+          ? `list_del corruption. prev->next should be ${e.name}, but was ${nameOf(prev.next)}. (prev=${prev.name})`
+          : `list_del corruption. next->prev should be ${e.name}, but was ${nameOf(next.prev)}. (next=${next.name})`) +
+          "\nThe list changed while the entry was being removed: another thread updated it at the same time.",
+      );
     }
     next.prev = prev;
     prev.next = next;
     e.next = LIST_POISON1;
     e.prev = LIST_POISON2;
     entryHead.delete(e);
+    return undefined;
   },
 };
 
@@ -1115,4 +1151,34 @@ export function WARN_ON(condition: unknown, what = "WARN_ON"): boolean {
 /** The running simulated thread's name. */
 export function current_name(): string {
   return cur().running?.name ?? "setup";
+}
+
+/* ======================================================================== */
+/* Plain structures                                                           */
+/* ======================================================================== */
+
+const structClasses = new Map<string, new () => KObject>();
+
+/**
+ * A plain structure with tracked fields, for exercises and tests that need a
+ * small shared object of their own: kstruct("event_log", { nr_events: 0 }).
+ * Every field read and write is part of the step's footprint and is checked
+ * against use-after-free like the kernel objects' fields.
+ */
+export function kstruct<T extends Record<string, unknown>>(type: string, init: T, label?: string): T & KObject {
+  const fields = Object.keys(init);
+  const key = `${type}\u0000${fields.join(",")}`;
+  let cls = structClasses.get(key);
+  if (cls === undefined) {
+    const C = class extends KObject {
+      readonly type = type;
+    };
+    trackFields(C, fields);
+    structClasses.set(key, (cls = C as unknown as new () => KObject));
+  }
+  const o = new cls() as KObject;
+  if (label) o.label = label;
+  const slots = (cls as unknown as { fieldSlots: Map<string, number> }).fieldSlots;
+  for (const f of fields) F(o)[slots.get(f)!] = init[f];
+  return o as T & KObject;
 }

@@ -55,29 +55,101 @@ export function hasCurrent(): boolean {
 /** Locations: objectId * SLOTS + slot. Slot 0 is the object itself (locks, atomics). */
 export const SLOTS = 64;
 
+let rawFields: (o: KObject) => unknown[];
+
+/**
+ * The stored field values of an object, by slot. For the simulator's own
+ * code (constructors, describe(), scheduler checks); not exported to
+ * learners, whose reads and writes must go through the tracked accessors.
+ */
+export function F(o: KObject): unknown[] {
+  return rawFields(o);
+}
+
+export interface ObjMeta {
+  /** Bumped each time a SLAB_TYPESAFE_BY_RCU object is reused. */
+  gen: number;
+  /** Set by kmem_cache_free; accesses after this are use-after-free unless the cache is type-safe. */
+  freed: boolean;
+  /** Cache the object was allocated from, if any. */
+  cacheName: string | null;
+  allocStep: number;
+  allocThread: string;
+  allocLoc: SourceLocation | undefined;
+  freeStep: number;
+  freeThread: string;
+  freeLoc: SourceLocation | undefined;
+  /** The structure this object is embedded in (a lock inside an anon_vma), if any. */
+  embeddedIn: KObject | null;
+  /** Objects embedded in this one: freed with it. */
+  embedded: KObject[] | null;
+}
+
+let rawMeta: (o: KObject) => ObjMeta;
+
+/** The detectors' bookkeeping of an object: private, so code under test cannot rewrite it. */
+export function M(o: KObject): ObjMeta {
+  return rawMeta(o);
+}
+
 export abstract class KObject {
   /** Deterministic id, unique within one execution. */
   readonly id: number;
-  /** Bumped each time a SLAB_TYPESAFE_BY_RCU object is reused. */
-  gen = 0;
-  /** Set by kmem_cache_free; accesses after this are use-after-free unless the cache is type-safe. */
-  freed = false;
-  /** Cache the object was allocated from, if any. */
-  cacheName: string | null = null;
-  allocStep = -1;
-  allocThread = "";
-  allocLoc: SourceLocation | undefined;
-  freeStep = -1;
-  freeThread = "";
-  freeLoc: SourceLocation | undefined;
-  /** Stored values of the tracked fields, indexed by slot. */
-  readonly _f: unknown[] = [];
+  /** Stored values of the tracked fields, indexed by slot: private, so code under test cannot bypass the accessors. */
+  readonly #f: unknown[] = [];
+  readonly #m: ObjMeta = {
+    gen: 0,
+    freed: false,
+    cacheName: null,
+    allocStep: -1,
+    allocThread: "",
+    allocLoc: undefined,
+    freeStep: -1,
+    freeThread: "",
+    freeLoc: undefined,
+    embeddedIn: null,
+    embedded: null,
+  };
+  static {
+    rawFields = (o: KObject) => o.#f;
+    rawMeta = (o: KObject) => o.#m;
+  }
   /** Human-readable name for traces ("mm1", "vma@0x10000"). */
   label: string;
-  /** The structure this object is embedded in (a lock inside an anon_vma), if any. */
-  embeddedIn: KObject | null = null;
-  /** Objects embedded in this one: freed with it. */
-  embedded: KObject[] | null = null;
+
+  get gen(): number {
+    return this.#m.gen;
+  }
+  get freed(): boolean {
+    return this.#m.freed;
+  }
+  get cacheName(): string | null {
+    return this.#m.cacheName;
+  }
+  get allocStep(): number {
+    return this.#m.allocStep;
+  }
+  get allocThread(): string {
+    return this.#m.allocThread;
+  }
+  get allocLoc(): SourceLocation | undefined {
+    return this.#m.allocLoc;
+  }
+  get freeStep(): number {
+    return this.#m.freeStep;
+  }
+  get freeThread(): string {
+    return this.#m.freeThread;
+  }
+  get freeLoc(): SourceLocation | undefined {
+    return this.#m.freeLoc;
+  }
+  get embeddedIn(): KObject | null {
+    return this.#m.embeddedIn;
+  }
+  get embedded(): readonly KObject[] | null {
+    return this.#m.embedded;
+  }
 
   abstract readonly type: string;
 
@@ -106,8 +178,8 @@ export abstract class KObject {
 
   /** Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). */
   embed<T extends KObject>(child: T, field: string): T {
-    child.embeddedIn = this;
-    (this.embedded ??= []).push(child);
+    rawMeta(child).embeddedIn = this;
+    (this.#m.embedded ??= []).push(child);
     if (!child.label) child.label = `${this.name}->${field}`;
     return child;
   }
@@ -116,7 +188,7 @@ export abstract class KObject {
 /**
  * Define tracked fields on a kernel-object class. Reads and writes go through
  * accessors that record the access in the current step's footprint and check
- * for use-after-free. Field storage lives in the instance's `_f` array.
+ * for use-after-free. Field storage is private to the object.
  */
 export function trackFields(cls: { prototype: object; fieldSlots?: Map<string, number> }, fields: readonly string[]): void {
   const parent = Object.getPrototypeOf(cls.prototype)?.constructor as { fieldSlots?: Map<string, number> } | undefined;
@@ -133,12 +205,12 @@ export function trackFields(cls: { prototype: object; fieldSlots?: Map<string, n
       get(this: KObject) {
         const ex = current;
         if (ex !== null && ex.tracking) ex.access(this, slot, false, field);
-        return this._f[slot];
+        return rawFields(this)[slot];
       },
       set(this: KObject, v: unknown) {
         const ex = current;
         if (ex !== null && ex.tracking) ex.access(this, slot, true, field);
-        this._f[slot] = v;
+        rawFields(this)[slot] = v;
       },
     });
   }
@@ -453,6 +525,13 @@ export class Execution {
     return this.nextId++;
   }
 
+  private sealedUpTo = 0;
+  /** Seal objects created since the last call: code under test cannot shadow tracked fields or swap prototypes. */
+  sealNew(): void {
+    const objs = this.objects;
+    for (; this.sealedUpTo < objs.length; this.sealedUpTo++) Object.seal(objs[this.sealedUpTo]);
+  }
+
   /* ---- threads ---- */
 
   addThread(name: string, body: () => Iterable<unknown> | Iterator<unknown>, serial = false): ThreadState {
@@ -643,6 +722,7 @@ export class Execution {
       ? (this.threads[this.choices[this.choices.length - 1]! >> 1] ?? null)
       : null;
     const enabled: Choice[] = [];
+    this.sealNew();
     for (;;) {
       enabled.length = 0;
       let unfinished = 0;
@@ -747,6 +827,7 @@ export class Execution {
       thrown = e;
     }
     this.tracking = false;
+    this.sealNew();
     if (!threw && this.report === null) {
       try {
         this.afterTransition(t, res!);
