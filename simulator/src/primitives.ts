@@ -212,6 +212,7 @@ function popHeld(ex: Execution, t: ThreadState, lock: LockLike, mode: "excl" | "
         );
       }
       t.held.splice(i, 1);
+      if (h.step >= 0 && ex.running === t) ex.releaseOf.set(ex.stepIndex, h.step);
       return;
     }
   }
@@ -343,7 +344,7 @@ const DOWN_WRITE: OpImpl = {
   perform(op, t, ex) {
     const s = op.obj as RwSemaphore;
     s.writer = t;
-    s.readers; // the writer waited for the readers: a read of the count
+    void s.readers; // the writer waited for the readers: a read of the count
     pushHeld(ex, t, s, "excl", op);
   },
   args: lockArgs,

@@ -432,6 +432,9 @@ export interface TraceObject {
 /** A choice at a step: thread index * 2, plus 1 for an injected allocation failure. */
 export type Choice = number;
 
+/** Returned by a chooser that sees the runnable set differ from the recorded one (nondeterminism). */
+export const DIVERGED = -3;
+
 export interface ExecutionHooks {
   /** Pick the next choice from the enabled ones; return -1 to abandon the execution. */
   choose(ex: Execution, enabled: readonly Choice[]): Choice;
@@ -491,6 +494,8 @@ export class Execution {
   readonly choices: Choice[] = [];
   /** Enabled choices at each step (for the explorers). */
   readonly enabledAt: Choice[][] = [];
+  /** For a step that released a lock: the step that acquired it (for the explorers' lock races). */
+  readonly releaseOf = new Map<number, number>();
   /** Steps taken by a serial (teardown) thread: not choice points. */
   readonly serialFrom: number[] = [];
   failures = 0;
@@ -666,12 +671,12 @@ export class Execution {
    * choose among the enabled choices, until all threads end, a detector
    * fires, or the hooks abandon the run.
    */
-  run(finish: () => void, teardown: (() => Iterable<unknown>) | null): void {
+  run(afterThreads: () => void, teardown: (() => Iterable<unknown>) | null, afterTeardown: () => void): void {
     const prev = current;
     current = this;
     try {
       this.loop(false);
-      if (this.outcome === "ok" && this.report === null) this.endChecks(finish, teardown);
+      if (this.outcome === "ok" && this.report === null) this.endChecks(afterThreads, teardown, afterTeardown);
     } finally {
       current = prev;
       this.tracking = false;
@@ -691,16 +696,23 @@ export class Execution {
     }
   }
 
-  private endChecks(finish: () => void, teardown: (() => Iterable<unknown>) | null): void {
+  /**
+   * After the threads: RCU callbacks flushed (rcu_barrier), the scenario's
+   * checks of the end state, the serial teardown thread, then the checks
+   * that need everything torn down (kmemleak).
+   */
+  private endChecks(afterThreads: () => void, teardown: (() => Iterable<unknown>) | null, afterTeardown: () => void): void {
     try {
       this.runRcuCallbacks(true);
-      if (teardown !== null && this.report === null) {
+      afterThreads();
+      if (this.report !== null) return;
+      if (teardown !== null) {
         this.addThread("teardown", teardown, true);
         this.loop(true);
         if (this.report !== null || this.outcome !== "ok") return;
         this.runRcuCallbacks(true);
       }
-      if (this.report === null) finish();
+      if (this.report === null) afterTeardown();
     } catch (e) {
       if (!(e instanceof SimBug)) {
         if (e instanceof SimUsageError) throw e;
@@ -765,6 +777,19 @@ export class Execution {
         return;
       }
       const choice = serialPhase ? enabled[0]! : this.hooks.choose(this, enabled);
+      if (choice === DIVERGED) {
+        this.report = {
+          kind: "nondeterminism",
+          title: "nondeterminism: the same schedule ran differently",
+          message:
+            `At step ${this.stepIndex} the runnable threads are ${[...new Set(enabled.map((c) => this.threads[c >> 1]!.name))].join(", ")}, ` +
+            "not the ones this schedule had when it was first run. The code behaves differently on the same schedule: it " +
+            "depends on something outside the simulation (module-level variables kept between runs, Math.random, Date.now).",
+          thread: prevThread?.name ?? "",
+          step: this.stepIndex,
+        };
+        return;
+      }
       if (choice < 0) {
         this.outcome = "abandoned";
         return;

@@ -49,9 +49,9 @@ export interface Scenario<S = unknown> {
   /** Build the initial state. Runs in every execution, before the threads, untracked. */
   setup: () => S;
   threads: ReadonlyArray<ThreadSpec<S>>;
-  /** A last thread that runs alone after the others (exit_mmap for every mm, say). */
+  /** A last thread that runs alone after the others and after check() (exit_mmap for every mm, say). */
   teardown?: (state: S) => Iterable<unknown>;
-  /** Judge the end state; throw (or call check_that) to fail. */
+  /** Judge the end state after the threads (before teardown); throw (or call check_that) to fail. */
   check?: (state: S, ctx: CheckContext) => void;
   /** A JSON value that summarises the end state without object ids (for explorer tests). */
   finalState?: (state: S, ctx: CheckContext) => unknown;
@@ -118,10 +118,12 @@ export function runOnce<S>(scenario: Scenario<S>, hooks: ExecutionHooks, opts: R
       for (const t of ex.threads) results[t.name] = t.result;
       const ctx: CheckContext = { results };
       scenario.check?.(state, ctx);
-      if (scenario.leakCheck) kmemleak(ex, scenario.leakCheck);
       if (scenario.finalState) finalState = scenario.finalState(state, ctx);
     },
     scenario.teardown ? () => scenario.teardown!(state) : null,
+    () => {
+      if (scenario.leakCheck) kmemleak(ex, scenario.leakCheck);
+    },
   );
   const token = encodeSchedule(ex.choices);
   const r: RunResult = {

@@ -15,8 +15,8 @@
  * exact for the schedule at hand: a plain field read in a loop body counts.
  */
 
-import type { Choice, Execution } from "../runtime";
-import { prefixHooks, type Runner, type Strategy } from "./runner";
+import { type Choice, DIVERGED, type Execution, type OpImpl } from "../runtime";
+import type { Runner, Strategy } from "./runner";
 
 interface SleepEntry {
   choice: Choice;
@@ -32,6 +32,8 @@ interface Node {
   sleep: SleepEntry[];
   /** Footprint of each choice already explored from this node. */
   doneFp: Map<Choice, readonly number[]>;
+  /** The operation the chosen thread performs here: a replay must find the same one. */
+  impl: OpImpl | null;
 }
 
 function bit(c: Choice): number {
@@ -65,10 +67,10 @@ export class DporStrategy implements Strategy {
     let replayTo = 0; // nodes [0, replayTo) are replayed; node replayTo (if it exists) takes its new `chosen`
     for (;;) {
       const prefix = stack.slice(0, Math.min(replayTo + 1, stack.length)).map((n) => n.chosen);
-      const hooks = prefixHooks(prefix, (ex, enabled) => {
+      const then = (ex: Execution, enabled: readonly Choice[]): Choice => {
         const k = ex.choices.length;
         const parent = stack[k - 1];
-        let sleep: SleepEntry[] = [];
+        const sleep: SleepEntry[] = [];
         if (parent !== undefined) {
           const fp = stepFp(ex, k - 1);
           const pThread = parent.chosen >> 1;
@@ -99,6 +101,7 @@ export class DporStrategy implements Strategy {
           done: 0,
           sleep,
           doneFp: new Map(),
+          impl: pick >= 0 ? (ex.threads[pick >> 1]!.pending?.impl ?? null) : null,
         };
         stack[k] = node;
         if (pick < 0) return -1; // every enabled choice sleeps: this state was covered elsewhere
@@ -108,7 +111,27 @@ export class DporStrategy implements Strategy {
         const t = pick >> 1;
         for (const c of enabled) if (c >> 1 === t) node.backtrack |= bit(c);
         return pick;
-      });
+      };
+      const hooks = {
+        choose(ex: Execution, enabled: readonly Choice[]): Choice {
+          const k = ex.choices.length;
+          if (k >= prefix.length) return then(ex, enabled);
+          // Replaying a recorded prefix: the runnable set must be the one recorded.
+          if (k > 0 && k - 1 < replayTo) {
+            // The previous replayed step must have touched as many locations as when it was recorded.
+            const prevFp = stack[k - 1]!.doneFp.get(stack[k - 1]!.chosen);
+            const start = ex.stepFpStart[k - 1]!;
+            if (prevFp !== undefined && prevFp.length !== ex.fp.length - start) return DIVERGED;
+          }
+          const rec = stack[k]!.enabled;
+          if (rec.length !== enabled.length || rec.some((c, i) => c !== enabled[i])) return DIVERGED;
+          const c = prefix[k]!;
+          const impl = ex.threads[c >> 1]!.pending?.impl ?? null;
+          if (k < replayTo && impl !== stack[k]!.impl) return DIVERGED;
+          if (k === replayTo) stack[k]!.impl = impl;
+          return c;
+        },
+      };
       const res = runner.run(hooks);
       if (res === null) return false;
       const ex = res.execution;
@@ -135,6 +158,7 @@ export class DporStrategy implements Strategy {
         while ((todo & bit(c)) === 0) c++;
         n.done |= bit(c);
         n.chosen = c;
+        n.impl = null; // set again when replayed
         const t = c >> 1;
         for (const e of n.enabled) if (e >> 1 === t) n.backtrack |= bit(e);
         break;
@@ -195,7 +219,13 @@ export class DporStrategy implements Strategy {
           st.r = [];
         } else if (st.r[st.r.length - 1] !== j) st.r.push(j);
       }
-      for (const i of races) this.addBacktrack(ex, stack, clocks, i, j, C);
+      for (const i of races) {
+        this.addBacktrack(ex, stack, clocks, i, j, C);
+        // A race with a lock release cannot be reversed while the lock is held; the
+        // reversal that matters is j before the acquisition that release ends.
+        const acq = ex.releaseOf.get(i);
+        if (acq !== undefined && acq < i) this.addBacktrack(ex, stack, clocks, acq, j, C);
+      }
     }
   }
 

@@ -1,0 +1,294 @@
+import { describe, expect, it } from "vitest";
+import {
+  allocateNow,
+  atomic_dec_and_test,
+  atomic_inc_not_zero,
+  Atomic,
+  decodeSchedule,
+  down_read,
+  down_write,
+  encodeSchedule,
+  explore,
+  kmem_cache_alloc,
+  kmem_cache_free,
+  KmemCache,
+  kstruct,
+  list_add_tail,
+  list_for_each_entry,
+  ListHead,
+  rcu_read_lock,
+  rcu_read_unlock,
+  replay,
+  type Scenario,
+  sched_point,
+  type Sim,
+  spin_lock,
+  spin_unlock,
+  Spinlock,
+  synchronize_rcu,
+  up_read,
+  up_write,
+  wait_event,
+  ScheduleTokenError,
+  RwSemaphore,
+} from "./index";
+import { cur } from "./runtime";
+import { KNOWN_BUGS } from "./scenarios/known-bugs";
+
+/* Small scenarios whose final states are easy to enumerate. */
+
+function counter(nThreads: number, locked: boolean): Scenario<{ c: { v: number }; l: Spinlock }> {
+  const inc = function* (s: { c: { v: number }; l: Spinlock }): Sim {
+    if (locked) yield* spin_lock(s.l);
+    const v = s.c.v;
+    yield* sched_point();
+    s.c.v = v + 1;
+    if (locked) yield* spin_unlock(s.l);
+  };
+  return {
+    name: `counter x${nThreads}${locked ? " locked" : ""}`,
+    models: "increments of a shared counter",
+    setup: () => ({ c: kstruct("counter", { v: 0 }), l: new Spinlock("&l") }),
+    threads: Array.from({ length: nThreads }, (_, i) => ({ name: `t${i}`, run: inc })),
+    finalState: (s) => s.c.v,
+  };
+}
+
+function listOrder(): Scenario<{ head: ListHead; l: Spinlock; ents: ListHead[] }> {
+  const add = (i: number) =>
+    function* (s: { head: ListHead; l: Spinlock; ents: ListHead[] }): Sim {
+      yield* spin_lock(s.l);
+      yield* list_add_tail(s.ents[i]!, s.head);
+      yield* spin_unlock(s.l);
+    };
+  return {
+    name: "list order",
+    models: "three locked appends",
+    setup: () => {
+      const head = new ListHead(null);
+      const ents = [0, 1, 2].map((i) => {
+        const e = kstruct("ent", { id: i });
+        return e.embed(new ListHead(e), "node");
+      });
+      return { head, l: new Spinlock("&l"), ents };
+    },
+    threads: [0, 1, 2].map((i) => ({ name: `add${i}`, run: add(i) })),
+    finalState: (s) => [...list_for_each_entry(s.head)].map((e) => (e as unknown as { id: number }).id).join(""),
+  };
+}
+
+const obj_cachep = new KmemCache("obj", () => kstruct("obj", { value: 7 }));
+
+function rcuSync(): Scenario<{ gp: { p: { value: number } | null }; seen: { v: number } }> {
+  return {
+    name: "rcu publish and reclaim",
+    models: "a reader under RCU and an updater that unpublishes, waits a grace period, frees",
+    setup: () => ({ gp: kstruct("gp", { p: allocateNow(cur(), obj_cachep, "setup") as { value: number } | null }), seen: kstruct("seen", { v: -1 }) }),
+    threads: [
+      {
+        name: "reader",
+        run: function* (s) {
+          yield* rcu_read_lock();
+          const p = s.gp.p;
+          yield* sched_point();
+          s.seen.v = p ? p.value : 0;
+          yield* rcu_read_unlock();
+        },
+      },
+      {
+        name: "updater",
+        run: function* (s) {
+          const p = s.gp.p as never;
+          s.gp.p = null;
+          yield* synchronize_rcu();
+          yield* kmem_cache_free(obj_cachep, p);
+        },
+      },
+    ],
+    finalState: (s) => s.seen.v,
+    leakCheck: ["obj"],
+  };
+}
+
+function faulty(): Scenario<{ got: { a: number; b: number } }> {
+  const take = (key: "a" | "b") =>
+    function* (s: { got: { a: number; b: number } }): Sim {
+      const o = yield* kmem_cache_alloc(obj_cachep);
+      yield* sched_point();
+      s.got[key] = o ? 1 : 0;
+      if (o) yield* kmem_cache_free(obj_cachep, o);
+    };
+  return {
+    name: "allocations that may fail",
+    models: "two threads allocating while one allocation may fail",
+    setup: () => ({ got: kstruct("got", { a: -1, b: -1 }) }),
+    threads: [
+      { name: "a", run: take("a") },
+      { name: "b", run: take("b") },
+    ],
+    faults: { caches: ["obj"], maxFailures: 1 },
+    finalState: (s) => `${s.got.a}${s.got.b}`,
+  };
+}
+
+function rwsem(): Scenario<{ sem: ReturnType<typeof newSem>; d: { v: number; r1: number; r2: number } }> {
+  return {
+    name: "readers and a writer",
+    models: "two readers and a writer of one value under an rw_semaphore",
+    setup: () => ({ sem: newSem(), d: kstruct("d", { v: 0, r1: -1, r2: -1 }) }),
+    threads: [
+      { name: "r1", run: function* (s) { yield* down_read(s.sem); s.d.r1 = s.d.v; yield* up_read(s.sem); } },
+      { name: "r2", run: function* (s) { yield* down_read(s.sem); s.d.r2 = s.d.v; yield* up_read(s.sem); } },
+      { name: "w", run: function* (s) { yield* down_write(s.sem); s.d.v = 1; yield* sched_point(); s.d.v = 2; yield* up_write(s.sem); } },
+    ],
+    finalState: (s) => `${s.d.r1}${s.d.r2}`,
+  };
+}
+function newSem(): RwSemaphore {
+  return new RwSemaphore("&sem");
+}
+
+function refGet(): Scenario<{ r: Atomic; o: { seen: number } }> {
+  return {
+    name: "get vs put",
+    models: "a lookup with atomic_inc_not_zero racing the last put",
+    setup: () => ({ r: new Atomic(1), o: kstruct("o", { seen: -1 }) }),
+    threads: [
+      {
+        name: "get",
+        run: function* (s) {
+          const ok = yield* atomic_inc_not_zero(s.r);
+          s.o.seen = ok ? 1 : 0;
+          if (ok) yield* atomic_dec_and_test(s.r);
+        },
+      },
+      { name: "put", run: function* (s) { yield* atomic_dec_and_test(s.r); } },
+    ],
+    finalState: (s) => s.o.seen,
+  };
+}
+
+function handoff(): Scenario<{ f: { ready: number; out: number } }> {
+  return {
+    name: "handoff",
+    models: "a consumer waiting for a producer's flag",
+    setup: () => ({ f: kstruct("f", { ready: 0, out: 0 }) }),
+    threads: [
+      { name: "consumer", run: function* (s) { yield* wait_event(() => s.f.ready === 1, "ready"); s.f.out = s.f.out * 10 + 1; } },
+      { name: "producer", run: function* (s) { s.f.out = s.f.out * 10 + 2; yield* sched_point(); s.f.ready = 1; } },
+      { name: "other", run: function* (s) { yield* sched_point(); s.f.out = s.f.out * 10 + 3; } },
+    ],
+    finalState: (s) => s.f.out,
+  };
+}
+
+const SMALL: Array<() => Scenario<any>> = [
+  () => counter(2, false),
+  () => counter(3, false),
+  () => counter(3, true),
+  listOrder,
+  rcuSync,
+  faulty,
+  rwsem,
+  refGet,
+  handoff,
+];
+
+describe("DPOR reaches exactly the final states of brute-force enumeration", () => {
+  for (const make of SMALL) {
+    const sc = make();
+    it(sc.name, () => {
+      const brute = explore(sc, { strategy: "brute", collectFinalStates: true, maxExecutions: 200_000 });
+      const dpor = explore(sc, { strategy: "dpor", collectFinalStates: true });
+      expect(brute.complete).toBe(true);
+      expect(dpor.complete).toBe(true);
+      expect(dpor.finalStates).toEqual(brute.finalStates);
+      expect(dpor.ok).toBe(brute.ok);
+      // Partial-order reduction: never more executions than brute force, and at most 2x the distinct traces.
+      expect(dpor.executions).toBeLessThanOrEqual(brute.executions);
+      expect(dpor.executions).toBeLessThanOrEqual(2 * brute.traces!);
+    });
+  }
+});
+
+describe("DPOR finds a bug exactly when brute force does (known bugs and twins)", () => {
+  for (const kb of KNOWN_BUGS) {
+    for (const [label, sc] of [["buggy", kb.buggy], ["fixed", kb.fixed]] as const) {
+      it(`${kb.id} (${label})`, () => {
+        const brute = explore(sc, { strategy: "brute", maxExecutions: 200_000, trace: false, shrink: false });
+        const dpor = explore(sc, { strategy: "dpor", trace: false, shrink: false });
+        expect(dpor.ok).toBe(brute.ok);
+      });
+    }
+  }
+});
+
+describe("schedules are data", () => {
+  it("token encode/decode round trip", () => {
+    const choices = [0, 0, 0, 2, 3, 2, 2, 4, 0, 1, 1];
+    const token = encodeSchedule(choices);
+    expect(token).toBe("s1:a3bb!b2caa!a!");
+    expect(decodeSchedule(token)).toEqual(choices);
+  });
+  it("a bad token is a clear error", () => {
+    expect(() => decodeSchedule("x")).toThrow(ScheduleTokenError);
+    expect(() => decodeSchedule("s1:a3#")).toThrow(/position 5/);
+  });
+  it("the same scenario gives a byte-identical trace", () => {
+    const kb = KNOWN_BUGS.find((k) => k.id === "inc-not-zero")!;
+    const a = explore(kb.buggy);
+    const b = explore(kb.buggy);
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    const r1 = replay(kb.buggy, a.bug!.token);
+    const r2 = replay(kb.buggy, a.bug!.token);
+    expect(JSON.stringify(r1.trace)).toBe(JSON.stringify(r2.trace));
+  });
+  it("a token that does not fit the code is reported as nondeterminism", () => {
+    const r = replay(counter(2, false), "s1:a");
+    expect(r.report?.kind).toBe("nondeterminism");
+  });
+  it("code that keeps state between executions is reported as nondeterminism", () => {
+    let calls = 0;
+    const sc: Scenario<{ c: { v: number; w: number } }> = {
+      name: "leaky module state",
+      models: "a thread whose behaviour depends on a variable outside the simulation",
+      setup: () => ({ c: kstruct("c", { v: 0, w: 0 }) }),
+      threads: [
+        { name: "a", run: function* (s) { calls++; if (calls > 1) s.c.w = 1; yield* sched_point(); s.c.v++; } },
+        { name: "b", run: function* (s) { yield* sched_point(); s.c.v++; } },
+      ],
+    };
+    const r = explore(sc);
+    expect(r.bug?.report.kind).toBe("nondeterminism");
+  });
+});
+
+describe("search strategies", () => {
+  it("preemption-bounded search finds the lost update with one preemption", () => {
+    const sc = { ...counter(2, false), check: (s: { c: { v: number } }) => { if (s.c.v !== 2) throw new Error(`lost update: ${s.c.v}`); } };
+    const r = explore(sc, { strategy: "bounded", preemptionBound: 2 });
+    expect(r.bug?.report.kind).toBe("assertion");
+    expect(r.bug?.report.title).toMatch(/lost update: 1/);
+    expect(r.bug?.foundWithPreemptions).toBe(1);
+  });
+  it("PCT with a fixed seed is deterministic and finds the lost update", () => {
+    const sc = { ...counter(3, false), check: (s: { c: { v: number } }) => { if (s.c.v !== 3) throw new Error(`lost update: ${s.c.v}`); } };
+    const a = explore(sc, { strategy: "pct", seed: 42, runs: 200 });
+    const b = explore(sc, { strategy: "pct", seed: 42, runs: 200 });
+    expect(a.ok).toBe(false);
+    expect(a.bug!.token).toBe(b.bug!.token);
+    expect(a.executions).toBe(b.executions);
+  });
+  it("a failing schedule is shrunk to the fewest preemptions", () => {
+    const sc = { ...counter(3, false), check: (s: { c: { v: number } }) => { if (s.c.v !== 3) throw new Error(`lost update: ${s.c.v}`); } };
+    const r = explore(sc, { strategy: "pct", seed: 7, runs: 500 });
+    expect(r.bug!.preemptions).toBeLessThanOrEqual(r.bug!.foundWithPreemptions);
+    expect(r.bug!.preemptions).toBe(1);
+    expect(replay(sc, r.bug!.token).report?.kind).toBe("assertion");
+  });
+  it("hitting the execution budget says so and what to do", () => {
+    const r = explore(counter(3, false), { maxExecutions: 3 });
+    expect(r.complete).toBe(false);
+    expect(r.limitHit).toMatch(/maxExecutions/);
+  });
+});
