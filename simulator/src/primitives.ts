@@ -26,7 +26,7 @@ import {
   ThreadState,
   trackFields,
 } from "./runtime";
-import { F, M } from "./runtime";
+import { F, M, markFreed } from "./runtime";
 import { SimUsageError } from "./report";
 
 /** What learner functions built from primitives return: drive them with `yield*`. */
@@ -799,7 +799,7 @@ export function allocateNow<T extends KObject>(ex: Execution, cache: KmemCache<T
   if (s.typesafe && s.freelist.length > 0) {
     o = s.freelist.pop() as T;
     M(o).gen++;
-    M(o).freed = false;
+    markFreed(o, false);
     if (ex.tracking) allSlots(ex, o);
   } else {
     o = cache.create();
@@ -835,7 +835,7 @@ export function freeNow(ex: Execution, cache: KmemCache<KObject>, o: KObject, fn
     );
   }
   if (ex.tracking) allSlots(ex, o);
-  M(o).freed = true;
+  markFreed(o, true);
   M(o).freeStep = ex.running ? ex.stepIndex : -1;
   M(o).freeThread = ex.running?.name ?? "";
   M(o).freeLoc = ex.tracing && ex.running ? ex.locate() : undefined;

@@ -86,18 +86,10 @@ export interface ObjMeta {
 }
 
 let rawMeta: (o: KObject) => ObjMeta;
+let setDead: (o: KObject, dead: boolean) => void;
 
-/** The detectors' bookkeeping of an object: private, so code under test cannot rewrite it. */
-export function M(o: KObject): ObjMeta {
-  return rawMeta(o);
-}
-
-export abstract class KObject {
-  /** Deterministic id, unique within one execution. */
-  readonly id: number;
-  /** Stored values of the tracked fields, indexed by slot: private, so code under test cannot bypass the accessors. */
-  readonly #f: unknown[] = [];
-  readonly #m: ObjMeta = {
+function newMeta(): ObjMeta {
+  return {
     gen: 0,
     freed: false,
     cacheName: null,
@@ -110,45 +102,72 @@ export abstract class KObject {
     embeddedIn: null,
     embedded: null,
   };
+}
+
+/** Mark an object, and everything embedded in it, freed or alive again (type-safe reuse). */
+export function markFreed(o: KObject, freed: boolean): void {
+  rawMeta(o).freed = freed;
+  setDead(o, freed);
+}
+
+/** The detectors' bookkeeping of an object: private, so code under test cannot rewrite it. */
+export function M(o: KObject): ObjMeta {
+  return rawMeta(o);
+}
+
+export abstract class KObject {
+  /** Deterministic id, unique within one execution. */
+  readonly id: number;
+  /** Stored values of the tracked fields, indexed by slot: private, so code under test cannot bypass the accessors. */
+  readonly #f: unknown[] = [];
+  /** Freed (with its container): checked on every access, so kept apart from the rest of the bookkeeping. */
+  #dead = false;
+  /** The rest of the bookkeeping, created on first use (most objects never need it). */
+  #m: ObjMeta | null = null;
   static {
     rawFields = (o: KObject) => o.#f;
-    rawMeta = (o: KObject) => o.#m;
+    rawMeta = (o: KObject) => (o.#m ??= newMeta());
+    setDead = (o: KObject, dead: boolean) => {
+      o.#dead = dead;
+      const e = o.#m?.embedded;
+      if (e) for (const c of e) setDead(c, dead);
+    };
   }
   /** Human-readable name for traces ("mm1", "vma@0x10000"). */
   label: string;
 
   get gen(): number {
-    return this.#m.gen;
+    return this.#m === null ? 0 : this.#m.gen;
   }
   get freed(): boolean {
-    return this.#m.freed;
+    return this.#dead;
   }
   get cacheName(): string | null {
-    return this.#m.cacheName;
+    return this.#m === null ? null : this.#m.cacheName;
   }
   get allocStep(): number {
-    return this.#m.allocStep;
+    return this.#m === null ? -1 : this.#m.allocStep;
   }
   get allocThread(): string {
-    return this.#m.allocThread;
+    return this.#m === null ? "" : this.#m.allocThread;
   }
   get allocLoc(): SourceLocation | undefined {
-    return this.#m.allocLoc;
+    return this.#m === null ? undefined : this.#m.allocLoc;
   }
   get freeStep(): number {
-    return this.#m.freeStep;
+    return this.#m === null ? -1 : this.#m.freeStep;
   }
   get freeThread(): string {
-    return this.#m.freeThread;
+    return this.#m === null ? "" : this.#m.freeThread;
   }
   get freeLoc(): SourceLocation | undefined {
-    return this.#m.freeLoc;
+    return this.#m === null ? undefined : this.#m.freeLoc;
   }
   get embeddedIn(): KObject | null {
-    return this.#m.embeddedIn;
+    return this.#m === null ? null : this.#m.embeddedIn;
   }
   get embedded(): readonly KObject[] | null {
-    return this.#m.embedded;
+    return this.#m === null ? null : this.#m.embedded;
   }
 
   abstract readonly type: string;
@@ -179,7 +198,7 @@ export abstract class KObject {
   /** Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). */
   embed<T extends KObject>(child: T, field: string): T {
     rawMeta(child).embeddedIn = this;
-    (this.#m.embedded ??= []).push(child);
+    (rawMeta(this).embedded ??= []).push(child);
     if (!child.label) child.label = `${this.name}->${field}`;
     return child;
   }
@@ -241,6 +260,13 @@ export interface OpImpl {
   args?(op: Op): unknown;
 }
 
+/*
+ * Iterator results are read by the yield* machinery at once, before the next
+ * call: one shared object of each kind saves an allocation per step.
+ */
+const YIELDED: { done: false; value: Op } = { done: false, value: null as unknown as Op };
+const RETURNED: { done: true; value: unknown } = { done: true, value: undefined };
+
 const enum OpState {
   Created = 0,
   Pending = 1,
@@ -260,7 +286,8 @@ export class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T
   loc: SourceLocation | undefined;
   /** Scratch state for multi-phase ops. */
   aux: unknown;
-  private readonly done: IteratorReturnResult<T> = { done: true, value: undefined as T };
+  /** The result, once performed. */
+  result: T | undefined = undefined;
 
   constructor(
     readonly impl: OpImpl,
@@ -279,7 +306,8 @@ export class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T
     if (this.state === OpState.Created) {
       ex.unstarted--;
       this.state = OpState.Pending;
-      return { done: false, value: this };
+      YIELDED.value = this;
+      return YIELDED;
     }
     if (this.state !== OpState.Pending) {
       throw new SimUsageError(`${this.impl.name}() was driven twice: each primitive call runs once.`);
@@ -291,11 +319,13 @@ export class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T
     const r = this.impl.perform(this, t, ex);
     if (r === AGAIN) {
       this.phase++;
-      return { done: false, value: this };
+      YIELDED.value = this;
+      return YIELDED;
     }
     this.state = OpState.Done;
-    (this.done as { value: unknown }).value = r;
-    return this.done;
+    this.result = r as T;
+    RETURNED.value = r;
+    return RETURNED as IteratorReturnResult<T>;
   }
 
   [Symbol.iterator](): Op<T> {
@@ -559,7 +589,7 @@ export class Execution {
           "so the other thread can run; otherwise it spins forever.",
       );
     }
-    if (obj.freed || (obj.embeddedIn !== null && obj.container().freed)) this.checkFreedAccess(obj, write, field);
+    if (obj.freed) this.checkFreedAccess(obj, write, field);
     this.fp.push((obj.id * SLOTS + slot) * 2 + (write ? 1 : 0));
     if (write && this.traceWrites !== null) this.traceWrites.push(`${obj.name}.${field}`);
   }
@@ -658,10 +688,10 @@ export class Execution {
 
   /** The learner-facing function name for a report headline. */
   userFunction(): string {
-    if (!this.tracing) return "simulated code";
+    const op = this.running?.pending?.impl.name;
+    if (!this.tracing) return op ?? "simulated code";
     const stack = new Error().stack ?? "";
-    const name = pickFunction(stack, this.opts.isUserFrame);
-    return name ?? "simulated code";
+    return pickFunction(stack, this.opts.isUserFrame) ?? op ?? "simulated code";
   }
 
   /* ---- running ---- */
@@ -733,10 +763,10 @@ export class Execution {
     let prevThread: ThreadState | null = this.choices.length
       ? (this.threads[this.choices[this.choices.length - 1]! >> 1] ?? null)
       : null;
-    const enabled: Choice[] = [];
     this.sealNew();
     for (;;) {
-      enabled.length = 0;
+      // A fresh array each step: the explorers keep it (enabledAt) without copying.
+      const enabled: Choice[] = [];
       let unfinished = 0;
       for (const t of this.threads) {
         if (t.finished) continue;
@@ -810,7 +840,7 @@ export class Execution {
         return;
       }
       this.choices.push(choice);
-      this.enabledAt.push(enabled.slice());
+      this.enabledAt.push(enabled);
       if (serialPhase) this.serialFrom.push(this.stepIndex);
       this.stepFpStart.push(this.fp.length);
       const preemption = prevThread !== null && prevThread !== t && !prevThread.finished &&
@@ -1070,7 +1100,7 @@ export class Execution {
     if (op !== null) {
       const a = op.impl.args?.(op);
       if (a !== undefined) step.args = a;
-      if (op.state === 2) step.result = jsonValue((op as unknown as { done: { value: unknown } }).done.value);
+      if (op.state === 2) step.result = jsonValue(op.result);
       if (op.loc) step.loc = op.loc;
       if (op.obj) step.state = op.obj.describe();
     } else if (t.pending?.loc && !t.finished) {

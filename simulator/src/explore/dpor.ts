@@ -95,7 +95,7 @@ export class DporStrategy implements Strategy {
           if (pick < 0 || ((pick & 1) === 1 && (c & 1) === 0)) pick = c;
         }
         const node: Node = {
-          enabled: enabled.slice(),
+          enabled: enabled as Choice[],
           chosen: pick,
           backtrack: 0,
           done: 0,
@@ -174,64 +174,104 @@ export class DporStrategy implements Strategy {
    * Happens-before is computed with vector clocks over the dependence of
    * recorded footprints.
    */
+  /* Per-location state of the race analysis, reused across executions (a generation stamp clears it). */
+  private locGen = new Uint32Array(1024);
+  private lastW = new Int32Array(1024);
+  private reads: number[][] = [];
+  private gen = 0;
+  /** Vector clocks of the events; those of a replayed prefix are the same as last time and are kept. */
+  private clocks: Int32Array[] = [];
+
+  private loc(l: number): number {
+    if (l >= this.locGen.length) {
+      let n = this.locGen.length;
+      while (n <= l) n *= 2;
+      const g = new Uint32Array(n);
+      g.set(this.locGen);
+      this.locGen = g;
+      const w = new Int32Array(n);
+      w.set(this.lastW);
+      this.lastW = w;
+    }
+    if (this.locGen[l] !== this.gen) {
+      this.locGen[l] = this.gen;
+      this.lastW[l] = -1;
+      const r = this.reads[l];
+      if (r) r.length = 0;
+      else this.reads[l] = [];
+    }
+    return l;
+  }
+
   private analyzeRaces(ex: Execution, stack: Node[], from: number, n: number): void {
     const nThreads = ex.threads.length;
-    const thread = (i: number): number => ex.choices[i]! >> 1;
-    const clocks: Int32Array[] = [];
+    const choices = ex.choices;
+    const fp = ex.fp;
+    const starts = ex.stepFpStart;
+    const clocks = this.clocks;
     const lastOfThread = new Int32Array(nThreads).fill(-1);
-    const locs = new Map<number, { w: number; r: number[] }>();
+    this.gen++;
+    const cand: number[] = [];
+    const races: number[] = [];
     for (let j = 0; j < n; j++) {
-      const q = thread(j);
-      const prev = lastOfThread[q]!;
-      const C = prev >= 0 ? clocks[prev]!.slice() : new Int32Array(nThreads);
-      const start = ex.stepFpStart[j]!;
-      const end = j + 1 < ex.stepFpStart.length ? ex.stepFpStart[j + 1]! : ex.fp.length;
-      const cand: number[] = [];
-      for (let a = start; a < end; a++) {
-        const acc = ex.fp[a]!;
-        const st = locs.get(acc >>> 1);
-        if (st === undefined) continue;
-        if (st.w >= 0 && st.w !== j) cand.push(st.w);
-        if ((acc & 1) === 1) for (const r of st.r) if (r !== j) cand.push(r);
+      const q = choices[j]! >> 1;
+      const start = starts[j]!;
+      const end = j + 1 < starts.length ? starts[j + 1]! : fp.length;
+      if (j >= from || clocks[j] === undefined || clocks[j]!.length !== nThreads) {
+        const prev = lastOfThread[q]!;
+        const C = prev >= 0 ? clocks[prev]!.slice() : new Int32Array(nThreads);
+        cand.length = 0;
+        for (let a = start; a < end; a++) {
+          const acc = fp[a]!;
+          const l = this.loc(acc >>> 1);
+          const w = this.lastW[l]!;
+          if (w >= 0 && w !== j) cand.push(w);
+          if ((acc & 1) === 1) for (const r of this.reads[l]!) if (r !== j) cand.push(r);
+        }
+        if (cand.length > 1) cand.sort((x, y) => y - x);
+        races.length = 0;
+        for (let c = 0; c < cand.length; c++) {
+          const i = cand[c]!;
+          if (c > 0 && cand[c - 1] === i) continue;
+          const p = choices[i]! >> 1;
+          if (p === q) continue;
+          if (C[p]! > i) continue; // already happens-before j through other steps
+          if (j >= from) races.push(i);
+          const Ci = clocks[i]!;
+          for (let t = 0; t < nThreads; t++) if (Ci[t]! > C[t]!) C[t] = Ci[t]!;
+        }
+        C[q] = j + 1;
+        clocks[j] = C;
+        for (const i of races) {
+          this.addBacktrack(ex, stack, clocks, i, j, C);
+          // A race with a lock release cannot be reversed while the lock is held; the
+          // reversal that matters is j before the acquisition that release ends.
+          const acq = ex.releaseOf.get(i);
+          if (acq !== undefined && acq < i) this.addBacktrack(ex, stack, clocks, acq, j, C);
+        }
       }
-      if (cand.length > 1) cand.sort((x, y) => y - x);
-      const races: number[] = [];
-      for (let c = 0; c < cand.length; c++) {
-        const i = cand[c]!;
-        if (c > 0 && cand[c - 1] === i) continue;
-        const p = thread(i);
-        if (p === q) continue;
-        if (C[p]! > i) continue; // already happens-before j through other steps
-        if (j >= from) races.push(i);
-        const Ci = clocks[i]!;
-        for (let t = 0; t < nThreads; t++) if (Ci[t]! > C[t]!) C[t] = Ci[t]!;
-      }
-      C[q] = j + 1;
-      clocks[j] = C;
       lastOfThread[q] = j;
       for (let a = start; a < end; a++) {
-        const acc = ex.fp[a]!;
-        const loc = acc >>> 1;
-        let st = locs.get(loc);
-        if (st === undefined) locs.set(loc, (st = { w: -1, r: [] }));
+        const acc = fp[a]!;
+        const l = this.loc(acc >>> 1);
         if ((acc & 1) === 1) {
-          st.w = j;
-          st.r = [];
-        } else if (st.r[st.r.length - 1] !== j) st.r.push(j);
-      }
-      for (const i of races) {
-        this.addBacktrack(ex, stack, clocks, i, j, C);
-        // A race with a lock release cannot be reversed while the lock is held; the
-        // reversal that matters is j before the acquisition that release ends.
-        const acq = ex.releaseOf.get(i);
-        if (acq !== undefined && acq < i) this.addBacktrack(ex, stack, clocks, acq, j, C);
+          this.lastW[l] = j;
+          this.reads[l]!.length = 0;
+        } else {
+          const r = this.reads[l]!;
+          if (r[r.length - 1] !== j) r.push(j);
+        }
       }
     }
+    clocks.length = n;
   }
 
   private addBacktrack(ex: Execution, stack: Node[], clocks: Int32Array[], i: number, j: number, Cj: Int32Array): void {
     const node = stack[i];
     if (node === undefined) return;
+    let all = 0;
+    for (const c of node.enabled) all |= bit(c);
+    if ((all & ~(node.backtrack | node.done)) === 0) return; // every choice here is already scheduled
     const thread = (k: number): number => ex.choices[k]! >> 1;
     const p = thread(i);
     // Initials of notdep(i).j: events after i, not after i in happens-before, that happen before j (or are j),

@@ -1,0 +1,115 @@
+/*
+ * npm run bench -- explore [--json]   explorer throughput and reduction
+ * npm run bench -- grade [--json]     grading time per exercise
+ * npm run bench                       both
+ *
+ * Figures are medians over several runs on this machine; --json ends the
+ * output with one JSON line.
+ */
+import { performance } from "node:perf_hooks";
+import os from "node:os";
+import { explore } from "../simulator/src/index";
+import { REFERENCE_SCENARIOS } from "../simulator/src/scenarios/reference";
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+interface ExploreFigures {
+  schedulesPerSecond: number;
+  exploredOverOptimal: number;
+  scenarios: Array<Record<string, unknown>>;
+}
+
+function benchExplore(runs: number): ExploreFigures {
+  const scenarios: Array<Record<string, unknown>> = [];
+  let worstRatio = 0;
+  let throughput = 0;
+  for (const ref of REFERENCE_SCENARIOS) {
+    if (ref.small) {
+      const brute = explore(ref.scenario, { strategy: "brute", maxExecutions: 2_000_000, trace: false });
+      const dpor = explore(ref.scenario, { strategy: "dpor", trace: false });
+      const ratio = dpor.executions / brute.traces!;
+      worstRatio = Math.max(worstRatio, ratio);
+      scenarios.push({
+        scenario: ref.id,
+        threads: ref.threads,
+        opsPerThread: ref.opsPerThread,
+        interleavings: brute.executions,
+        mazurkiewiczTraces: brute.traces,
+        dporExecutions: dpor.executions,
+        dporSleepBlocked: dpor.abandoned,
+        exploredOverOptimal: Number(ratio.toFixed(3)),
+        complete: dpor.complete && brute.complete,
+      });
+    } else {
+      const cap = 20_000;
+      const times: number[] = [];
+      let execs = 0;
+      let steps = 0;
+      for (let r = 0; r < runs; r++) {
+        const t0 = performance.now();
+        const res = explore(ref.scenario, { strategy: "dpor", maxExecutions: cap, trace: false });
+        times.push(performance.now() - t0);
+        execs = res.executions;
+        steps = res.steps;
+        if (res.bug) throw new Error(`reference scenario ${ref.id} reported ${res.bug.report.title}`);
+      }
+      const ms = median(times);
+      const sps = execs / (ms / 1000);
+      if (ref.threads === 3) throughput = sps;
+      scenarios.push({
+        scenario: ref.id,
+        threads: ref.threads,
+        opsPerThread: ref.opsPerThread,
+        executions: execs,
+        stepsPerExecution: Math.round(steps / execs),
+        medianMs: Number(ms.toFixed(1)),
+        schedulesPerSecond: Math.round(sps),
+        stepsPerSecond: Math.round((steps / ms) * 1000),
+      });
+    }
+  }
+  return { schedulesPerSecond: Math.round(throughput), exploredOverOptimal: Number(worstRatio.toFixed(3)), scenarios };
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes("--json");
+  const which = args.filter((a) => !a.startsWith("--"));
+  const runsArg = args.find((a) => a.startsWith("--runs="));
+  const runs = runsArg ? Number(runsArg.slice(7)) : 5;
+  const what = which.length ? which : ["explore", "grade"];
+  const out: Record<string, unknown> = {
+    date: new Date().toISOString().slice(0, 10),
+    machine: `${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.cpus()[0]?.model ?? "?"}, node ${process.version}`,
+  };
+  for (const w of what) {
+    if (w === "explore") {
+      const f = benchExplore(runs);
+      console.log(`explore (${runs} runs each, median)`);
+      for (const s of f.scenarios) console.log("  " + JSON.stringify(s));
+      console.log(`  schedules/s (3 threads x ~30 ops): ${f.schedulesPerSecond}   worst explored/optimal: ${f.exploredOverOptimal}`);
+      Object.assign(out, f);
+    } else if (w === "grade") {
+      let mod: { benchGrade?: (o: { runs?: number; json?: boolean }) => Promise<Record<string, unknown>> };
+      try {
+        mod = await import("../grader/src/bench");
+      } catch (e) {
+        throw new Error(`the grader benchmark is not available: ${(e as Error).message}`);
+      }
+      if (!mod.benchGrade) throw new Error("grader/src/bench.ts does not export benchGrade");
+      Object.assign(out, await mod.benchGrade({ runs: Math.max(runs, 10), json: false }));
+    } else {
+      throw new Error(`unknown benchmark "${w}": use explore or grade`);
+    }
+  }
+  if (json) console.log(JSON.stringify(out));
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
