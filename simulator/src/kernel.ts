@@ -55,7 +55,9 @@ export const VMA_REF_LIMIT = VMA_LOCK_OFFSET - 1;
 /* ======================================================================== */
 
 export class MmStruct extends KObject {
-  readonly type = "mm_struct";
+  get type(): string {
+    return "mm_struct";
+  }
   /** The vmas of the address space, sorted by address (the maple tree / mmap list). */
   declare vmas: readonly Vma[];
   declare mm_users: number;
@@ -85,7 +87,9 @@ export class MmStruct extends KObject {
 trackFields(MmStruct, ["vmas", "mm_users", "mm_lock_seq"]);
 
 export class Vma extends KObject {
-  readonly type = "vm_area_struct";
+  get type(): string {
+    return "vm_area_struct";
+  }
   declare vm_mm: MmStruct | null;
   declare vm_start: number;
   declare vm_end: number;
@@ -132,7 +136,9 @@ export class Vma extends KObject {
 trackFields(Vma, ["vm_mm", "vm_start", "vm_end", "vm_pgoff", "vm_flags", "anon_vma", "vm_lock_seq"]);
 
 export class AnonVma extends KObject {
-  readonly type = "anon_vma";
+  get type(): string {
+    return "anon_vma";
+  }
   /** Root of the anon_vma tree (2010): its lock protects the whole tree. Itself for a root. */
   declare root: AnonVma;
   /** Parent in the anon_vma tree (later kernels); null for a root. */
@@ -177,7 +183,9 @@ export class AnonVma extends KObject {
 trackFields(AnonVma, ["root", "parent", "degree", "num_children", "num_active_vmas"]);
 
 export class AnonVmaChain extends KObject {
-  readonly type = "anon_vma_chain";
+  get type(): string {
+    return "anon_vma_chain";
+  }
   declare vma: Vma | null;
   declare anon_vma: AnonVma | null;
   /** Entry on vma->anon_vma_chain. */
@@ -198,7 +206,9 @@ export class AnonVmaChain extends KObject {
 trackFields(AnonVmaChain, ["vma", "anon_vma"]);
 
 export class Page extends KObject {
-  readonly type = "page";
+  get type(): string {
+    return "page";
+  }
   /** For an anonymous page: its anon_vma (page->mapping with PAGE_MAPPING_ANON). */
   declare mapping: AnonVma | null;
   /** Offset in pages used by the rmap walk: address = vm_start + ((index - vm_pgoff) << PAGE_SHIFT). */
@@ -491,7 +501,9 @@ export interface Spte {
  * keeps nor installs translations for the range.
  */
 export class SecondaryMmu extends KObject {
-  readonly type = "secondary_mmu";
+  get type(): string {
+    return "secondary_mmu";
+  }
   readonly sptes = new Map<number, Spte>();
   declare invalidate_in_progress: number;
   declare invalidate_seq: number;

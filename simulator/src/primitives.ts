@@ -53,7 +53,9 @@ abstract class LockBase extends KObject implements LockLike {
 }
 
 export class Spinlock extends LockBase {
-  readonly type = "spinlock_t";
+  get type(): string {
+    return "spinlock_t";
+  }
   readonly spins = true;
   declare owner: ThreadState | null;
   constructor(lockClass: string, label?: string) {
@@ -67,7 +69,9 @@ export class Spinlock extends LockBase {
 trackFields(Spinlock, ["owner"]);
 
 export class Mutex extends LockBase {
-  readonly type = "struct mutex";
+  get type(): string {
+    return "struct mutex";
+  }
   readonly spins = false;
   declare owner: ThreadState | null;
   constructor(lockClass: string, label?: string) {
@@ -81,7 +85,9 @@ export class Mutex extends LockBase {
 trackFields(Mutex, ["owner"]);
 
 export class RwSemaphore extends LockBase {
-  readonly type = "struct rw_semaphore";
+  get type(): string {
+    return "struct rw_semaphore";
+  }
   readonly spins = false;
   declare writer: ThreadState | null;
   declare readers: number;
@@ -422,7 +428,9 @@ export const INT_MIN = -0x80000000;
 export const REFCOUNT_SATURATED = INT_MIN / 2;
 
 export class Atomic extends KObject {
-  readonly type = "atomic_t";
+  get type(): string {
+    return "atomic_t";
+  }
   declare counter: number;
   constructor(value = 0, label?: string) {
     super(label);
@@ -435,7 +443,9 @@ export class Atomic extends KObject {
 trackFields(Atomic, ["counter"]);
 
 export class Refcount extends KObject {
-  readonly type = "refcount_t";
+  get type(): string {
+    return "refcount_t";
+  }
   declare refs: number;
   constructor(value = 1, label?: string) {
     super(label);
@@ -706,7 +716,7 @@ export function runAtomically(ex: Execution, body: Iterable<unknown>, where: str
     const it = body[Symbol.iterator]();
     for (let r = it.next(); !r.done; r = it.next()) {
       const op = r.value;
-      if (!(op instanceof Op)) throw new SimUsageError(`${where} yielded something that is not a primitive`);
+      if (!Op.isOp(op)) throw new SimUsageError(`${where} yielded something that is not a primitive`);
       const s = op.impl.sleeps;
       if (s === true || (typeof s === "function" && s(op))) {
         ex.fail("sleep-in-atomic", `BUG: sleeping function called from invalid context at ${op.impl.name}`, `${op.impl.name}() may sleep, but ${where} runs in softirq context and must not sleep.`);
@@ -859,7 +869,9 @@ function cacheAnchor(ex: Execution, s: CacheState): KObject {
   return a;
 }
 class Anchor extends KObject {
-  readonly type = "kmem_cache";
+  get type(): string {
+    return "kmem_cache";
+  }
 }
 
 const KMEM_CACHE_ALLOC: OpImpl = {
@@ -922,7 +934,9 @@ export const LIST_POISON2 = "LIST_POISON2 (0xdead000000000122)";
  * protects it; list operations then assert it is held (lockdep_assert_held).
  */
 export class ListHead<E extends KObject = KObject> extends KObject {
-  readonly type = "list_head";
+  get type(): string {
+    return "list_head";
+  }
   declare next: ListHead<E> | string;
   declare prev: ListHead<E> | string;
   /** For an entry: the structure it is embedded in. */
@@ -1172,7 +1186,9 @@ export function kstruct<T extends Record<string, unknown>>(type: string, init: T
   let cls = structClasses.get(key);
   if (cls === undefined) {
     const C = class extends KObject {
-      readonly type = type;
+      get type(): string {
+        return type;
+      }
     };
     trackFields(C, fields);
     structClasses.set(key, (cls = C as unknown as new () => KObject));

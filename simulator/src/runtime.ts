@@ -117,7 +117,7 @@ export function M(o: KObject): ObjMeta {
 
 export abstract class KObject {
   /** Deterministic id, unique within one execution. */
-  readonly id: number;
+  declare readonly id: number;
   /** Stored values of the tracked fields, indexed by slot: private, so code under test cannot bypass the accessors. */
   readonly #f: unknown[] = [];
   /** Freed (with its container): checked on every access, so kept apart from the rest of the bookkeeping. */
@@ -134,7 +134,7 @@ export abstract class KObject {
     };
   }
   /** Human-readable name for traces ("mm1", "vma@0x10000"). */
-  label: string;
+  declare label: string;
 
   get gen(): number {
     return this.#m === null ? 0 : this.#m.gen;
@@ -170,7 +170,7 @@ export abstract class KObject {
     return this.#m === null ? null : this.#m.embedded;
   }
 
-  abstract readonly type: string;
+  abstract get type(): string;
 
   constructor(label?: string) {
     const ex = cur();
@@ -288,6 +288,13 @@ export class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T
   aux: unknown;
   /** The result, once performed. */
   result: T | undefined = undefined;
+  /** Only the constructor sets it: an object made with Object.create(Op.prototype) is not an operation. */
+  readonly #genuine = true;
+
+  /** Is `v` an operation built by the constructor (not a look-alike whose impl would receive the execution)? */
+  static isOp(v: unknown): v is Op {
+    return typeof v === "object" && v !== null && #genuine in v;
+  }
 
   constructor(
     readonly impl: OpImpl,
@@ -915,7 +922,7 @@ export class Execution {
       return;
     }
     const v = res.value;
-    if (!(v instanceof Op)) {
+    if (!Op.isOp(v)) {
       this.fail(
         "forgotten-yield",
         "simulated thread yielded something that is not a primitive",

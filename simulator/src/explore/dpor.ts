@@ -36,6 +36,8 @@ interface Node {
   impl: OpImpl | null;
 }
 
+const EMPTY: number[] = [];
+
 function bit(c: Choice): number {
   return 1 << c;
 }
@@ -174,33 +176,50 @@ export class DporStrategy implements Strategy {
    * Happens-before is computed with vector clocks over the dependence of
    * recorded footprints.
    */
-  /* Per-location state of the race analysis, reused across executions (a generation stamp clears it). */
-  private locGen = new Uint32Array(1024);
-  private lastW = new Int32Array(1024);
-  private reads: number[][] = [];
-  private gen = 0;
+  /*
+   * Per-location state of the race analysis (last write, reads since), kept
+   * across executions with an undo log per event: a new execution shares its
+   * prefix with the previous one, so only the events after the branch point
+   * are undone and analysed again.
+   */
+  private lastW = new Int32Array(1024).fill(-1);
+  private reads: Array<number[] | undefined> = [];
+  /** Undo log: for each access applied, the location, its previous last write and previous reads array (null: a read was pushed). */
+  private undoLoc: number[] = [];
+  private undoW: number[] = [];
+  private undoReads: Array<number[] | null> = [];
+  /** Undo-log length before each event. */
+  private undoStart: number[] = [];
+  /** Events whose effects are in the location state. */
+  private applied = 0;
   /** Vector clocks of the events; those of a replayed prefix are the same as last time and are kept. */
   private clocks: Int32Array[] = [];
 
-  private loc(l: number): number {
-    if (l >= this.locGen.length) {
-      let n = this.locGen.length;
-      while (n <= l) n *= 2;
-      const g = new Uint32Array(n);
-      g.set(this.locGen);
-      this.locGen = g;
-      const w = new Int32Array(n);
-      w.set(this.lastW);
-      this.lastW = w;
+  private grow(l: number): void {
+    let n = this.lastW.length;
+    while (n <= l) n *= 2;
+    const w = new Int32Array(n).fill(-1);
+    w.set(this.lastW);
+    this.lastW = w;
+  }
+
+  /** Undo the location state back to just before event `j`. */
+  private rewind(j: number): void {
+    if (this.applied <= j) return;
+    const to = this.undoStart[j]!;
+    for (let u = this.undoLoc.length - 1; u >= to; u--) {
+      const l = this.undoLoc[u]!;
+      const r = this.undoReads[u]!;
+      if (r === null) this.reads[l]!.pop();
+      else {
+        this.lastW[l] = this.undoW[u]!;
+        this.reads[l] = r === EMPTY ? undefined : r;
+      }
     }
-    if (this.locGen[l] !== this.gen) {
-      this.locGen[l] = this.gen;
-      this.lastW[l] = -1;
-      const r = this.reads[l];
-      if (r) r.length = 0;
-      else this.reads[l] = [];
-    }
-    return l;
+    this.undoLoc.length = to;
+    this.undoW.length = to;
+    this.undoReads.length = to;
+    this.applied = j;
   }
 
   private analyzeRaces(ex: Execution, stack: Node[], from: number, n: number): void {
@@ -209,59 +228,75 @@ export class DporStrategy implements Strategy {
     const fp = ex.fp;
     const starts = ex.stepFpStart;
     const clocks = this.clocks;
+    const start0 = Math.min(from, this.applied);
+    this.rewind(start0);
     const lastOfThread = new Int32Array(nThreads).fill(-1);
-    this.gen++;
+    for (let j = 0; j < start0; j++) lastOfThread[choices[j]! >> 1] = j;
     const cand: number[] = [];
     const races: number[] = [];
-    for (let j = 0; j < n; j++) {
+    for (let j = start0; j < n; j++) {
       const q = choices[j]! >> 1;
       const start = starts[j]!;
       const end = j + 1 < starts.length ? starts[j + 1]! : fp.length;
-      if (j >= from || clocks[j] === undefined || clocks[j]!.length !== nThreads) {
-        const prev = lastOfThread[q]!;
-        const C = prev >= 0 ? clocks[prev]!.slice() : new Int32Array(nThreads);
-        cand.length = 0;
-        for (let a = start; a < end; a++) {
-          const acc = fp[a]!;
-          const l = this.loc(acc >>> 1);
-          const w = this.lastW[l]!;
-          if (w >= 0 && w !== j) cand.push(w);
-          if ((acc & 1) === 1) for (const r of this.reads[l]!) if (r !== j) cand.push(r);
-        }
-        if (cand.length > 1) cand.sort((x, y) => y - x);
-        races.length = 0;
-        for (let c = 0; c < cand.length; c++) {
-          const i = cand[c]!;
-          if (c > 0 && cand[c - 1] === i) continue;
-          const p = choices[i]! >> 1;
-          if (p === q) continue;
-          if (C[p]! > i) continue; // already happens-before j through other steps
-          if (j >= from) races.push(i);
-          const Ci = clocks[i]!;
-          for (let t = 0; t < nThreads; t++) if (Ci[t]! > C[t]!) C[t] = Ci[t]!;
-        }
-        C[q] = j + 1;
-        clocks[j] = C;
-        for (const i of races) {
-          this.addBacktrack(ex, stack, clocks, i, j, C);
-          // A race with a lock release cannot be reversed while the lock is held; the
-          // reversal that matters is j before the acquisition that release ends.
-          const acq = ex.releaseOf.get(i);
-          if (acq !== undefined && acq < i) this.addBacktrack(ex, stack, clocks, acq, j, C);
-        }
-      }
-      lastOfThread[q] = j;
+      const prev = lastOfThread[q]!;
+      const C = prev >= 0 ? clocks[prev]!.slice() : new Int32Array(nThreads);
+      cand.length = 0;
       for (let a = start; a < end; a++) {
         const acc = fp[a]!;
-        const l = this.loc(acc >>> 1);
+        const l = acc >>> 1;
+        if (l >= this.lastW.length) this.grow(l);
+        const w = this.lastW[l]!;
+        if (w >= 0 && w !== j) cand.push(w);
         if ((acc & 1) === 1) {
-          this.lastW[l] = j;
-          this.reads[l]!.length = 0;
-        } else {
-          const r = this.reads[l]!;
-          if (r[r.length - 1] !== j) r.push(j);
+          const rs = this.reads[l];
+          if (rs) for (const r of rs) if (r !== j) cand.push(r);
         }
       }
+      if (cand.length > 1) cand.sort((x, y) => y - x);
+      races.length = 0;
+      for (let c = 0; c < cand.length; c++) {
+        const i = cand[c]!;
+        if (c > 0 && cand[c - 1] === i) continue;
+        const p = choices[i]! >> 1;
+        if (p === q) continue;
+        if (C[p]! > i) continue; // already happens-before j through other steps
+        if (j >= from) races.push(i);
+        const Ci = clocks[i]!;
+        for (let t = 0; t < nThreads; t++) if (Ci[t]! > C[t]!) C[t] = Ci[t]!;
+      }
+      C[q] = j + 1;
+      clocks[j] = C;
+      for (const i of races) {
+        this.addBacktrack(ex, stack, clocks, i, j, C);
+        // A race with a lock release cannot be reversed while the lock is held; the
+        // reversal that matters is j before the acquisition that release ends.
+        const acq = ex.releaseOf.get(i);
+        if (acq !== undefined && acq < i) this.addBacktrack(ex, stack, clocks, acq, j, C);
+      }
+      lastOfThread[q] = j;
+      // Apply the event to the location state, logging how to undo it.
+      this.undoStart[j] = this.undoLoc.length;
+      for (let a = start; a < end; a++) {
+        const acc = fp[a]!;
+        const l = acc >>> 1;
+        if ((acc & 1) === 1) {
+          this.undoLoc.push(l);
+          this.undoW.push(this.lastW[l]!);
+          this.undoReads.push(this.reads[l] ?? EMPTY);
+          this.lastW[l] = j;
+          this.reads[l] = [];
+        } else {
+          let r = this.reads[l];
+          if (r === undefined) this.reads[l] = r = [];
+          if (r[r.length - 1] !== j) {
+            r.push(j);
+            this.undoLoc.push(l);
+            this.undoW.push(0);
+            this.undoReads.push(null);
+          }
+        }
+      }
+      this.applied = j + 1;
     }
     clocks.length = n;
   }
