@@ -15,11 +15,13 @@ const FROM_THREADS = ["inc-not-zero", "down-read-in-rcu", "copy-page-range-enome
 
 function timeline(trace: TraceStep[]): string {
   const threads = [...new Set(trace.map((s) => s.thread))];
-  const width = 34;
+  const width = 44;
   const head = threads.map((t) => t.padEnd(width)).join("");
   const lines = trace.map((s) => {
     const col = threads.indexOf(s.thread);
-    const what = `${s.preemption ? "» " : ""}${s.op}${s.obj ? `(${s.obj.name})` : ""}${s.result !== undefined && s.result !== null ? ` = ${JSON.stringify(s.result)}` : ""}`;
+    const r = s.result as { ref?: { name: string } } | undefined | null;
+    const shown = r === undefined || r === null ? "" : ` = ${typeof r === "object" && r.ref ? r.ref.name : JSON.stringify(r)}`;
+    const what = `${s.preemption ? "» " : ""}${s.op}${s.obj ? `(${s.obj.name})` : ""}${shown}`;
     return `${String(s.i).padStart(3)} ${" ".repeat(col * width)}${what.slice(0, width - 1)}`;
   });
   return `    ${head}\n${lines.join("\n")}`;

@@ -759,7 +759,11 @@ export class KmemCache<T extends KObject> {
     readonly name: string,
     readonly create: () => T,
     readonly flags: CacheFlags = { typesafe: false },
-  ) {}
+  ) {
+    // Shared by every execution: code under test must not swap the constructor or the flags.
+    Object.freeze(flags);
+    Object.freeze(this);
+  }
 }
 
 export interface CacheState {

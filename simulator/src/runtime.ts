@@ -678,7 +678,7 @@ export class Execution {
     let h = this.history.get(obj.id);
     if (!h) this.history.set(obj.id, (h = []));
     const where = this.locate();
-    h.push(`step ${this.stepIndex} ${this.running?.name ?? "setup"}: ${line}${fmtLoc(where)}`);
+    h.push(`${this.running ? `step ${this.stepIndex} ${this.running.name}` : "setup"}: ${line}${fmtLoc(where)}`);
   }
 
   traceNote(line: string): void {
