@@ -121,21 +121,13 @@ export interface ReferenceScenario {
   small: boolean;
 }
 
-function make(id: string, spec: { reclaim?: number; fault?: number; fork?: number }, small: boolean): ReferenceScenario {
-  const threads: Array<{ name: string; run: (s: RefState) => Sim }> = [];
-  const ops: number[] = [];
-  if (spec.reclaim) {
-    threads.push({ name: "reclaim", run: reclaim(spec.reclaim) });
-    ops.push(spec.reclaim * 6);
-  }
-  if (spec.fault) {
-    threads.push({ name: "fault", run: fault(spec.fault) });
-    ops.push(spec.fault * 3);
-  }
-  if (spec.fork) {
-    threads.push({ name: "fork", run: fork(spec.fork) });
-    ops.push(spec.fork * 8);
-  }
+type Kind = "reclaim" | "fault" | "fork";
+const OPS: Record<Kind, number> = { reclaim: 6, fault: 3, fork: 8 };
+const BODY: Record<Kind, (rounds: number) => (s: RefState) => Sim> = { reclaim, fault, fork };
+
+function make(id: string, spec: Array<[Kind, number]>, small: boolean): ReferenceScenario {
+  const threads = spec.map(([kind, rounds], i) => ({ name: `${kind}${spec.filter(([k]) => k === kind).length > 1 ? i : ""}`, run: BODY[kind](rounds) }));
+  const ops = spec.map(([kind, rounds]) => OPS[kind] * rounds);
   return {
     id,
     threads: threads.length,
@@ -147,16 +139,16 @@ function make(id: string, spec: { reclaim?: number; fault?: number; fork?: numbe
       setup: setup(2),
       threads,
       check: (s) => check_that(s.av.refcount.counter === 1, `anon_vma refcount ${s.av.refcount.counter} at the end`),
-      finalState: (s) => ({ walked: s.walked, mapcount: s.page._mapcount.counter }),
+      finalState: (s) => ({ walked: s.walked, mapcount: s.page._mapcount.counter, index: s.page.index }),
     },
   };
 }
 
 export const REFERENCE_SCENARIOS: ReferenceScenario[] = [
-  make("reclaim+fault (2 threads, small)", { reclaim: 1, fault: 2 }, true),
-  make("reclaim+fork (2 threads, small)", { reclaim: 1, fork: 1 }, true),
-  make("reclaim+fault+fork (3 threads, small)", { reclaim: 1, fault: 1, fork: 1 }, true),
-  make("fault+fault+reclaim (3 threads, small)", { reclaim: 1, fault: 1 }, true),
-  make("reclaim+fault+fork (3 threads x ~30 ops)", { reclaim: 5, fault: 10, fork: 4 }, false),
-  make("reclaim+fork (2 threads x ~30 ops)", { reclaim: 5, fork: 4 }, false),
+  make("reclaim+fault (2 threads, small)", [["reclaim", 1], ["fault", 2]], true),
+  make("reclaim+fork (2 threads, small)", [["reclaim", 1], ["fork", 1]], true),
+  make("fault x3 (3 threads, small)", [["fault", 1], ["fault", 1], ["fault", 1]], true),
+  make("reclaim+fault+fault (3 threads, small)", [["reclaim", 1], ["fault", 1], ["fault", 1]], true),
+  make("reclaim+fault+fork (3 threads x ~30 ops)", [["reclaim", 5], ["fault", 10], ["fork", 4]], false),
+  make("reclaim+fork (2 threads x ~30 ops)", [["reclaim", 5], ["fork", 4]], false),
 ];
