@@ -1193,6 +1193,16 @@ export function kstruct<T extends Record<string, unknown>>(type: string, init: T
       get type(): string {
         return type;
       }
+      override describe(): Record<string, unknown> {
+        const f = F(this);
+        const slots = (C as unknown as { fieldSlots: Map<string, number> }).fieldSlots;
+        const out: Record<string, unknown> = {};
+        for (const [name, slot] of slots) {
+          const v = f[slot];
+          out[name] = v instanceof KObject ? v.name : typeof v === "object" && v !== null ? String(v) : v;
+        }
+        return out;
+      }
     };
     trackFields(C, fields);
     structClasses.set(key, (cls = C as unknown as new () => KObject));
@@ -1203,3 +1213,30 @@ export function kstruct<T extends Record<string, unknown>>(type: string, init: T
   for (const f of fields) F(o)[slots.get(f)!] = init[f];
   return o as T & KObject;
 }
+
+/* ======================================================================== */
+/* Setup helpers and constants                                               */
+/* ======================================================================== */
+
+/**
+ * Allocate from a cache in a scenario's setup (outside any thread): no
+ * scheduling point, no fault injection. Inside a thread use
+ * `yield* kmem_cache_alloc(cachep)`.
+ */
+export function kmem_cache_alloc_now<T extends KObject>(cachep: KmemCache<T>): T {
+  const ex = cur();
+  if (ex.running !== null) {
+    throw new SimUsageError("kmem_cache_alloc_now() is for scenario setup; a thread allocates with yield* kmem_cache_alloc()");
+  }
+  return allocateNow(ex, cachep, "setup");
+}
+
+/** Does the list hold exactly one entry? (A plain read.) */
+export function list_is_singular(head: ListHead): boolean {
+  const n = head.next;
+  return n !== head && typeof n !== "string" && n.next === head;
+}
+
+export const ENOMEM = 12;
+export const EAGAIN = 11;
+export const EFAULT = 14;

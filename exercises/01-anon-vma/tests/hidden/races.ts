@@ -1,0 +1,160 @@
+/*
+ * Hidden tests, lesson 1: the rmap under concurrency. Every interleaving of
+ * the threads is explored (DPOR).
+ */
+import { check_that, defineSuite, type Sim, list_for_each_entry, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim";
+import type * as Rmap from "../../starter/rmap";
+import {
+  do_anonymous_page,
+  dup_mmap,
+  exit_mmap,
+  newWorld,
+  ptes_mapping,
+  teardown,
+  withInit,
+  type World,
+} from "../../../lib/objrmap";
+
+interface S {
+  w: World;
+  mm: MmStruct;
+  vma: Vma;
+  page: Page | null;
+  child: MmStruct | null;
+}
+
+function setup(): S {
+  const mm = mm_alloc_now("parent");
+  const vma = vma_alloc_now(mm, 0x10000, 0x20000);
+  vma.label = "parent:vma@0x10000";
+  return { w: newWorld(mm), mm, vma, page: null, child: null };
+}
+
+/** Fault one page in the parent, then fork a child that shares it. */
+function* faultAndFork(rmap: typeof Rmap, s: S): Sim {
+  s.page = yield* do_anonymous_page(rmap, s.w, s.vma, 0x10000);
+  s.child = yield* dup_mmap(rmap, s.w, s.mm, "child");
+}
+
+const caches = { anon_vma: { typesafe: false } };
+
+export default defineSuite<typeof Rmap>((rmap) => [
+  {
+    name: "two faults race on a fresh vma",
+    description:
+      "Two threads of one process take the first write fault of the same vma at once. Both see no anon_vma and both " +
+      "allocate one; exactly one must be installed (under mm->page_table_lock) and the other freed. Checks that both " +
+      "pages point to the one anon_vma, that the vma is queued on it once, and that no anon_vma leaks.",
+    scenarios: [
+      {
+        name: "fault vs fault",
+        models: "two threads of one mm faulting the first pages of one vma",
+        setup,
+        threads: [
+          { name: "fault1", run: (s: S) => do_anonymous_page(rmap, s.w, s.vma, 0x10000) },
+          { name: "fault2", run: (s: S) => do_anonymous_page(rmap, s.w, s.vma, 0x11000) },
+        ],
+        check: (s: S, ctx) => {
+          const av = s.vma.anon_vma;
+          check_that(av !== null, "the vma has no anon_vma after two faults");
+          for (const t of ["fault1", "fault2"]) {
+            const p = ctx.results[t] as Page | null;
+            check_that(p !== null, `${t} did not map a page`);
+            check_that(p!.mapping === av, `${t}'s page points to ${p!.mapping?.name ?? "nothing"}, not to the vma's anon_vma ${av!.name}`);
+          }
+          const vmas = [...list_for_each_entry(av!.vmas)];
+          check_that(vmas.length === 1 && vmas[0] === s.vma, `the anon_vma lists ${vmas.length} vmas, expected the faulting vma once`);
+        },
+        teardown: (s: S) => teardown(rmap, s.w),
+        leakCheck: ["anon_vma"],
+        caches,
+      },
+    ],
+    explore: { strategy: "dpor", maxExecutions: 2000 },
+  },
+  {
+    name: "reclaim after the parent exits",
+    description:
+      "A parent faults a page and forks; then the parent exits while reclaim walks the page, which the child still maps. " +
+      "The anon_vma must live as long as a vma is queued on it (the child's), whatever the order: the walk must find " +
+      "the child's pte and touch nothing freed.",
+    scenarios: [
+      {
+        name: "reclaim vs parent exit",
+        models: "page_referenced_anon() on a shared page while the parent process exits",
+        setup,
+        threads: withInit<S>((s) => faultAndFork(rmap, s), [
+          { name: "exit", run: (s: S) => exit_mmap(rmap, s.w, s.mm) },
+          { name: "reclaim", run: (s: S) => rmap.page_referenced_anon(s.page!) },
+        ]),
+        check: (s: S, ctx) => {
+          const n = ctx.results.reclaim as number;
+          check_that(n === 1 || n === 2, `page_referenced_anon found ${n} ptes; the page was mapped by the child and maybe the parent (1 or 2)`);
+          check_that(ptes_mapping(s.w, s.page!).length === 1, "the child no longer maps the page");
+        },
+        teardown: (s: S) => teardown(rmap, s.w),
+        leakCheck: ["anon_vma"],
+        caches,
+      },
+    ],
+    explore: { strategy: "dpor", maxExecutions: 3000 },
+  },
+  {
+    name: "fork while reclaim walks",
+    description:
+      "A fork links the child's vma on the anon_vma while reclaim walks the same list. The list must be changed and " +
+      "walked under anon_vma->lock; the walk finds the parent's pte, and the child's if it was copied already.",
+    scenarios: [
+      {
+        name: "fork vs reclaim",
+        models: "anon_vma_link() at fork racing page_referenced_anon()",
+        setup,
+        threads: withInit<S>(
+          function* (s) {
+            s.page = yield* do_anonymous_page(rmap, s.w, s.vma, 0x10000);
+          },
+          [
+            { name: "fork", run: (s: S) => dup_mmap(rmap, s.w, s.mm, "child") },
+            { name: "reclaim", run: (s: S) => rmap.page_referenced_anon(s.page!) },
+          ],
+        ),
+        check: (s: S, ctx) => {
+          const n = ctx.results.reclaim as number;
+          check_that(n === 1 || n === 2, `page_referenced_anon found ${n} ptes, expected 1 (before the copy) or 2`);
+          check_that(ptes_mapping(s.w, s.page!).length === 2, "after fork both processes must map the page");
+        },
+        teardown: (s: S) => teardown(rmap, s.w),
+        leakCheck: ["anon_vma"],
+        caches,
+      },
+    ],
+    explore: { strategy: "dpor", maxExecutions: 3000 },
+  },
+  {
+    name: "a child exits while reclaim unmaps the page",
+    description:
+      "Reclaim unmaps a page shared by parent and child while the child exits and unlinks its vma from the anon_vma. " +
+      "The walk must never follow a vma that is being unlinked and freed, and at the end no pte may map the page.",
+    scenarios: [
+      {
+        name: "try_to_unmap vs child exit",
+        models: "try_to_unmap_anon() racing exit_mmap() of the child",
+        setup,
+        threads: withInit<S>((s) => faultAndFork(rmap, s), [
+          { name: "exit", run: (s: S) => exit_mmap(rmap, s.w, s.child!) },
+          { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
+        ]),
+        check: (s: S, ctx) => {
+          check_that(ctx.results.reclaim === rmap.SWAP_SUCCESS, `try_to_unmap_anon returned ${String(ctx.results.reclaim)}, expected SWAP_SUCCESS`);
+          const left = ptes_mapping(s.w, s.page!);
+          check_that(left.length === 0, `ptes still map the page after try_to_unmap_anon: ${left.join(", ")}`);
+          check_that(s.page!._mapcount.counter === -1, `the page's _mapcount is ${s.page!._mapcount.counter}, expected -1 (unmapped)`);
+        },
+        teardown: (s: S) => teardown(rmap, s.w),
+        leakCheck: ["anon_vma"],
+        caches,
+      },
+    ],
+    explore: { strategy: "dpor", maxExecutions: 3000 },
+  },
+]);

@@ -1,0 +1,148 @@
+/*
+ * Hidden tests, lesson 2: rmap walks that find their anon_vma without its
+ * lock, against the unmap of the last vma. Every interleaving is explored
+ * (DPOR).
+ */
+import {
+  check_that,
+  defineSuite,
+  type KObject,
+  kstruct,
+  mm_alloc_now,
+  type MmStruct,
+  type Page,
+  type Sim,
+  type Vma,
+  vma_alloc_now,
+  wait_event,
+} from "rmap-sim";
+import type * as Rmap from "../../starter/rmap";
+import { do_anonymous_page, dup_mmap, exit_mmap, newWorld, ptes_mapping, teardown, unmap_vma, withInit, type World } from "../../../lib/objrmap";
+
+interface S {
+  w: World;
+  mm: MmStruct;
+  vma: Vma;
+  page: Page | null;
+  child: MmStruct | null;
+  /** Walkers that hold the anon_vma (the two-walker test). */
+  inside: { n: number } & KObject;
+}
+
+function setup(): S {
+  const mm = mm_alloc_now("mm");
+  const vma = vma_alloc_now(mm, 0x10000, 0x20000);
+  vma.label = "vma@0x10000";
+  return { w: newWorld(mm), mm, vma, page: null, child: null, inside: kstruct("walkers", { n: 0 }) };
+}
+
+/** The anon_vma cache as an ordinary one: the wait for RCU readers is anon_vma_free()'s job. */
+const plain = { anon_vma: { typesafe: false } };
+
+export default defineSuite<typeof Rmap>((rmap) => {
+  function* fault(s: S): Sim {
+    s.page = yield* do_anonymous_page(rmap, s.w, s.vma, 0x10000);
+  }
+
+  const reclaimVsMunmap = (walk: "try_to_unmap_anon" | "page_referenced_anon", caches?: Record<string, { typesafe: boolean }>) => ({
+    name: `${walk} vs munmap${caches ? "" : " (SLAB_TYPESAFE_BY_RCU cache)"}`,
+    models: `reclaim's ${walk}() on a page while munmap removes the last vma that maps it`,
+    setup,
+    threads: withInit<S>(fault, [
+      { name: "munmap", run: (s: S) => unmap_vma(rmap, s.vma) },
+      { name: "reclaim", run: (s: S) => rmap[walk](s.page!) },
+    ]),
+    check: (s: S) => {
+      const left = ptes_mapping(s.w, s.page!);
+      check_that(left.length === 0, `ptes still map the page: ${left.join(", ")}`);
+      check_that(s.page!._mapcount.counter === -1, `the page's _mapcount is ${s.page!._mapcount.counter}, expected -1`);
+    },
+    teardown: (s: S) => teardown(rmap, s.w),
+    leakCheck: ["anon_vma"],
+    ...(caches ? { caches } : {}),
+  });
+
+  return [
+    {
+      name: "reclaim vs munmap of the last vma",
+      description:
+        "Reclaim walks the rmap of a page while munmap removes the only vma that maps it, in every interleaving. The " +
+        "walker finds the anon_vma through page->mapping without holding any lock of it: it must pin the anon_vma " +
+        "(atomic_inc_not_zero under rcu_read_lock) before sleeping on its rw_semaphore, must not revive an anon_vma " +
+        "whose count already dropped to zero, and the last reference must free it only after RCU readers are done. " +
+        "Checked with an ordinary anon_vma cache and with the kernel's SLAB_TYPESAFE_BY_RCU one.",
+      scenarios: [
+        reclaimVsMunmap("try_to_unmap_anon", plain),
+        reclaimVsMunmap("page_referenced_anon", plain),
+        reclaimVsMunmap("try_to_unmap_anon"),
+      ],
+      explore: { strategy: "dpor", maxExecutions: 3000 },
+    },
+    {
+      name: "two walkers share the read lock",
+      description:
+        "Two rmap walkers lock the same page's anon_vma; each waits, while holding it, until the other holds it too. " +
+        "With a rw_semaphore taken for reading both get in (the concurrency the 2008 patch was for); an exclusive " +
+        "lock deadlocks here.",
+      scenarios: [
+        {
+          name: "walker vs walker",
+          models: "two reclaim threads holding page_lock_anon_vma() on one anon_vma at the same time",
+          setup,
+          threads: withInit<S>(
+            function* (s) {
+              yield* fault(s);
+              s.child = yield* dup_mmap(rmap, s.w, s.mm, "child");
+            },
+            ["walker1", "walker2"].map((name) => ({
+              name,
+              run: function* (s: S) {
+                const av = yield* rmap.page_lock_anon_vma(s.page!);
+                check_that(av !== null, "page_lock_anon_vma returned NULL for a mapped page whose anon_vma is alive");
+                s.inside.n = s.inside.n + 1;
+                yield* wait_event(() => s.inside.n === 2, "both walkers hold the anon_vma");
+                yield* rmap.page_unlock_anon_vma(av!);
+              },
+            })),
+          ),
+          teardown: (s: S) => teardown(rmap, s.w),
+          leakCheck: ["anon_vma"],
+          caches: plain,
+        },
+      ],
+      explore: { strategy: "dpor", maxExecutions: 2000 },
+    },
+    {
+      name: "fork and exit while reclaim walks",
+      description:
+        "A parent forks and then exits while reclaim unmaps their shared page: the list changes under the walker " +
+        "(a vma added, another removed) and the anon_vma must survive as long as the child's vma is on it.",
+      scenarios: [
+        {
+          name: "fork+exit vs try_to_unmap",
+          models: "the parent forks then exits while reclaim runs try_to_unmap_anon()",
+          setup,
+          threads: withInit<S>(fault, [
+            {
+              name: "parent",
+              run: function* (s: S) {
+                s.child = yield* dup_mmap(rmap, s.w, s.mm, "child");
+                yield* exit_mmap(rmap, s.w, s.mm);
+              },
+            },
+            { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
+          ]),
+          check: (s: S) => {
+            const n = ptes_mapping(s.w, s.page!).length;
+            check_that(n <= 1, `${n} ptes map the page after the parent exited`);
+            check_that(s.page!._mapcount.counter === n - 1, `the page's _mapcount is ${s.page!._mapcount.counter} but ${n} ptes map it`);
+          },
+          teardown: (s: S) => teardown(rmap, s.w),
+          leakCheck: ["anon_vma"],
+          caches: plain,
+        },
+      ],
+      explore: { strategy: "dpor", maxExecutions: 5000 },
+    },
+  ];
+});

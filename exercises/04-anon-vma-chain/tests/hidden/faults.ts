@@ -1,0 +1,50 @@
+/*
+ * Hidden: fork and split with every anon_vma and anon_vma_chain allocation
+ * failing in turn.
+ */
+import { PAGE_SIZE, defineSuite, vma_alloc_now, type Scenario } from "rmap-sim";
+import { type AvcWorld, avc_oracle, avc_world_now, exit_all, fork_mm, split_vma, write_fault } from "../../../lib/avc";
+import type * as Rmap from "../../starter/rmap";
+
+const BASE = 0x10000;
+
+export default defineSuite<typeof Rmap>((rmap) => {
+  const failing = (name: string, models: string, body: (w: AvcWorld) => Generator<unknown, void, unknown>): Scenario<AvcWorld> => ({
+    name,
+    models,
+    setup: () => {
+      const w = avc_world_now();
+      vma_alloc_now(w.mms[0]!, BASE, BASE + 4 * PAGE_SIZE);
+      return w;
+    },
+    threads: [{ name: "task", run: body }],
+    teardown: (w) => exit_all(rmap, w),
+    faults: { caches: ["anon_vma", "anon_vma_chain"], maxFailures: 1 },
+    leakCheck: true,
+  });
+  return [
+    {
+      name: "fork and split under memory pressure",
+      description:
+        "A forked child forks again and splits a vma, with each anon_vma and anon_vma_chain allocation failing " +
+        "in its own run. A failed anon_vma_fork or anon_vma_clone must leave the new vma with an empty chain and " +
+        "undo every link it made; nothing may leak, and the rmap state must stay consistent.",
+      scenarios: [
+        failing("fork, fork again, split", "allocation failures during fork of a forked process and a split", function* (w) {
+          const parent = w.mms[0]!;
+          yield* write_fault(parent, BASE);
+          const child = yield* fork_mm(rmap, w, parent);
+          avc_oracle(w, "fork");
+          if (child === null) return;
+          const grandchild = yield* fork_mm(rmap, w, child);
+          avc_oracle(w, "the second fork");
+          if (grandchild === null) return;
+          yield* split_vma(rmap, grandchild.vmas[0]!, BASE + 2 * PAGE_SIZE);
+          avc_oracle(w, "split");
+        }),
+      ],
+      explore: { strategy: "dpor", maxExecutions: 100 },
+      requireComplete: true,
+    },
+  ];
+});
