@@ -1,0 +1,89 @@
+/*
+ * Hidden: fork trees torn down in every order. Nothing may leak, nothing
+ * may be used after it was freed, and the root must be the last anon_vma
+ * of its tree to be freed.
+ */
+import { defineSuite } from "rmap-sim";
+import type * as Rmap from "../../starter/rmap";
+import {
+  ROOTREF_CACHES,
+  build_chain,
+  check_root_last,
+  cow_fault,
+  exit_proc,
+  fork_proc,
+  proc,
+  setup_done,
+  wait_setup,
+  world,
+  type World,
+} from "../../../lib/rootref";
+
+function permutations<T>(xs: readonly T[]): T[][] {
+  if (xs.length <= 1) return [xs.slice()];
+  return xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+}
+
+export default defineSuite<typeof Rmap>((rmap) => [
+  {
+    name: "three generations exit in every order",
+    description:
+      "A parent forks a child, which forks a grandchild; each writes its page. The three processes exit in each of the " +
+      "six possible orders. Every anon_vma must be freed, the root last, and none may be used after it was freed.",
+    weight: 2,
+    scenarios: permutations(["P", "C", "G"]).map((order) => ({
+      name: `exit order ${order.join(", ")}`,
+      models: `fork chain P -> C -> G torn down as ${order.join(" then ")}`,
+      setup: () => world("P", "C", "G"),
+      threads: [
+        {
+          name: "exit",
+          run: function* (w: World) {
+            if (!(yield* build_chain(rmap, w, ["P", "C", "G"], true))) return;
+            for (const n of order) yield* exit_proc(rmap, proc(w, n));
+          },
+        },
+      ],
+      check: (w: World) => check_root_last(w),
+      leakCheck: ROOTREF_CACHES,
+    })),
+    explore: { strategy: "dpor", maxExecutions: 1 },
+  },
+  {
+    name: "siblings exit at the same time",
+    description:
+      "A parent forks two children and exits; the two children then exit concurrently, each unlinking its own anon_vma " +
+      "and the shared root. In every interleaving everything is freed, the root last.",
+    weight: 2,
+    scenarios: [
+      {
+        name: "two children exit concurrently",
+        models: "the last two users of a root anon_vma unlinking at once",
+        setup: () => world("P", "C1", "C2"),
+        threads: [
+          {
+            name: "C1",
+            run: function* (w: World) {
+              if (!(yield* build_chain(rmap, w, ["P", "C1"], true))) return;
+              if ((yield* fork_proc(rmap, w, proc(w, "P"), proc(w, "C2"))) === 0) yield* cow_fault(w, proc(w, "C2"));
+              yield* exit_proc(rmap, proc(w, "P"));
+              yield* setup_done(w);
+              yield* exit_proc(rmap, proc(w, "C1"));
+            },
+          },
+          {
+            name: "C2",
+            run: function* (w: World) {
+              yield* wait_setup(w);
+              yield* exit_proc(rmap, proc(w, "C2"));
+            },
+          },
+        ],
+        check: (w: World) => check_root_last(w),
+        leakCheck: ROOTREF_CACHES,
+      },
+    ],
+    explore: { strategy: "dpor", maxExecutions: 3000 },
+  },
+]);
+
