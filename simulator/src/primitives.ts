@@ -24,6 +24,7 @@ import {
   Op,
   type OpImpl,
   ThreadState,
+  type ThreadHandle,
   trackFields,
 } from "./runtime";
 import { F, M, markFreed } from "./runtime";
@@ -57,13 +58,13 @@ export class Spinlock extends LockBase {
     return "spinlock_t";
   }
   readonly spins = true;
-  declare owner: ThreadState | null;
+  declare owner: ThreadHandle | null;
   constructor(lockClass: string, label?: string) {
     super(lockClass, label);
     F(this)[1] = null;
   }
   override describe(): Record<string, unknown> {
-    return { owner: (F(this)[1] as ThreadState | null)?.name ?? null };
+    return { owner: (F(this)[1] as ThreadHandle | null)?.name ?? null };
   }
 }
 trackFields(Spinlock, ["owner"]);
@@ -73,13 +74,13 @@ export class Mutex extends LockBase {
     return "struct mutex";
   }
   readonly spins = false;
-  declare owner: ThreadState | null;
+  declare owner: ThreadHandle | null;
   constructor(lockClass: string, label?: string) {
     super(lockClass, label);
     F(this)[1] = null;
   }
   override describe(): Record<string, unknown> {
-    return { owner: (F(this)[1] as ThreadState | null)?.name ?? null };
+    return { owner: (F(this)[1] as ThreadHandle | null)?.name ?? null };
   }
 }
 trackFields(Mutex, ["owner"]);
@@ -89,7 +90,7 @@ export class RwSemaphore extends LockBase {
     return "struct rw_semaphore";
   }
   readonly spins = false;
-  declare writer: ThreadState | null;
+  declare writer: ThreadHandle | null;
   declare readers: number;
   constructor(lockClass: string, label?: string) {
     super(lockClass, label);
@@ -97,7 +98,7 @@ export class RwSemaphore extends LockBase {
     F(this)[2] = 0;
   }
   override describe(): Record<string, unknown> {
-    return { writer: (F(this)[1] as ThreadState | null)?.name ?? null, readers: F(this)[2] };
+    return { writer: (F(this)[1] as ThreadHandle | null)?.name ?? null, readers: F(this)[2] };
   }
 }
 trackFields(RwSemaphore, ["writer", "readers"]);
@@ -244,7 +245,7 @@ const SPIN_LOCK: OpImpl = {
   enabled: (op) => F(op.obj as Spinlock)[1] === null,
   perform(op, t, ex) {
     const l = op.obj as Spinlock;
-    l.owner = t;
+    l.owner = t.handle;
     pushHeld(ex, t, l, "excl", op);
   },
   args: lockArgs,
@@ -255,7 +256,7 @@ const SPIN_TRYLOCK: OpImpl = {
   perform(op, t, ex) {
     const l = op.obj as Spinlock;
     if (l.owner !== null) return false;
-    l.owner = t;
+    l.owner = t.handle;
     pushHeld(ex, t, l, "excl", op);
     return true;
   },
@@ -290,7 +291,7 @@ const MUTEX_LOCK: OpImpl = {
   reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "mutex_lock"),
   enabled: (op) => F(op.obj as Mutex)[1] === null,
   perform(op, t, ex) {
-    (op.obj as Mutex).owner = t;
+    (op.obj as Mutex).owner = t.handle;
     pushHeld(ex, t, op.obj as Mutex, "excl", op);
   },
   args: lockArgs,
@@ -349,7 +350,7 @@ const DOWN_WRITE: OpImpl = {
   enabled: (op) => F(op.obj as RwSemaphore)[1] === null && F(op.obj as RwSemaphore)[2] === 0,
   perform(op, t, ex) {
     const s = op.obj as RwSemaphore;
-    s.writer = t;
+    s.writer = t.handle;
     void s.readers; // the writer waited for the readers: a read of the count
     pushHeld(ex, t, s, "excl", op);
   },
@@ -360,7 +361,7 @@ const DOWN_WRITE_TRYLOCK: OpImpl = {
   perform(op, t, ex) {
     const s = op.obj as RwSemaphore;
     if (s.writer !== null || s.readers !== 0) return false;
-    s.writer = t;
+    s.writer = t.handle;
     pushHeld(ex, t, s, "excl", op);
     return true;
   },

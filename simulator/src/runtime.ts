@@ -264,8 +264,12 @@ export interface OpImpl {
  * Iterator results are read by the yield* machinery at once, before the next
  * call: one shared object of each kind saves an allocation per step.
  */
-const YIELDED: { done: false; value: Op } = { done: false, value: null as unknown as Op };
-const RETURNED: { done: true; value: unknown } = { done: true, value: undefined };
+const YIELDED: { done: false; value: Op } = Object.seal(
+  Object.defineProperty({ value: null as unknown as Op }, "done", { value: false, enumerable: true }) as { done: false; value: Op },
+);
+const RETURNED: { done: true; value: unknown } = Object.seal(
+  Object.defineProperty({ value: undefined as unknown }, "done", { value: true, enumerable: true }) as { done: true; value: unknown },
+);
 
 const enum OpState {
   Created = 0,
@@ -302,6 +306,7 @@ export class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T
     readonly arg: unknown = undefined,
     readonly arg2: unknown = undefined,
   ) {
+    if (!Object.isFrozen(impl)) Object.freeze(impl);
     const ex = cur();
     ex.unstarted++;
     ex.lastCreated = this;
@@ -355,6 +360,12 @@ export interface HeldLock {
   loc: SourceLocation | undefined;
 }
 
+/** What a lock records as its owner: a frozen name tag, never the scheduler's own thread state. */
+export interface ThreadHandle {
+  readonly name: string;
+  readonly index: number;
+}
+
 export class ThreadState {
   /** Index in the execution's thread list; also its letter in schedule tokens. */
   readonly index: number;
@@ -375,6 +386,7 @@ export class ThreadState {
   steps = 0;
   /** A serial thread (teardown) runs alone after all others: it is never a choice. */
   serial = false;
+  readonly handle: ThreadHandle;
 
   constructor(
     readonly name: string,
@@ -384,6 +396,7 @@ export class ThreadState {
   ) {
     this.index = index;
     this.locBase = locBase;
+    this.handle = Object.freeze({ name, index });
   }
 
   holds(lock: KObject): HeldLock | undefined {

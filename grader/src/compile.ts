@@ -1,0 +1,219 @@
+/*
+ * From the learner's TypeScript to code the sandbox can run.
+ *
+ * 1. The import rule: a learner file imports only "rmap-sim" (and the other
+ *    files of the same exercise); anything else, `require` or `import()`
+ *    included, makes the submission not gradable.
+ * 2. The type check: the TypeScript compiler against the simulator's own
+ *    types ("rmap-sim" is simulator/src/index.ts), with the repository's
+ *    strict options. The checker is warm: library and simulator source files
+ *    are parsed once and reused, and each program is built from the previous
+ *    one, so a submission is checked in a fraction of the first check's time.
+ * 3. esbuild turns each file into CommonJS (`import ... from "rmap-sim"`
+ *    becomes `require("rmap-sim")`) with a source map, so the sandbox can
+ *    name the learner's lines in reports.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { join, posix } from "node:path";
+import { transformSync } from "esbuild";
+import ts from "typescript";
+import type { CompileError } from "./results-schema";
+
+export interface CompiledFile {
+  /** The file name as the exercise names it (rmap.ts). */
+  file: string;
+  /** CommonJS JavaScript. */
+  code: string;
+  /** esbuild's source map (JSON) from `code` back to the TypeScript. */
+  map: string;
+}
+
+export type CheckResult = { ok: true; files: CompiledFile[] } | { ok: false; errors: CompileError[] };
+
+/** The module name under which the learner's code sees the simulator. */
+export const SIM_MODULE = "rmap-sim";
+
+/** A virtual folder for submissions: never on disk, so it cannot collide with repository files. */
+const SUBMISSION_ROOT = "/__submission__";
+
+interface CachedSource {
+  mtimeMs: number;
+  sf: ts.SourceFile;
+}
+
+export class SubmissionChecker {
+  private readonly options: ts.CompilerOptions;
+  private readonly host: ts.CompilerHost;
+  private readonly disk = new Map<string, CachedSource>();
+  private virtual = new Map<string, string>();
+  private previous: ts.Program | undefined;
+
+  constructor(readonly repoRoot: string) {
+    this.options = {
+      target: ts.ScriptTarget.ES2022,
+      lib: ["lib.es2022.d.ts"],
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      strict: true,
+      noUncheckedIndexedAccess: true,
+      noImplicitOverride: true,
+      noFallthroughCasesInSwitch: true,
+      isolatedModules: true,
+      esModuleInterop: true,
+      skipLibCheck: true,
+      noEmit: true,
+      allowImportingTsExtensions: true,
+      types: [],
+      baseUrl: repoRoot,
+      paths: { [SIM_MODULE]: ["simulator/src/index.ts"] },
+    };
+    const base = ts.createCompilerHost(this.options, true);
+    const isVirtual = (f: string): boolean => f.startsWith(`${SUBMISSION_ROOT}/`);
+    this.host = {
+      ...base,
+      fileExists: (f) => (isVirtual(f) ? this.virtual.has(f) : base.fileExists(f)),
+      readFile: (f) => (isVirtual(f) ? this.virtual.get(f) : base.readFile(f)),
+      directoryExists: (d) => d === SUBMISSION_ROOT || (base.directoryExists?.(d) ?? true),
+      getSourceFile: (f, lang, onError) => {
+        if (isVirtual(f)) {
+          const text = this.virtual.get(f);
+          return text === undefined ? undefined : ts.createSourceFile(f, text, lang, true);
+        }
+        let mtimeMs = 0;
+        try {
+          mtimeMs = statSync(f).mtimeMs;
+        } catch {
+          return undefined;
+        }
+        const hit = this.disk.get(f);
+        if (hit && hit.mtimeMs === mtimeMs) return hit.sf;
+        const sf = base.getSourceFile(f, lang, onError);
+        if (sf) this.disk.set(f, { mtimeMs, sf });
+        return sf;
+      },
+    };
+  }
+
+  /** Check and transpile the exercise's files of a submission. */
+  check(files: Record<string, string>, names: readonly string[]): CheckResult {
+    const errors: CompileError[] = [];
+    for (const name of names) {
+      if (typeof files[name] !== "string") {
+        errors.push({ file: name, line: 1, column: 1, message: `the submission lacks ${name}, a file of this exercise` });
+      }
+    }
+    if (errors.length) return { ok: false, errors };
+
+    this.virtual = new Map(names.map((n) => [`${SUBMISSION_ROOT}/${n}`, files[n]!]));
+    const roots = names.map((n) => `${SUBMISSION_ROOT}/${n}`);
+    const program = ts.createProgram({ rootNames: roots, options: this.options, host: this.host, oldProgram: this.previous });
+    this.previous = program;
+
+    for (const name of names) {
+      const sf = program.getSourceFile(`${SUBMISSION_ROOT}/${name}`)!;
+      errors.push(...importErrors(sf, name, names));
+      const diags: ts.Diagnostic[] = [...program.getSyntacticDiagnostics(sf)];
+      if (diags.length === 0) diags.push(...program.getSemanticDiagnostics(sf));
+      for (const d of diags) errors.push(diagnosticError(d, name));
+    }
+    if (errors.length) return { ok: false, errors: dedupe(errors) };
+
+    const out: CompiledFile[] = [];
+    for (const name of names) {
+      try {
+        const r = transformSync(files[name]!, {
+          loader: "ts",
+          format: "cjs",
+          target: "es2022",
+          sourcemap: "external",
+          sourcefile: name,
+          sourcesContent: false,
+          logLevel: "silent",
+        });
+        out.push({ file: name, code: r.code, map: r.map });
+      } catch (e) {
+        const first = (e as { errors?: Array<{ text: string; location?: { line: number; column: number } | null }> }).errors?.[0];
+        errors.push({
+          file: name,
+          line: first?.location?.line ?? 1,
+          column: (first?.location?.column ?? 0) + 1,
+          message: first?.text ?? String((e as Error).message),
+        });
+      }
+    }
+    return errors.length ? { ok: false, errors } : { ok: true, files: out };
+  }
+}
+
+function diagnosticError(d: ts.Diagnostic, name: string): CompileError {
+  const msg = ts.flattenDiagnosticMessageText(d.messageText, "\n");
+  if (d.file && d.start !== undefined) {
+    const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
+    const file = d.file.fileName.startsWith(`${SUBMISSION_ROOT}/`) ? d.file.fileName.slice(SUBMISSION_ROOT.length + 1) : name;
+    return { file, line: line + 1, column: character + 1, message: `TS${d.code}: ${msg}` };
+  }
+  return { file: name, line: 1, column: 1, message: `TS${d.code}: ${msg}` };
+}
+
+function dedupe(errors: CompileError[]): CompileError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const k = `${e.file}:${e.line}:${e.column}:${e.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** The module a specifier names, if the sandbox provides it: "rmap-sim" or another file of the exercise. */
+export function allowedImport(spec: string, names: readonly string[]): boolean {
+  if (spec === SIM_MODULE) return true;
+  if (!spec.startsWith("./")) return false;
+  const base = posix.normalize(spec).replace(/\.(ts|js)$/, "");
+  return names.some((n) => n.replace(/\.ts$/, "") === base);
+}
+
+/** Imports the sandbox does not provide: static, re-exports, import-equals, import() and require(). */
+function importErrors(sf: ts.SourceFile, name: string, names: readonly string[]): CompileError[] {
+  const errors: CompileError[] = [];
+  const at = (node: ts.Node, message: string): void => {
+    const { line, character } = sf.getLineAndCharacterOfPosition(node.getStart(sf));
+    errors.push({ file: name, line: line + 1, column: character + 1, message });
+  };
+  const only = `a learner file may import only "${SIM_MODULE}"${names.length > 1 ? ` and the other files of this exercise (${names.map((n) => `./${n.replace(/\.ts$/, "")}`).join(", ")})` : ""}: the sandbox provides nothing else`;
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
+      const spec = ts.isStringLiteral(node.moduleSpecifier) ? node.moduleSpecifier.text : "";
+      if (!allowedImport(spec, names)) at(node, `cannot import "${spec}": ${only}`);
+    } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
+      const e = node.moduleReference.expression;
+      const spec = ts.isStringLiteral(e) ? e.text : "";
+      if (!allowedImport(spec, names)) at(node, `cannot import "${spec}": ${only}`);
+    } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      at(node, `dynamic import() is not available: ${only}`);
+    } else if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "require") {
+      at(node, `require() is not available: ${only}`);
+    } else if (ts.isImportTypeNode(node)) {
+      const arg = node.argument;
+      const spec = ts.isLiteralTypeNode(arg) && ts.isStringLiteral(arg.literal) ? arg.literal.text : "";
+      if (!allowedImport(spec, names)) at(node, `cannot import type from "${spec}": ${only}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return errors;
+}
+
+/** The simulator's source folder, for hashing and bundling. */
+export function simulatorDir(repoRoot: string): string {
+  return join(repoRoot, "simulator", "src");
+}
+
+/** Read a file for hashing; missing files hash as empty. */
+export function readOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return "";
+  }
+}

@@ -1,0 +1,130 @@
+/*
+ * The grader's contract on the fixture exercise: not-gradable submissions,
+ * bad exercises, points by weight, line mapping, determinism, the bundle
+ * cache and the results schema.
+ */
+import { mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { findExercise, GraderError, readExercise, readSubmission } from "./exercise";
+import { createLocalGrader } from "./grader";
+import { formatResults } from "./report";
+import { ResultsSchema } from "./results-schema";
+
+const FIXTURE = join(import.meta.dirname, "..", "test", "fixture-exercise");
+const grader = createLocalGrader();
+const solution = readFileSync(join(FIXTURE, "solution", "counter.ts"), "utf8");
+const starter = readFileSync(join(FIXTURE, "starter", "counter.ts"), "utf8");
+const strip = (r: object): string => JSON.stringify({ ...r, timings: undefined });
+
+describe("not gradable", () => {
+  it("a type error names file, line and message and costs no attempt", async () => {
+    const src = solution.replace("const v = c.value + 1;", 'const v: string = c.value + 1;');
+    const r = await grader.grade(FIXTURE, { "counter.ts": src });
+    expect(r.gradable).toBe(false);
+    expect(r.score).toBe(0);
+    expect(r.tests).toEqual([]);
+    const line = src.split("\n").findIndex((l) => l.includes("const v: string")) + 1;
+    expect(r.compileErrors).toContainEqual(expect.objectContaining({ file: "counter.ts", line, message: expect.stringMatching(/TS2322/) }));
+  });
+
+  it("a syntax error is reported with its line", async () => {
+    const r = await grader.grade(FIXTURE, { "counter.ts": `${solution}\nexport function* broken( {\n` });
+    expect(r.gradable).toBe(false);
+    expect(r.compileErrors![0]!.line).toBeGreaterThan(solution.split("\n").length - 1);
+  });
+
+  it("a missing file is reported", async () => {
+    const r = await grader.grade(FIXTURE, { "other.ts": solution });
+    expect(r.gradable).toBe(false);
+    expect(r.message).toMatch(/lacks counter\.ts/);
+  });
+
+  it("the simulator's types are enforced", async () => {
+    const r = await grader.grade(FIXTURE, { "counter.ts": solution.replace("yield* spin_lock(c.lock);", "yield* spin_lock(c);") });
+    expect(r.gradable).toBe(false);
+    expect(r.compileErrors![0]!.message).toMatch(/Spinlock/);
+  });
+});
+
+describe("grading", () => {
+  it("shares a group's points among its tests by weight", async () => {
+    const r = await grader.grade(FIXTURE, { "counter.ts": starter });
+    const pub = r.tests.filter((t) => t.group === "public");
+    expect(pub.map((t) => t.max_points)).toEqual([0.666667, 1.333333]);
+    expect(r.max_points).toBe(6);
+    expect(r.score).toBeCloseTo(0.666667 / 6, 5);
+    expect(ResultsSchema.parse(r)).toEqual(r);
+  });
+
+  it("reports a failure with its scenario, the detector's report, the learner's trace, its lines and a replay token", async () => {
+    const r = await grader.grade(FIXTURE, { "counter.ts": starter });
+    const leak = r.tests.find((t) => t.name === "racing records leave nothing behind")!;
+    expect(leak.hidden).toBe(true);
+    expect(leak.passed).toBe(false);
+    expect(leak.scenario).toBe("record vs record, then release");
+    expect(leak.models).toBe("two CPUs logging events, then teardown");
+    expect(leak.report?.kind).toBe("leak");
+    expect(leak.replay).toMatch(/^s1:/);
+    expect(leak.trace?.length).toBeGreaterThan(0);
+    // Locations are the TypeScript lines of the learner's file.
+    const allocLine = starter.split("\n").findIndex((l) => l.includes("kmem_cache_alloc(c.cachep")) + 1;
+    expect(leak.report!.message).toContain(`counter.ts:${allocLine}`);
+    const alloc = leak.trace!.find((s) => s.op === "kmem_cache_alloc")!;
+    expect(alloc.loc).toEqual({ file: "counter.ts", line: allocLine, column: expect.any(Number) });
+    expect(formatResults(r)).toMatch(/FAIL \[leaks\/leak\] racing records leave nothing behind[\s\S]*kmemleak[\s\S]*replay: s1:/);
+  });
+
+  it("is deterministic apart from timings", async () => {
+    const a = await grader.grade(FIXTURE, { "counter.ts": starter });
+    const b = await grader.grade(FIXTURE, { "counter.ts": starter });
+    expect(strip(a)).toBe(strip(b));
+  });
+
+  it("keeps a failing trace to the configured size", async () => {
+    const small = createLocalGrader({ maxTraceSteps: 3 });
+    const r = await small.grade(FIXTURE, { "counter.ts": starter });
+    const t = r.tests.find((x) => x.name === "racing records leave nothing behind")!;
+    expect(t.trace!.length).toBe(3);
+    expect(t.traceOmitted).toBeGreaterThan(0);
+  });
+
+  it("reuses the trusted bundle until an input changes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "grader-fixture-"));
+    cpSync(FIXTURE, dir, { recursive: true });
+    const g = createLocalGrader();
+    await g.grade(dir, { "counter.ts": solution });
+    await g.grade(dir, { "counter.ts": solution });
+    expect(g.bundles.builds).toBe(1);
+    const races = join(dir, "tests", "hidden", "races.ts");
+    writeFileSync(races, readFileSync(races, "utf8").replace("an update was lost", "an increment vanished"));
+    const r = await g.grade(dir, { "counter.ts": starter });
+    expect(g.bundles.builds).toBe(2);
+    expect(r.tests.find((t) => t.name === "two increments race")!.message).toMatch(/an increment vanished/);
+  });
+});
+
+describe("bad input", () => {
+  it("rejects a missing exercise clearly", () => {
+    expect(() => findExercise("99-nothing")).toThrow(GraderError);
+    expect(() => findExercise("99-nothing")).toThrow(/no exercise named 99-nothing/);
+  });
+
+  it("reports every schema error of a bad exercise.json", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "grader-bad-"));
+    cpSync(FIXTURE, dir, { recursive: true });
+    const meta = JSON.parse(readFileSync(join(dir, "exercise.json"), "utf8")) as Record<string, unknown>;
+    writeFileSync(join(dir, "exercise.json"), JSON.stringify({ ...meta, files: [], extra: 1 }));
+    expect(() => readExercise(dir)).toThrow(/does not match the exercise schema[\s\S]*files[\s\S]*extra/);
+    await expect(grader.grade(dir, { "counter.ts": solution })).rejects.toThrow(GraderError);
+    writeFileSync(join(dir, "exercise.json"), "{ not json");
+    expect(() => readExercise(dir)).toThrow(/not valid JSON/);
+  });
+
+  it("reads a single file as the first of the exercise's files, and refuses a missing one", () => {
+    const ex = readExercise(FIXTURE);
+    expect(Object.keys(readSubmission(ex, join(FIXTURE, "solution", "counter.ts")))).toEqual(["counter.ts"]);
+    expect(() => readSubmission(ex, join(FIXTURE, "nope.ts"))).toThrow(/no submission at/);
+  });
+});

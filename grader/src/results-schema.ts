@@ -1,0 +1,150 @@
+/*
+ * The one schema of grading results: what the grader returns for a
+ * submission, what the CLI prints with --json, and what the site stores.
+ *
+ * PrairieLearn-like: `gradable: false` means the submission could not be
+ * graded (it does not compile, imports something the sandbox does not
+ * provide, lacks a file) and costs the learner no attempt; otherwise `score`
+ * is in [0, 1] and every test carries `points` of `max_points`.
+ *
+ * Everything a learner sees of a hidden test is here: its name, description,
+ * the scenario's name and what it models, the detector's report, the trace of
+ * their own failing schedule and its replay token. Never the test's source.
+ */
+import { z } from "zod";
+import { TEST_KINDS } from "./exercise-schema";
+
+export const SourceLocationSchema = z
+  .object({
+    file: z.string().describe("The learner's file (rmap.ts), after mapping back to the TypeScript source."),
+    line: z.number().int().describe("1-based line in the learner's TypeScript."),
+    column: z.number().int().describe("1-based column."),
+  })
+  .strict();
+
+export const DetectorReportSchema = z
+  .object({
+    kind: z.string().describe("Detector kind: use-after-free, leak, lock-inversion, assertion, exception, ..."),
+    title: z.string().describe("The kernel-style headline (BUG: KASAN: slab-use-after-free in ...)."),
+    message: z.string().describe("The kernel-log-style body, several lines."),
+    thread: z.string().describe("Thread running when the detector fired; empty for end-of-scenario checks."),
+    step: z.number().int().describe("Step index in the failing schedule; -1 for end-of-scenario checks."),
+    location: SourceLocationSchema.optional().describe("The learner's line, when the detector could tell."),
+  })
+  .strict();
+
+/** One step of the learner's failing schedule: the simulator's TraceStep (fields it adds later are dropped). */
+export const TraceStepSchema = z
+  .object({
+    i: z.number().int(),
+    thread: z.string(),
+    op: z.string(),
+    obj: z.object({ id: z.number(), type: z.string(), gen: z.number(), name: z.string() }).nullable(),
+    args: z.unknown().optional(),
+    result: z.unknown().optional(),
+    loc: SourceLocationSchema.optional(),
+    held: z.array(z.string()),
+    rcuDepth: z.number(),
+    runnable: z.array(z.string()),
+    choice: z.string(),
+    preemption: z.boolean(),
+    state: z.record(z.string(), z.unknown()).optional(),
+    writes: z.array(z.string()).optional(),
+    notes: z.array(z.string()).optional(),
+  });
+
+export const TestResultSchema = z
+  .object({
+    name: z.string(),
+    group: z.string().describe("Id of the exercise.json group the test belongs to."),
+    kind: z.enum(TEST_KINDS),
+    hidden: z.boolean().describe("Hidden tests run only in the grader; their source is never shown."),
+    passed: z.boolean(),
+    points: z.number().min(0),
+    max_points: z.number().min(0),
+    message: z.string().describe("One line for the learner."),
+    description: z.string().describe("What the test models and why it matters."),
+    executions: z.number().int().min(0).describe("Schedules explored."),
+    scenario: z.string().optional().describe("The failing scenario's name."),
+    models: z.string().optional().describe("What the failing scenario models."),
+    report: DetectorReportSchema.optional(),
+    trace: z.array(TraceStepSchema).optional().describe("The learner's failing schedule, step by step (possibly only its end)."),
+    traceOmitted: z.number().int().min(0).optional().describe("Steps left out at the start of a long trace."),
+    replay: z.string().optional().describe("Schedule token: replays the failing interleaving in the simulator."),
+    preemptions: z.number().int().min(0).optional(),
+    limitHit: z.string().optional().describe("The search stopped at its budget without covering every schedule."),
+  })
+  .strict();
+
+export const CompileErrorSchema = z
+  .object({
+    file: z.string(),
+    line: z.number().int(),
+    column: z.number().int(),
+    message: z.string(),
+  })
+  .strict();
+
+export const ResultsSchema = z
+  .object({
+    gradable: z.boolean().describe("false: the submission could not be graded; it costs no attempt."),
+    score: z.number().min(0).max(1),
+    points: z.number().min(0),
+    max_points: z.number().min(0),
+    message: z.string().describe("A summary for the learner."),
+    exercise: z.object({ id: z.string(), folder: z.string(), title: z.string() }).strict(),
+    tests: z.array(TestResultSchema),
+    compileErrors: z.array(CompileErrorSchema).optional().describe("Why a submission is not gradable."),
+    output: z.string().optional().describe("What the learner's code printed (console), truncated."),
+    timings: z
+      .object({
+        checkMs: z.number().min(0).describe("Type check and transpile."),
+        bundleMs: z.number().min(0).describe("Building the trusted bundle (0 when cached)."),
+        sandboxMs: z.number().min(0).describe("Starting the sandbox and running the suites."),
+        totalMs: z.number().min(0),
+      })
+      .strict(),
+  })
+  .strict();
+
+export type SourceLocationOut = z.infer<typeof SourceLocationSchema>;
+export type DetectorReportOut = z.infer<typeof DetectorReportSchema>;
+export type TraceStepOut = z.infer<typeof TraceStepSchema>;
+export type TestResult = z.infer<typeof TestResultSchema>;
+export type CompileError = z.infer<typeof CompileErrorSchema>;
+export type Results = z.infer<typeof ResultsSchema>;
+
+/**
+ * What the sandbox sends back for one test: the simulator's TestOutcome,
+ * reduced to plain data. It crosses a trust boundary (learner code ran beside
+ * it), so the host parses it with this schema and turns anything else into a
+ * recorded failure.
+ */
+export const WireOutcomeSchema = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    weight: z.number().finite().min(0),
+    passed: z.boolean(),
+    message: z.string(),
+    executions: z.number().int().min(0),
+    scenario: z.string().optional(),
+    models: z.string().optional(),
+    report: DetectorReportSchema.optional(),
+    token: z.string().optional(),
+    preemptions: z.number().int().min(0).optional(),
+    trace: z.array(TraceStepSchema).optional(),
+    traceOmitted: z.number().int().min(0).optional(),
+    limitHit: z.string().optional(),
+  })
+  .strict();
+export type WireOutcome = z.infer<typeof WireOutcomeSchema>;
+
+/** The list of tests of each group, built inside the sandbox from the suites. */
+export const WireTestListSchema = z.array(
+  z.union([
+    z.object({ ok: z.literal(true), tests: z.array(z.object({ name: z.string(), description: z.string(), weight: z.number().finite().min(0) }).strict()) }).strict(),
+    z.object({ ok: z.literal(false), error: z.string() }).strict(),
+  ]),
+);
+export type WireTestList = z.infer<typeof WireTestListSchema>;

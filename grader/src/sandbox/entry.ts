@@ -1,0 +1,270 @@
+/*
+ * The trusted side of the sandbox: runs inside the isolate, after SES's
+ * lockdown(), bundled with the simulator and the exercise's suites.
+ *
+ * Invariants
+ * ----------
+ * - Every intrinsic is frozen (lockdown) and every value of the simulator's
+ *   namespace is hardened before learner code runs, so learner code cannot
+ *   patch Object.prototype, Array.prototype, Map.prototype, the simulator's
+ *   classes, primitives or detectors.
+ * - Learner code runs in SES Compartments whose only globals are `require`
+ *   (which returns the hardened "rmap-sim" namespace and nothing else),
+ *   `module`, `exports` and a size-capped `console`.
+ * - Results leave the isolate as JSON strings built here from plain values;
+ *   the host validates them again.
+ */
+import * as sim from "rmap-sim";
+import type { Suite, TestCase, TestOutcome } from "rmap-sim";
+import { USER_PREFIX } from "./protocol";
+
+declare const harden: <T>(x: T) => T;
+declare const Compartment: new (options: { globals: Record<string, unknown>; __options__: true }) => {
+  evaluate(code: string): unknown;
+};
+declare const __addLearnerSource: (text: string) => void;
+
+export interface EntryConfig {
+  maxExecutions: number;
+  /** Steps of a failing trace to keep (its end). */
+  maxTraceSteps: number;
+  /** Characters of console output to keep. */
+  maxOutput: number;
+}
+
+
+const MAX_STRING = 8_000;
+/** Exports learner code does not get: constructing primitives by hand. */
+const HIDDEN_EXPORTS = new Set(["Op"]);
+const MAX_STEP_JSON = 4_000;
+
+function str(v: unknown, max = MAX_STRING): string {
+  let s: string;
+  try {
+    s = typeof v === "string" ? v : String(v);
+  } catch {
+    s = "(a value that cannot be printed)";
+  }
+  return s.length > max ? `${s.slice(0, max)}… (${s.length - max} more characters)` : s;
+}
+
+function int(v: unknown, dflt = 0): number {
+  return typeof v === "number" && Number.isInteger(v) ? v : dflt;
+}
+
+export function install(suites: ReadonlyArray<Suite<unknown>>): void {
+  // Learner code must not construct operations: an Op's impl receives the execution (every
+  // detector's state). Hide the constructor (the export and the prototype's back link); the
+  // simulator rejects look-alikes made with Object.create(Op.prototype). Ops stay iterable.
+  Object.defineProperty(sim.Op.prototype, "constructor", { value: undefined, writable: false, enumerable: false, configurable: false });
+  harden(sim.Op);
+  // The namespace esbuild builds has getters: copy to plain data, then harden every value.
+  const ns: Record<string, unknown> = {};
+  for (const k of Object.keys(sim)) if (!HIDDEN_EXPORTS.has(k)) ns[k] = (sim as Record<string, unknown>)[k];
+  harden(ns);
+
+  let config: EntryConfig = { maxExecutions: 20_000, maxTraceSteps: 200, maxOutput: 16_000 };
+  let output = "";
+  let outputDropped = 0;
+  let impl: unknown = null;
+  let loadError: string | null = null;
+  const tests: Array<TestCase[] | string> = [];
+
+  const print = (level: string) => (...args: unknown[]): void => {
+    if (output.length >= config.maxOutput) {
+      outputDropped++;
+      return;
+    }
+    const line = args.map((a) => printable(a)).join(" ");
+    const prefixed = level === "log" ? line : `[${level}] ${line}`;
+    output += `${prefixed.length > 1000 ? `${prefixed.slice(0, 1000)}…` : prefixed}\n`;
+    if (output.length > config.maxOutput) output = output.slice(0, config.maxOutput);
+  };
+  const learnerConsole = harden({
+    log: print("log"),
+    info: print("info"),
+    warn: print("warn"),
+    error: print("error"),
+    debug: print("debug"),
+  });
+
+  const isUserFrame = (file: string): boolean => file.startsWith(USER_PREFIX);
+
+  const api = {
+    configure(json: string): void {
+      config = { ...config, ...(JSON.parse(json) as Partial<EntryConfig>) };
+    },
+
+    /** Evaluate the learner's CommonJS files; the first is the module the suites test. */
+    load(json: string): string {
+      const { files, order } = JSON.parse(json) as { files: Record<string, string>; order: string[] };
+      const cache = new Map<string, { exports: unknown }>();
+      const evaluate = (name: string): unknown => {
+        const hit = cache.get(name);
+        if (hit) return hit.exports;
+        const module = { exports: {} as unknown };
+        cache.set(name, module);
+        const require = (spec: unknown): unknown => {
+          if (spec === "rmap-sim") return ns;
+          if (typeof spec === "string" && spec.startsWith("./")) {
+            const base = spec.slice(2).replace(/\.(ts|js)$/, "");
+            const other = order.find((n) => n.replace(/\.ts$/, "") === base);
+            if (other !== undefined) return evaluate(other);
+          }
+          throw new Error(`Cannot find module '${str(spec, 200)}': the sandbox provides only "rmap-sim"`);
+        };
+        const c = new Compartment({
+          globals: { require: harden(require), module, exports: module.exports, console: learnerConsole },
+          __options__: true,
+        });
+        const code = files[name]!;
+        __addLearnerSource(code);
+        c.evaluate(`${code}\n//# sourceURL=${USER_PREFIX}${name}`);
+        return module.exports;
+      };
+      try {
+        impl = evaluate(order[0]!);
+        return JSON.stringify({ ok: true });
+      } catch (e) {
+        loadError = describeError(e);
+        return JSON.stringify({ ok: false, error: loadError });
+      }
+    },
+
+    /** Build every group's tests from the learner's module. */
+    list(): string {
+      const out = suites.map((suite, g) => {
+        try {
+          if (!sim.isSuite(suite)) throw new Error(`suite ${g + 1} does not default-export defineSuite(...)`);
+          if (loadError !== null) throw new Error(loadError);
+          const built = suite.factory(impl);
+          if (!Array.isArray(built)) throw new Error("the suite did not return a list of tests");
+          tests[g] = built;
+          return {
+            ok: true as const,
+            tests: built.map((t) => ({ name: str(t.name, 500), description: str(t.description, 2000), weight: typeof t.weight === "number" && t.weight >= 0 ? t.weight : 1 })),
+          };
+        } catch (e) {
+          const error = `the tests could not use your module: ${describeError(e)}`;
+          tests[g] = error;
+          return { ok: false as const, error };
+        }
+      });
+      return JSON.stringify(out);
+    },
+
+    /** Run one test; the answer is always a JSON string. */
+    run(g: number, i: number): string {
+      const group = tests[g];
+      if (!Array.isArray(group) || !group[i]) return JSON.stringify({ error: "no such test" });
+      const t = group[i]!;
+      let outcome: TestOutcome;
+      try {
+        outcome = sim.runTest(t, { maxExecutions: config.maxExecutions, isUserFrame });
+      } catch {
+        return JSON.stringify(crashed(t));
+      }
+      try {
+        return JSON.stringify(wire(outcome, config.maxTraceSteps));
+      } catch {
+        return JSON.stringify(crashed(t));
+      }
+    },
+
+    output(): string {
+      return output + (outputDropped ? `… (${outputDropped} more console line${outputDropped === 1 ? "" : "s"} dropped)\n` : "");
+    },
+  };
+  (globalThis as unknown as { __grader: typeof api }).__grader = harden(api);
+}
+
+function crashed(t: TestCase): Record<string, unknown> {
+  return {
+    name: str(t.name, 500),
+    description: str(t.description, 2000),
+    weight: typeof t.weight === "number" && t.weight >= 0 ? t.weight : 1,
+    passed: false,
+    message: "the test crashed: the code under test broke the test harness (it threw something that cannot be reported)",
+    executions: 0,
+  };
+}
+
+function describeError(e: unknown): string {
+  try {
+    if (e !== null && typeof e === "object" && "message" in e) {
+      const name = "name" in e ? str((e as { name: unknown }).name, 100) : "Error";
+      return `${name}: ${str((e as { message: unknown }).message, 2000)}`;
+    }
+    return str(e, 2000);
+  } catch {
+    return "an exception that cannot be printed";
+  }
+}
+
+function printable(a: unknown): string {
+  try {
+    if (typeof a === "string") return a;
+    if (a === null || typeof a !== "object") return String(a);
+    const j = JSON.stringify(a);
+    return typeof j === "string" ? (j.length > 1000 ? `${j.slice(0, 1000)}…` : j) : Object.prototype.toString.call(a);
+  } catch {
+    return Object.prototype.toString.call(a);
+  }
+}
+
+/** A TestOutcome reduced to plain data: no learner objects, bounded sizes. */
+function wire(o: TestOutcome, maxTraceSteps: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name: str(o.name, 500),
+    description: str(o.description, 2000),
+    weight: typeof o.weight === "number" && o.weight >= 0 ? o.weight : 1,
+    passed: o.passed === true,
+    message: str(o.message, 2000),
+    executions: int(o.executions),
+  };
+  if (o.scenario !== undefined) out.scenario = str(o.scenario, 500);
+  if (o.models !== undefined) out.models = str(o.models, 1000);
+  if (o.limitHit !== undefined) out.limitHit = str(o.limitHit, 2000);
+  if (o.token !== undefined) out.token = str(o.token, 20_000);
+  if (o.preemptions !== undefined) out.preemptions = int(o.preemptions);
+  if (o.report) {
+    const r = o.report;
+    const report: Record<string, unknown> = {
+      kind: str(r.kind, 100),
+      title: str(r.title, 1000),
+      message: str(r.message),
+      thread: str(r.thread, 200),
+      step: int(r.step, -1),
+    };
+    if (r.location) report.location = { file: str(r.location.file, 300), line: int(r.location.line), column: int(r.location.column) };
+    out.report = report;
+  }
+  if (Array.isArray(o.trace)) {
+    const all = o.trace;
+    const keep = all.length > maxTraceSteps ? all.slice(all.length - maxTraceSteps) : all;
+    if (keep.length < all.length) out.traceOmitted = all.length - keep.length;
+    out.trace = keep.map((s) => {
+      let json: string;
+      try {
+        json = JSON.stringify(s);
+      } catch {
+        json = "";
+      }
+      if (typeof json === "string" && json.length > 0 && json.length <= MAX_STEP_JSON) return JSON.parse(json) as unknown;
+      // An oversized or unprintable step keeps its scheduling facts and drops the object state.
+      return {
+        i: int(s.i),
+        thread: str(s.thread, 200),
+        op: str(s.op, 200),
+        obj: null,
+        held: Array.isArray(s.held) ? s.held.map((h) => str(h, 200)) : [],
+        rcuDepth: int(s.rcuDepth),
+        runnable: Array.isArray(s.runnable) ? s.runnable.map((h) => str(h, 200)) : [],
+        choice: str(s.choice, 10),
+        preemption: s.preemption === true,
+        notes: ["(this step's state was too large to show)"],
+      };
+    });
+  }
+  return out;
+}
