@@ -67,13 +67,13 @@ function listOrder(): Scenario<{ head: ListHead; l: Spinlock; ents: ListHead[] }
     setup: () => {
       const head = new ListHead(null);
       const ents = [0, 1, 2].map((i) => {
-        const e = kstruct("ent", { id: i });
+        const e = kstruct("ent", { idx: i });
         return e.embed(new ListHead(e), "node");
       });
       return { head, l: new Spinlock("&l"), ents };
     },
     threads: [0, 1, 2].map((i) => ({ name: `add${i}`, run: add(i) })),
-    finalState: (s) => [...list_for_each_entry(s.head)].map((e) => (e as unknown as { id: number }).id).join(""),
+    finalState: (s) => [...list_for_each_entry(s.head)].map((e) => (e as unknown as { idx: number }).idx).join(""),
   };
 }
 

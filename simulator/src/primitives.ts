@@ -657,6 +657,7 @@ function readersDone(waitFor: Array<[ThreadState, number]>): boolean {
 
 const SYNCHRONIZE_RCU: OpImpl = {
   name: "synchronize_rcu",
+  phaseNames: ["synchronize_rcu (start grace period)", "synchronize_rcu (readers done)"],
   sleeps: true,
   enabled: (op) => op.phase === 0 || readersDone(op.aux as Array<[ThreadState, number]>),
   perform(op, t, ex) {
@@ -995,6 +996,7 @@ const entryHead = new WeakMap<ListHead, ListHead>();
  */
 const LIST_ADD: OpImpl = {
   name: "list_add",
+  phaseNames: ["list_add (read neighbours)", "list_add (link)"],
   perform(op, _t, ex) {
     const nu = op.obj as ListHead;
     const head = op.arg as ListHead;
@@ -1034,6 +1036,7 @@ const LIST_ADD: OpImpl = {
 
 const LIST_DEL: OpImpl = {
   name: "list_del",
+  phaseNames: ["list_del (read neighbours)", "list_del (unlink)"],
   perform(op, _t, ex) {
     const e = op.obj as ListHead;
     if (op.phase === 0) {
@@ -1070,9 +1073,15 @@ function nameOf(p: ListHead | string): string {
 export function list_add(entry: ListHead, head: ListHead): Op<void> {
   return new Op(LIST_ADD, entry, head, false);
 }
+const LIST_ADD_TAIL: OpImpl = {
+  ...LIST_ADD,
+  name: "list_add_tail",
+  phaseNames: ["list_add_tail (read neighbours)", "list_add_tail (link)"],
+};
+
 /** Add `entry` before `head` (at the back). */
 export function list_add_tail(entry: ListHead, head: ListHead): Op<void> {
-  return new Op(LIST_ADD, entry, head, true);
+  return new Op(LIST_ADD_TAIL, entry, head, true);
 }
 /** Unlink `entry` and poison its pointers: walking through it afterwards is caught. */
 export function list_del(entry: ListHead): Op<void> {

@@ -83,6 +83,8 @@ export interface ObjMeta {
   embeddedIn: KObject | null;
   /** Objects embedded in this one: freed with it. */
   embedded: KObject[] | null;
+  /** The member name of an embedded object ("rwsem"). */
+  embedField: string;
 }
 
 let rawMeta: (o: KObject) => ObjMeta;
@@ -101,6 +103,7 @@ function newMeta(): ObjMeta {
     freeLoc: undefined,
     embeddedIn: null,
     embedded: null,
+    embedField: "",
   };
 }
 
@@ -185,7 +188,10 @@ export abstract class KObject {
   }
 
   get name(): string {
-    return this.label || `${this.type}#${this.id}`;
+    if (this.label) return this.label;
+    const m = this.#m;
+    if (m !== null && m.embeddedIn !== null) return `${m.embeddedIn.name}->${m.embedField}`;
+    return `${this.type}#${this.id}`;
   }
 
   /** The allocated object this one lives in: itself, or the structure it is embedded in. */
@@ -198,11 +204,13 @@ export abstract class KObject {
   /** Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). */
   embed<T extends KObject>(child: T, field: string): T {
     rawMeta(child).embeddedIn = this;
+    rawMeta(child).embedField = field;
     (rawMeta(this).embedded ??= []).push(child);
-    if (!child.label) child.label = `${this.name}->${field}`;
     return child;
   }
 }
+
+const RESERVED = new Set(["id", "label", "type", "name", "gen", "freed", "constructor", "__proto__"]);
 
 /**
  * Define tracked fields on a kernel-object class. Reads and writes go through
@@ -215,6 +223,9 @@ export function trackFields(cls: { prototype: object; fieldSlots?: Map<string, n
   let next = slots.size + 1;
   for (const field of fields) {
     if (slots.has(field)) throw new SimUsageError(`field ${field} tracked twice`);
+    if (RESERVED.has(field) || field in KObject.prototype) {
+      throw new SimUsageError(`"${field}" is a member of every kernel object in the simulator; give the field another name`);
+    }
     const slot = next++;
     if (slot >= SLOTS) throw new SimUsageError(`too many tracked fields on ${String(cls)}`);
     slots.set(field, slot);
@@ -258,6 +269,8 @@ export interface OpImpl {
   faultable?(op: Op, ex: Execution): boolean;
   /** Describe the op's argument for the trace. */
   args?(op: Op): unknown;
+  /** Trace names of the phases of a multi-phase op ("list_add (link)"). */
+  phaseNames?: readonly string[];
 }
 
 /*
@@ -874,6 +887,7 @@ export class Execution {
 
   private step(t: ThreadState, fail: boolean, enabled: readonly Choice[], preemption: boolean): void {
     const op = t.pending;
+    const phase = op?.phase ?? 0;
     if (op !== null) op.fail = fail;
     if (fail) this.failures++;
     const traced = this.tracing;
@@ -922,7 +936,7 @@ export class Execution {
       this.tracking = false;
     }
     this.running = null;
-    if (traced) this.recordTraceStep(t, op, fail, enabled, preemption);
+    if (traced) this.recordTraceStep(t, op, phase, fail, enabled, preemption);
   }
 
   private afterTransition(t: ThreadState, res: IteratorResult<unknown, unknown>): void {
@@ -1102,6 +1116,7 @@ export class Execution {
   private recordTraceStep(
     t: ThreadState,
     op: Op | null,
+    phase: number,
     fail: boolean,
     enabled: readonly Choice[],
     preemption: boolean,
@@ -1109,7 +1124,7 @@ export class Execution {
     const step: TraceStep = {
       i: this.stepIndex,
       thread: t.name,
-      op: op === null ? "start" : op.impl.name,
+      op: op === null ? "start" : (op.impl.phaseNames?.[phase] ?? op.impl.name),
       obj: op?.obj ? ref(op.obj) : null,
       held: t.held.map((h) => h.lock.name),
       rcuDepth: t.rcuDepth,

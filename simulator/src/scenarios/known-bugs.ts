@@ -716,8 +716,8 @@ function listSetup(protect = false) {
   const lock = new Spinlock("&list_lock");
   const head = new ListHead(null, "head");
   if (protect) head.protector = () => lock;
-  const x1 = kstruct("entry", { id: 1 });
-  const x2 = kstruct("entry", { id: 2 });
+  const x1 = kstruct("entry", { n: 1 });
+  const x2 = kstruct("entry", { n: 2 });
   return { lock, head, e1: x1.embed(new ListHead(x1), "node"), e2: x2.embed(new ListHead(x2), "node") };
 }
 
