@@ -47,8 +47,11 @@ export const VM_HUGETLB = 0x400000;
 
 /** Per-VMA lock: a writer adds this to vm_refcnt (include/linux/mm_types.h). */
 export const VMA_LOCK_OFFSET = 0x40000000;
-/** Readers may not push vm_refcnt past this. */
-export const VMA_REF_LIMIT = VMA_LOCK_OFFSET - 1;
+/**
+ * Readers may not push vm_refcnt past this: VMA_LOCK_OFFSET - 2, as settled in
+ * the review of the series, so readers alone never reach the writer's offset.
+ */
+export const VMA_REF_LIMIT = VMA_LOCK_OFFSET - 2;
 
 /* ======================================================================== */
 /* Objects                                                                    */
