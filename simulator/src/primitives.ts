@@ -464,7 +464,7 @@ function atomicOp<R>(name: string, f: (a: Atomic, arg: number, arg2: number, ex:
     perform(op, _t, ex) {
       const a = op.obj as Atomic;
       const r = f(a, op.arg as number, op.arg2 as number, ex);
-      ex.note(a.container(), `${name}(${a.name}) -> ${F(a)[1]}`);
+      if (ex.tracing) ex.note(a.container(), `${name}(${a.name}) -> ${F(a)[1]}`);
       return r;
     },
     args: (op) => (op.arg === undefined ? undefined : op.arg2 === undefined ? op.arg : [op.arg, op.arg2]),
@@ -529,7 +529,7 @@ function refOp<R>(name: string, f: (r: Refcount, arg: number, ex: Execution) => 
     perform(op, _t, ex) {
       const r = op.obj as Refcount;
       const res = f(r, op.arg as number, ex);
-      ex.note(r.container(), `${name}(${r.name}${op.arg !== undefined ? `, ${op.arg}` : ""}) -> ${F(r)[1]}`);
+      if (ex.tracing) ex.note(r.container(), `${name}(${r.name}${op.arg !== undefined ? `, ${op.arg}` : ""}) -> ${F(r)[1]}`);
       return res;
     },
     args: (op) => op.arg,
@@ -827,7 +827,7 @@ export function allocateNow<T extends KObject>(ex: Execution, cache: KmemCache<T
   M(o).freeStep = -1;
   s.live.add(o);
   s.allocs++;
-  ex.note(o, `allocated from ${cache.name}${o.gen ? ` (reused, generation ${o.gen})` : ""}`);
+  if (ex.tracing) ex.note(o, `allocated from ${cache.name}${o.gen ? ` (reused, generation ${o.gen})` : ""}`);
   return o;
 }
 
@@ -861,7 +861,7 @@ export function freeNow(ex: Execution, cache: KmemCache<KObject>, o: KObject, fn
     s.freelist.push(o);
     ex.touch(cacheAnchor(ex, s), true);
   }
-  ex.note(o, `freed to ${cache.name}`);
+  if (ex.tracing) ex.note(o, `freed to ${cache.name}`);
 }
 
 /** A pseudo-object whose location stands for a type-safe cache's free list (reuse order). */

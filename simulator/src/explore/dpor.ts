@@ -252,7 +252,16 @@ export class DporStrategy implements Strategy {
           if (rs) for (const r of rs) if (r !== j) cand.push(r);
         }
       }
-      if (cand.length > 1) cand.sort((x, y) => y - x);
+      // Newest first (insertion sort: the lists are short).
+      for (let x = 1; x < cand.length; x++) {
+        const v = cand[x]!;
+        let y = x - 1;
+        while (y >= 0 && cand[y]! < v) {
+          cand[y + 1] = cand[y]!;
+          y--;
+        }
+        cand[y + 1] = v;
+      }
       races.length = 0;
       for (let c = 0; c < cand.length; c++) {
         const i = cand[c]!;
