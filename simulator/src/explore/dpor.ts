@@ -36,8 +36,6 @@ interface Node {
   impl: OpImpl | null;
 }
 
-const EMPTY: number[] = [];
-
 function bit(c: Choice): number {
   return 1 << c;
 }
@@ -180,16 +178,20 @@ export class DporStrategy implements Strategy {
    * Per-location state of the race analysis (last write, reads since), kept
    * across executions with an undo log per event: a new execution shares its
    * prefix with the previous one, so only the events after the branch point
-   * are undone and analysed again.
+   * are undone and analysed again. Reads since the last write are a linked
+   * list in flat arrays, so the analysis allocates nothing per access.
    */
   private lastW = new Int32Array(1024).fill(-1);
-  private reads: Array<number[] | undefined> = [];
-  /** Undo log: for each access applied, the location, its previous last write and previous reads array (null: a read was pushed). */
+  private readHead = new Int32Array(1024).fill(-1);
+  private rnEvent: number[] = [];
+  private rnNext: number[] = [];
+  /** Undo log: location, previous last write, previous read-list head. */
   private undoLoc: number[] = [];
   private undoW: number[] = [];
-  private undoReads: Array<number[] | null> = [];
-  /** Undo-log length before each event. */
+  private undoHead: number[] = [];
+  /** Undo-log length and read-node count before each event. */
   private undoStart: number[] = [];
+  private rnStart: number[] = [];
   /** Events whose effects are in the location state. */
   private applied = 0;
   /** Vector clocks of the events; those of a replayed prefix are the same as last time and are kept. */
@@ -201,6 +203,9 @@ export class DporStrategy implements Strategy {
     const w = new Int32Array(n).fill(-1);
     w.set(this.lastW);
     this.lastW = w;
+    const h = new Int32Array(n).fill(-1);
+    h.set(this.readHead);
+    this.readHead = h;
   }
 
   /** Undo the location state back to just before event `j`. */
@@ -209,16 +214,14 @@ export class DporStrategy implements Strategy {
     const to = this.undoStart[j]!;
     for (let u = this.undoLoc.length - 1; u >= to; u--) {
       const l = this.undoLoc[u]!;
-      const r = this.undoReads[u]!;
-      if (r === null) this.reads[l]!.pop();
-      else {
-        this.lastW[l] = this.undoW[u]!;
-        this.reads[l] = r === EMPTY ? undefined : r;
-      }
+      this.lastW[l] = this.undoW[u]!;
+      this.readHead[l] = this.undoHead[u]!;
     }
     this.undoLoc.length = to;
     this.undoW.length = to;
-    this.undoReads.length = to;
+    this.undoHead.length = to;
+    this.rnEvent.length = this.rnStart[j]!;
+    this.rnNext.length = this.rnStart[j]!;
     this.applied = j;
   }
 
@@ -248,8 +251,10 @@ export class DporStrategy implements Strategy {
         const w = this.lastW[l]!;
         if (w >= 0 && w !== j) cand.push(w);
         if ((acc & 1) === 1) {
-          const rs = this.reads[l];
-          if (rs) for (const r of rs) if (r !== j) cand.push(r);
+          for (let r = this.readHead[l]!; r >= 0; r = this.rnNext[r]!) {
+            const e = this.rnEvent[r]!;
+            if (e !== j) cand.push(e);
+          }
         }
       }
       // Newest first (insertion sort: the lists are short).
@@ -285,24 +290,22 @@ export class DporStrategy implements Strategy {
       lastOfThread[q] = j;
       // Apply the event to the location state, logging how to undo it.
       this.undoStart[j] = this.undoLoc.length;
+      this.rnStart[j] = this.rnEvent.length;
       for (let a = start; a < end; a++) {
         const acc = fp[a]!;
         const l = acc >>> 1;
+        const head = this.readHead[l]!;
+        if ((acc & 1) === 0 && head >= 0 && this.rnEvent[head] === j) continue; // read twice in one step
+        this.undoLoc.push(l);
+        this.undoW.push(this.lastW[l]!);
+        this.undoHead.push(head);
         if ((acc & 1) === 1) {
-          this.undoLoc.push(l);
-          this.undoW.push(this.lastW[l]!);
-          this.undoReads.push(this.reads[l] ?? EMPTY);
           this.lastW[l] = j;
-          this.reads[l] = [];
+          this.readHead[l] = -1;
         } else {
-          let r = this.reads[l];
-          if (r === undefined) this.reads[l] = r = [];
-          if (r[r.length - 1] !== j) {
-            r.push(j);
-            this.undoLoc.push(l);
-            this.undoW.push(0);
-            this.undoReads.push(null);
-          }
+          this.rnEvent.push(j);
+          this.rnNext.push(head);
+          this.readHead[l] = this.rnEvent.length - 1;
         }
       }
       this.applied = j + 1;
