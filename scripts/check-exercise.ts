@@ -6,7 +6,7 @@
  *
  * The grader (npm run grade) is the sandboxed, scored version of this.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { isSuite, runSuite, formatReport } from "../simulator/src/index";
@@ -42,12 +42,11 @@ async function main(): Promise<void> {
       total += pts;
       if (r.passed) got += pts;
       console.log(`${r.passed ? "PASS" : "FAIL"} [${g.id}/${g.kind}] ${r.name} — ${r.message} (${r.executions} executions)`);
-      if (!r.passed && r.report) console.log(formatReport(r.report).split("\n").map((l) => "      " + l).join("\n") + `\n      replay: ${r.token}`);
+      if (!r.passed && r.report) console.log(`      detector: ${r.report.kind}`), console.log(formatReport(r.report).split("\n").map((l) => "      " + l).join("\n") + `\n      replay: ${r.token}`);
     }
     console.log(`  group ${g.id}: ${ms.toFixed(0)} ms`);
   }
   console.log(`score ${(got / (total || 1)).toFixed(3)} (${got.toFixed(2)}/${total.toFixed(2)})`);
-  void readdirSync;
 }
 
 main().catch((e) => {

@@ -50,7 +50,6 @@ import {
   vm_area_cachep,
   mm_ptes,
   PAGE_SIZE,
-  wait_event,
 } from "rmap-sim";
 
 /** The rmap functions the drivers call: the learner's module provides them. */
@@ -246,30 +245,21 @@ export function maps(mm: MmStruct, addr: number, page: Page): boolean {
 }
 
 /**
- * Run `init` to completion before the scenario's threads start: a first
- * thread runs it (faults, forks), the others wait for it. The simulator's
- * setup() cannot run primitives, so state that needs them is built here.
+ * Run `init` to completion before the scenario's threads start, as the
+ * scenario's prelude (faults, forks): state that needs primitives to build
+ * is built there, alone, and its steps are not part of the explored schedules.
  */
 export function withInit<S extends { w: World }>(
   init: (s: S) => Sim<unknown>,
   threads: ReadonlyArray<ThreadSpec<S>>,
-): Array<ThreadSpec<S>> {
-  return [
-    {
-      name: "init",
-      run: function* (s: S) {
-        yield* init(s);
-        s.w.init.done = 1;
-      },
+): { prelude: (s: S) => Sim<unknown>; threads: ReadonlyArray<ThreadSpec<S>> } {
+  return {
+    prelude: function* (s: S) {
+      yield* init(s);
+      s.w.init.done = 1;
     },
-    ...threads.map((t) => ({
-      name: t.name,
-      run: function* (s: S) {
-        yield* wait_event(() => s.w.init.done === 1, "the scenario's init is done");
-        return yield* t.run(s) as Sim<unknown>;
-      },
-    })),
-  ];
+    threads,
+  };
 }
 
 export const PAGE = PAGE_SIZE;

@@ -15,7 +15,6 @@ import {
   ListHead,
   type Sim,
   type ThreadSpec,
-  wait_event,
 } from "rmap-sim";
 
 /** The shape of the lesson's log, as the tests see it. */
@@ -31,30 +30,21 @@ export function initFlag(): InitFlag {
 }
 
 /**
- * Run `init` to completion before the other threads start. setup() cannot
- * allocate from a cache, so initial events are allocated here, by a first
- * thread, while the others wait.
+ * Run `init` to completion before the other threads start, as the
+ * scenario's prelude: initial events are allocated there, alone, and its
+ * steps are not part of the explored schedules.
  */
 export function withInit<S extends { init: InitFlag }>(
   init: (s: S) => Sim<unknown>,
   threads: ReadonlyArray<ThreadSpec<S>>,
-): Array<ThreadSpec<S>> {
-  return [
-    {
-      name: "init",
-      run: function* (s: S) {
-        yield* init(s);
-        s.init.done = 1;
-      },
+): { prelude: (s: S) => Sim<unknown>; threads: ReadonlyArray<ThreadSpec<S>> } {
+  return {
+    prelude: function* (s: S) {
+      yield* init(s);
+      s.init.done = 1;
     },
-    ...threads.map((t) => ({
-      name: t.name,
-      run: function* (s: S) {
-        yield* wait_event(() => s.init.done === 1, "the scenario's init is done");
-        return yield* t.run(s) as Sim<unknown>;
-      },
-    })),
-  ];
+    threads,
+  };
 }
 
 /** The events on the log, oldest first (their seq numbers). Plain reads. */

@@ -31,6 +31,7 @@ import {
   wait_event,
   ScheduleTokenError,
   RwSemaphore,
+  list_del,
 } from "./index";
 import { cur } from "./runtime";
 import { KNOWN_BUGS } from "./scenarios/known-bugs";
@@ -182,7 +183,43 @@ function handoff(): Scenario<{ f: { ready: number; out: number } }> {
   };
 }
 
+/** Two consumers of objects that a prelude allocates and links before they start. */
+function preluded(): Scenario<{ head: ListHead; l: Spinlock; got: { a: number; b: number } }> {
+  const take = (key: "a" | "b") =>
+    function* (s: { head: ListHead; l: Spinlock; got: { a: number; b: number } }): Sim {
+      yield* spin_lock(s.l);
+      const first = s.head.next;
+      if (first !== s.head && typeof first !== "string") {
+        yield* list_del(first);
+        s.got[key] = (first.entry as unknown as { idx: number }).idx;
+      }
+      yield* spin_unlock(s.l);
+    };
+  return {
+    name: "prelude then race",
+    models: "a prelude builds a list with primitives; two threads then pop from it",
+    setup: () => ({ head: new ListHead(null), l: new Spinlock("&l"), got: kstruct("got", { a: -1, b: -1 }) }),
+    prelude: function* (s) {
+      for (let i = 0; i < 2; i++) {
+        const o = yield* kmem_cache_alloc(ent_cachep);
+        if (o === null) return;
+        o.idx = i;
+        yield* spin_lock(s.l);
+        yield* list_add_tail(o.embed(new ListHead(o), "node"), s.head);
+        yield* spin_unlock(s.l);
+      }
+    },
+    threads: [
+      { name: "a", run: take("a") },
+      { name: "b", run: take("b") },
+    ],
+    finalState: (s) => `${s.got.a}${s.got.b}`,
+  };
+}
+const ent_cachep = new KmemCache("ent", () => kstruct("ent", { idx: -1 }));
+
 const SMALL: Array<() => Scenario<any>> = [
+  preluded,
   () => counter(2, false),
   () => counter(3, false),
   () => counter(3, true),
@@ -260,6 +297,27 @@ describe("schedules are data", () => {
     };
     const r = explore(sc);
     expect(r.bug?.report.kind).toBe("nondeterminism");
+  });
+});
+
+describe("the prelude", () => {
+  it("runs before the threads and is not part of the schedule", () => {
+    const r = explore(preluded(), { collectFinalStates: true });
+    expect(r.finalStates).toEqual(['"01"', '"10"']);
+    const traced = replay(preluded(), "s1:a5b5");
+    expect(traced.report).toBeNull();
+    expect(traced.trace!.filter((s) => s.thread === "prelude").every((s) => s.i === -1)).toBe(true);
+    expect(traced.trace!.filter((s) => s.thread !== "prelude")[0]!.i).toBe(0);
+  });
+  it("a prelude that blocks is reported", () => {
+    const sc: Scenario<{ f: { v: number } }> = {
+      name: "blocked prelude",
+      models: "a prelude waiting for a thread that has not started",
+      setup: () => ({ f: kstruct("f", { v: 0 }) }),
+      prelude: function* (s) { yield* wait_event(() => s.f.v === 1, "v"); },
+      threads: [{ name: "t", run: function* (s) { s.f.v = 1; } }],
+    };
+    expect(explore(sc).bug?.report.title).toMatch(/prelude is blocked/);
   });
 });
 

@@ -44,10 +44,6 @@ export function cur(): Execution {
   return current;
 }
 
-export function hasCurrent(): boolean {
-  return current !== null;
-}
-
 /* ------------------------------------------------------------------------ */
 /* Kernel objects with tracked fields                                         */
 /* ------------------------------------------------------------------------ */
@@ -495,6 +491,8 @@ export interface TraceObject {
 /** A choice at a step: thread index * 2, plus 1 for an injected allocation failure. */
 export type Choice = number;
 
+const EMPTY_CHOICES: readonly Choice[] = Object.freeze([]);
+
 /** Returned by a chooser that sees the runnable set differ from the recorded one (nondeterminism). */
 export const DIVERGED = -3;
 
@@ -734,11 +732,17 @@ export class Execution {
    * choose among the enabled choices, until all threads end, a detector
    * fires, or the hooks abandon the run.
    */
-  run(afterThreads: () => void, teardown: (() => Iterable<unknown>) | null, afterTeardown: () => void): void {
+  run(
+    prelude: (() => Iterable<unknown>) | null,
+    afterThreads: () => void,
+    teardown: (() => Iterable<unknown>) | null,
+    afterTeardown: () => void,
+  ): void {
     const prev = current;
     current = this;
     try {
-      this.loop(false);
+      if (prelude !== null) this.runPrelude(prelude);
+      if (this.report === null) this.loop(false);
       if (this.outcome === "ok" && this.report === null) this.endChecks(afterThreads, teardown, afterTeardown);
     } finally {
       current = prev;
@@ -746,6 +750,47 @@ export class Execution {
       this.running = null;
     }
     if (this.report !== null) this.outcome = "bug";
+  }
+
+  /**
+   * The prelude: a thread that runs alone, to the end, before the others
+   * start (building the initial state with primitives: faults, forks). Its
+   * steps are no choice points and happen before every step of the threads,
+   * so they are not part of the schedule; they are numbered -1 in traces.
+   */
+  private runPrelude(body: () => Iterable<unknown>): void {
+    const t = new ThreadState("prelude", -1, this.newObjectId(), body);
+    this.stepIndex = -1;
+    this.sealNew();
+    let steps = 0;
+    while (!t.finished && this.report === null) {
+      const op = t.pending;
+      if (op !== null && op.impl.enabled !== undefined && !op.impl.enabled(op, t, this)) {
+        this.report = {
+          kind: "deadlock",
+          title: "deadlock: the scenario's prelude is blocked",
+          message: `The prelude waits in ${op.impl.name}(${op.obj?.name ?? ""}), but no other thread runs until it ends.`,
+          thread: t.name,
+          step: -1,
+        };
+        break;
+      }
+      if (++steps > this.opts.limits.maxSteps) {
+        this.report = {
+          kind: "step-budget",
+          title: "runaway code: step budget exceeded in the prelude",
+          message: `The prelude took more than ${this.opts.limits.maxSteps} steps.`,
+          thread: t.name,
+          step: -1,
+        };
+        break;
+      }
+      this.step(t, false, EMPTY_CHOICES, false);
+    }
+    // Nothing of the prelude is part of the schedule the explorers see.
+    this.fp.length = 0;
+    this.releaseOf.clear();
+    this.stepIndex = 0;
   }
 
   /** Run `fn` with this execution current, outside any thread (setup, checks). */
@@ -1128,8 +1173,8 @@ export class Execution {
       obj: op?.obj ? ref(op.obj) : null,
       held: t.held.map((h) => h.lock.name),
       rcuDepth: t.rcuDepth,
-      runnable: [...new Set(enabled.map((c) => this.threads[c >> 1]!.name))],
-      choice: choiceLetter(t.index * 2 + (fail ? 1 : 0)),
+      runnable: t.index < 0 ? [t.name] : [...new Set(enabled.map((c) => this.threads[c >> 1]!.name))],
+      choice: t.index < 0 ? "" : choiceLetter(t.index * 2 + (fail ? 1 : 0)),
       preemption,
     };
     if (op !== null) {

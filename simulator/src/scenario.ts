@@ -49,6 +49,12 @@ export interface Scenario<S = unknown> {
   /** Build the initial state. Runs in every execution, before the threads, untracked. */
   setup: () => S;
   threads: ReadonlyArray<ThreadSpec<S>>;
+  /**
+   * A first thread that runs alone, to the end, before the others start: it
+   * builds the initial state with primitives (faults, forks, allocations).
+   * Its steps are not choice points.
+   */
+  prelude?: (state: S) => Iterable<unknown>;
   /** A last thread that runs alone after the others and after check() (exit_mmap for every mm, say). */
   teardown?: (state: S) => Iterable<unknown>;
   /** Judge the end state after the threads (before teardown); throw (or call check_that) to fail. */
@@ -114,6 +120,7 @@ export function runOnce<S>(scenario: Scenario<S>, hooks: ExecutionHooks, opts: R
   const results: Record<string, unknown> = {};
   let finalState: unknown;
   ex.run(
+    scenario.prelude ? () => scenario.prelude!(state) : null,
     () => {
       for (const t of ex.threads) results[t.name] = t.result;
       const ctx: CheckContext = { results };

@@ -130,7 +130,7 @@ function finish(sc: Scenario<unknown>, runner: Runner, found: RunResult, o: Expl
   const crossSchedule = (report.details?.executions as number[] | undefined) ?? [];
   if (crossSchedule.length > 0) {
     // lockdep saw the other half of the cycle in earlier schedules: replay those first.
-    token = [...crossSchedule.map((e) => runner.edgeTokens.get(e) ?? ""), token].filter(Boolean).join("|");
+    token = [...crossSchedule.map((e) => runner.shared.edgeTokens.get(e) ?? ""), token].filter(Boolean).join("|");
   } else if (o.shrink !== false && foundWith > 0) {
     const shrinker = new Runner(sc, { maxExecutions: o.shrinkBudget ?? 5_000 }, {
       ...(o.faults !== undefined ? { faults: o.faults } : {}),
@@ -193,12 +193,10 @@ export function replay<S>(scenario: Scenario<S>, token: string, o: ReplayOptions
     last = runOnce(
       sc,
       {
-        choose(ex, enabled) {
+        choose(ex) {
           const k = ex.choices.length;
-          if (k < choices.length) return choices[k]!;
-          // The code needs more steps than the token holds.
-          void enabled;
-          return choices.length === 0 ? enabled[0]! : -2;
+          // Past the token's end the code still wants to run: the replay diverged.
+          return k < choices.length ? choices[k]! : -2;
         },
       },
       {

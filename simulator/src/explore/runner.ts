@@ -25,8 +25,6 @@ export class Runner {
   abandoned = 0;
   steps = 0;
   found: RunResult | null = null;
-  /** Tokens of executions that added lockdep edges, by execution index. */
-  readonly edgeTokens = new Map<number, string>();
   readonly finalStates = new Set<string>();
   budgetHit = false;
 
@@ -54,10 +52,8 @@ export class Runner {
       ...(this.opts.isUserFrame ? { isUserFrame: this.opts.isUserFrame } : {}),
     });
     this.steps += r.steps;
-    if (this.shared.edgeTokens.has(index)) {
-      this.shared.edgeTokens.set(index, r.token);
-      this.edgeTokens.set(index, r.token);
-    }
+    // lockdep's graph remembers which executions added edges: keep their schedules for cross-schedule reports.
+    if (this.shared.edgeTokens.has(index)) this.shared.edgeTokens.set(index, r.token);
     if (r.outcome === "abandoned") this.abandoned++;
     if (r.report !== null && this.found === null) this.found = r;
     if (this.opts.collectFinalStates && r.outcome === "ok" && r.report === null) {

@@ -51,7 +51,7 @@ export default defineSuite<typeof Log>((impl) => {
           name: "trim vs trim, then check kmemleak",
           models: "two threads emptying one log",
           setup,
-          threads: withInit<S>(
+          ...withInit<S>(
             function* (s) {
               yield* impl.log_event(s.log);
               yield* impl.log_event(s.log);

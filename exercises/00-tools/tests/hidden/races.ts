@@ -34,7 +34,7 @@ export default defineSuite<typeof Log>((impl) => {
           name: "log vs trim",
           models: "an append and a trim of one log at the same time",
           setup,
-          threads: withInit<S>(prefill(1), [
+          ...withInit<S>(prefill(1), [
             { name: "logger", run: (s: S) => impl.log_event(s.log) },
             { name: "trimmer", run: (s: S) => impl.log_trim(s.log) },
           ]),
@@ -59,7 +59,7 @@ export default defineSuite<typeof Log>((impl) => {
           name: "trim vs trim",
           models: "two threads trimming one log",
           setup,
-          threads: withInit<S>(prefill(2), [
+          ...withInit<S>(prefill(2), [
             { name: "trim1", run: (s: S) => impl.log_trim(s.log) },
             { name: "trim2", run: (s: S) => impl.log_trim(s.log) },
           ]),
@@ -83,7 +83,7 @@ export default defineSuite<typeof Log>((impl) => {
           name: "log vs log vs trim",
           models: "two appends and a trim of one log at the same time",
           setup,
-          threads: withInit<S>(prefill(1), [
+          ...withInit<S>(prefill(1), [
             { name: "logger1", run: (s: S) => impl.log_event(s.log) },
             { name: "logger2", run: (s: S) => impl.log_event(s.log) },
             { name: "trimmer", run: (s: S) => impl.log_trim(s.log) },

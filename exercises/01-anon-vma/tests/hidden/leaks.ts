@@ -61,7 +61,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "exit vs exit",
         models: "two processes sharing an anon_vma exiting concurrently",
         setup,
-        threads: withInit<S>(
+        ...withInit<S>(
           function* (s) {
             s.page = yield* do_anonymous_page(rmap, s.w, s.vma, 0x10000);
             s.child = yield* dup_mmap(rmap, s.w, s.mm, "child");
@@ -89,7 +89,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "fork chain teardown",
         models: "exit of the ends of a fork chain, then of its middle",
         setup,
-        threads: withInit<S>(
+        ...withInit<S>(
           function* (s) {
             s.page = yield* do_anonymous_page(rmap, s.w, s.vma, 0x10000);
             s.child = yield* dup_mmap(rmap, s.w, s.mm, "child");

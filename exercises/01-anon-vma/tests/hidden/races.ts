@@ -83,7 +83,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "reclaim vs parent exit",
         models: "page_referenced_anon() on a shared page while the parent process exits",
         setup,
-        threads: withInit<S>((s) => faultAndFork(rmap, s), [
+        ...withInit<S>((s) => faultAndFork(rmap, s), [
           { name: "exit", run: (s: S) => exit_mmap(rmap, s.w, s.mm) },
           { name: "reclaim", run: (s: S) => rmap.page_referenced_anon(s.page!) },
         ]),
@@ -109,7 +109,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "fork vs reclaim",
         models: "anon_vma_link() at fork racing page_referenced_anon()",
         setup,
-        threads: withInit<S>(
+        ...withInit<S>(
           function* (s) {
             s.page = yield* do_anonymous_page(rmap, s.w, s.vma, 0x10000);
           },
@@ -140,7 +140,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "try_to_unmap vs child exit",
         models: "try_to_unmap_anon() racing exit_mmap() of the child",
         setup,
-        threads: withInit<S>((s) => faultAndFork(rmap, s), [
+        ...withInit<S>((s) => faultAndFork(rmap, s), [
           { name: "exit", run: (s: S) => exit_mmap(rmap, s.w, s.child!) },
           { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
         ]),

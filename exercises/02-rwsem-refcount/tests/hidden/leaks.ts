@@ -63,7 +63,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "exits vs reclaim",
         models: "the two processes sharing an anon_vma exit one after the other while page_referenced_anon() runs",
         setup,
-        threads: withInit<S>(
+        ...withInit<S>(
           function* (s) {
             s.page = yield* do_anonymous_page(rmap, s.w, s.vma, 0x10000);
             s.child = yield* dup_mmap(rmap, s.w, s.mm, "child");

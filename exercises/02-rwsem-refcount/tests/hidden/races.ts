@@ -48,7 +48,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
     name: `${walk} vs munmap${caches ? "" : " (SLAB_TYPESAFE_BY_RCU cache)"}`,
     models: `reclaim's ${walk}() on a page while munmap removes the last vma that maps it`,
     setup,
-    threads: withInit<S>(fault, [
+    ...withInit<S>(fault, [
       { name: "munmap", run: (s: S) => unmap_vma(rmap, s.vma) },
       { name: "reclaim", run: (s: S) => rmap[walk](s.page!) },
     ]),
@@ -89,7 +89,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
           name: "walker vs walker",
           models: "two reclaim threads holding page_lock_anon_vma() on one anon_vma at the same time",
           setup,
-          threads: withInit<S>(
+          ...withInit<S>(
             function* (s) {
               yield* fault(s);
               s.child = yield* dup_mmap(rmap, s.w, s.mm, "child");
@@ -122,7 +122,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
           name: "fork+exit vs try_to_unmap",
           models: "the parent forks then exits while reclaim runs try_to_unmap_anon()",
           setup,
-          threads: withInit<S>(fault, [
+          ...withInit<S>(fault, [
             {
               name: "parent",
               run: function* (s: S) {

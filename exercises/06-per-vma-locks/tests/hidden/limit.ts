@@ -11,13 +11,13 @@ export default defineSuite<typeof Lock>((lk) => [
   {
     name: "readers stop at the reference limit",
     description:
-      "The vma already counts VMA_REF_LIMIT - 1 (attached, plus as many readers as can be in flight but one). Two " +
-      "faults arrive: one may take the last reader slot, the other must fall back to mmap_lock. A reader count that " +
+      "The vma already counts VMA_REF_LIMIT - 1 (attached, plus as many readers as can be in flight but one). Three " +
+      "faults arrive: one may take the last reader slot, the others must fall back to mmap_lock. A reader count that " +
       "grew into VMA_LOCK_OFFSET would look like a writer, and overflow after that.",
     scenarios: [
       {
-        name: "two faults at the limit",
-        models: "two page faults on a vma that is nearly full of readers",
+        name: "three faults at the limit",
+        models: "three page faults on a vma that is nearly full of readers",
         setup: () => {
           const mm = mm_alloc_now("mm");
           const vma = mapped_vma_now(mm, ADDR, 0x20000);
@@ -27,6 +27,7 @@ export default defineSuite<typeof Lock>((lk) => [
         threads: [
           { name: "fault1", run: (s) => handle_fault(lk, s.mm, ADDR) },
           { name: "fault2", run: (s) => handle_fault(lk, s.mm, ADDR) },
+          { name: "fault3", run: (s) => handle_fault(lk, s.mm, ADDR) },
         ],
         check: (s) =>
           check_that(
