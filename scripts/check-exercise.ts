@@ -42,7 +42,7 @@ async function main(): Promise<void> {
       total += pts;
       if (r.passed) got += pts;
       console.log(`${r.passed ? "PASS" : "FAIL"} [${g.id}/${g.kind}] ${r.name} — ${r.message} (${r.executions} executions)`);
-      if (!r.passed && r.report) console.log(`      detector: ${r.report.kind}`), console.log(formatReport(r.report).split("\n").map((l) => "      " + l).join("\n") + `\n      replay: ${r.token}`);
+      if (!r.passed && r.report) console.log(`      detector: ${r.report.kind}\n` + formatReport(r.report).split("\n").map((l) => "      " + l).join("\n") + `\n      replay: ${r.token}`);
     }
     console.log(`  group ${g.id}: ${ms.toFixed(0)} ms`);
   }
