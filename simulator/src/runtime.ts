@@ -581,11 +581,12 @@ export class Execution {
   constructor(
     readonly opts: ExecutionOptions,
     private readonly hooks: ExecutionHooks,
-  ) {}
-
-  get tracing(): boolean {
-    return this.opts.tracing;
+  ) {
+    this.tracing = opts.tracing;
   }
+
+  /** Traced run: source locations, history, trace steps (replays of a failure). */
+  readonly tracing: boolean;
 
   newObjectId(): number {
     return this.nextId++;
@@ -971,7 +972,7 @@ export class Execution {
       }
     }
     if (threw && this.report === null) this.reportException(t, thrown);
-    if (this.report === null) {
+    if (this.report === null && this.rcuCallbacks.length > 0) {
       this.tracking = true;
       try {
         this.runRcuCallbacks(false);
