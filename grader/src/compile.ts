@@ -115,6 +115,7 @@ export class SubmissionChecker {
       const diags: ts.Diagnostic[] = [...program.getSyntacticDiagnostics(sf)];
       if (diags.length === 0) diags.push(...program.getSemanticDiagnostics(sf));
       for (const d of diags) errors.push(diagnosticError(d, name));
+      if (diags.length === 0) errors.push(...unyieldedCalls(program.getTypeChecker(), sf, name));
     }
     if (errors.length) return { ok: false, errors: dedupe(errors) };
 
@@ -143,6 +144,42 @@ export class SubmissionChecker {
     }
     return errors.length ? { ok: false, errors } : { ok: true, files: out };
   }
+}
+
+/**
+ * A call whose result is a simulated operation (a primitive's Op, or a
+ * generator built from primitives) used as a statement on its own: without
+ * yield* it never runs. The simulator catches a bare primitive at run time;
+ * a bare call of the learner's own generator function would pass silently,
+ * so it is refused here, before grading.
+ */
+function unyieldedCalls(checker: ts.TypeChecker, sf: ts.SourceFile, name: string): CompileError[] {
+  const out: CompileError[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isExpressionStatement(node)) {
+      let e: ts.Expression = node.expression;
+      while (ts.isParenthesizedExpression(e)) e = e.expression;
+      if (ts.isCallExpression(e)) {
+        const t = checker.getTypeAtLocation(e);
+        const typeName = t.getSymbol()?.getName() ?? t.aliasSymbol?.getName() ?? "";
+        if (typeName === "Generator" || typeName === "Op") {
+          const callee = e.expression.getText(sf);
+          const { line, character } = sf.getLineAndCharacterOfPosition(e.getStart(sf));
+          out.push({
+            file: name,
+            line: line + 1,
+            column: character + 1,
+            message:
+              `${callee}() is called without yield*: it returns a simulated operation that only runs when driven. ` +
+              `Write \`yield* ${callee}(...)\`.`,
+          });
+        }
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return out;
 }
 
 function diagnosticError(d: ts.Diagnostic, name: string): CompileError {

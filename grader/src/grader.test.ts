@@ -29,6 +29,20 @@ describe("not gradable", () => {
     expect(r.compileErrors).toContainEqual(expect.objectContaining({ file: "counter.ts", line, message: expect.stringMatching(/TS2322/) }));
   });
 
+  it("calling a simulated function without yield* is refused before grading", async () => {
+    const src = solution.replace(/(export function\* counter_record\([^)]*\)[^{]*\{)/, "$1\n  counter_inc(c);");
+    expect(src).not.toBe(solution);
+    const r = await grader.grade(FIXTURE, { "counter.ts": src });
+    expect(r.gradable).toBe(false);
+    const line = src.split("\n").findIndex((l) => l.trim() === "counter_inc(c);") + 1;
+    expect(r.compileErrors).toContainEqual(
+      expect.objectContaining({ file: "counter.ts", line, message: expect.stringMatching(/counter_inc\(\) is called without yield\*/) }),
+    );
+    // The same call driven with yield* is fine.
+    const ok = await grader.grade(FIXTURE, { "counter.ts": src.replace("  counter_inc(c);", "  yield* counter_inc(c);") });
+    expect(ok.gradable).toBe(true);
+  });
+
   it("a syntax error is reported with its line", async () => {
     const r = await grader.grade(FIXTURE, { "counter.ts": `${solution}\nexport function* broken( {\n` });
     expect(r.gradable).toBe(false);
