@@ -1,0 +1,51 @@
+/*
+ * Cross-check of the explorer on real exercise scenarios: for every
+ * scenario of every suite, run against the reference solution and every
+ * mutant, DPOR must find a bug exactly when brute-force enumeration of all
+ * interleavings does (where brute force finishes within its budget).
+ *
+ *   npx tsx scripts/dpor-vs-brute.ts        (a few minutes on 2 cores)
+ *
+ * Exits non-zero on a mismatch.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { explore, isSuite } from "../simulator/src/index";
+
+async function main() {
+  let checked = 0;
+  let mismatches = 0;
+  let skipped = 0;
+  for (const ex of readdirSync("exercises").filter((d) => /^\d\d-/.test(d)).sort()) {
+    const dir = resolve("exercises", ex);
+    const meta = JSON.parse(readFileSync(join(dir, "exercise.json"), "utf8"));
+    const impls = [join(dir, "solution", meta.files[0]), ...readdirSync(join(dir, "mutants")).map((m: string) => join(dir, "mutants", m))];
+    for (const implPath of impls) {
+      const impl = await import(pathToFileURL(implPath).href);
+      for (const g of meta.groups) {
+        const suite = (await import(pathToFileURL(join(dir, g.file)).href)).default;
+        if (!isSuite(suite)) continue;
+        for (const t of suite.factory(impl)) {
+          for (const sc of t.scenarios) {
+            const d = explore(sc, { ...t.explore, strategy: "dpor", trace: false, shrink: false, maxExecutions: 20000 });
+            const b = explore(sc, { strategy: "brute", trace: false, shrink: false, maxExecutions: 100000 });
+            if (!d.complete && d.ok) { skipped++; continue; }
+            if (!b.complete && b.ok) { skipped++; continue; }
+            checked++;
+            if (d.ok !== b.ok) {
+              mismatches++;
+              console.log(`MISMATCH ${ex} ${implPath.split("/").slice(-2).join("/")} ${t.name} / ${sc.name}: dpor ok=${d.ok} (${d.executions}) brute ok=${b.ok} (${b.executions}) ${b.bug?.report.title ?? ""}`);
+            }
+          }
+        }
+      }
+    }
+  }
+  console.log(`${checked} scenario runs compared, ${mismatches} mismatches, ${skipped} skipped (brute force or DPOR over budget)`);
+  if (mismatches > 0) process.exit(1);
+}
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
