@@ -104,9 +104,14 @@ export class RwSemaphore extends LockBase {
 trackFields(RwSemaphore, ["writer", "readers"]);
 
 /** lockdep: called when a thread reaches a lock acquisition, before it blocks. */
-function lockdepAcquire(ex: Execution, t: ThreadState, lock: LockLike, mode: "excl" | "read", opName: string): void {
+/** The lockdep class of a lock taken with a subclass: "&mm->page_table_lock/1". */
+function classKey(lockClass: string, subclass: number): string {
+  return subclass === 0 ? lockClass : `${lockClass}/${subclass}`;
+}
+
+function lockdepAcquire(ex: Execution, t: ThreadState, lock: LockLike, mode: "excl" | "read", opName: string, subclass = 0): void {
   for (const h of t.held) {
-    if (h.lock === lock || h.lock.lockClass === lock.lockClass) {
+    if (h.lock === lock || (h.lock.lockClass === lock.lockClass && h.subclass === subclass)) {
       const same = h.lock === lock;
       ex.fail(
         "recursive-locking",
@@ -122,13 +127,13 @@ function lockdepAcquire(ex: Execution, t: ThreadState, lock: LockLike, mode: "ex
         { lock: lock.name, class: lock.lockClass, held: h.lock.name },
       );
     }
-    addLockEdge(ex, t, h, lock);
+    addLockEdge(ex, t, h, lock, subclass);
   }
 }
 
-function addLockEdge(ex: Execution, t: ThreadState, held: HeldLock, lock: LockLike): void {
-  const from = held.lock.lockClass;
-  const to = lock.lockClass;
+function addLockEdge(ex: Execution, t: ThreadState, held: HeldLock, lock: LockLike, subclass: number): void {
+  const from = classKey(held.lock.lockClass, held.subclass);
+  const to = classKey(lock.lockClass, subclass);
   const key = `${from}\u0000${to}`;
   ex.localEdges.add(key);
   const g = ex.opts.shared.lockGraph;
@@ -202,7 +207,7 @@ function findPath(
 }
 
 function pushHeld(ex: Execution, t: ThreadState, lock: LockLike, mode: "excl" | "read", op: Op): void {
-  t.held.push({ lock, mode, step: ex.stepIndex, loc: op.loc });
+  t.held.push({ lock, mode, subclass: typeof op.arg === "number" ? op.arg : 0, step: ex.stepIndex, loc: op.loc });
 }
 
 function popHeld(ex: Execution, t: ThreadState, lock: LockLike, mode: "excl" | "read", opName: string): void {
@@ -241,7 +246,7 @@ function lockArgs(op: Op): unknown {
 
 const SPIN_LOCK: OpImpl = {
   name: "spin_lock",
-  reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "spin_lock"),
+  reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "spin_lock", (op.arg as number | undefined) ?? 0),
   enabled: (op) => F(op.obj as Spinlock)[1] === null,
   perform(op, t, ex) {
     const l = op.obj as Spinlock;
@@ -276,6 +281,17 @@ const SPIN_UNLOCK: OpImpl = {
 /** Acquire a spinlock. The holder must not sleep until spin_unlock(). */
 export function spin_lock(lock: Spinlock): Op<void> {
   return new Op(SPIN_LOCK, checkLock(lock, Spinlock, "spin_lock"));
+}
+/** SINGLE_DEPTH_NESTING: the subclass for a second lock of the same class. */
+export const SINGLE_DEPTH_NESTING = 1;
+
+/**
+ * spin_lock_nested(): acquire a spinlock of a class already held, telling
+ * lockdep the nesting is intended (copy_pte_range takes the child's and the
+ * parent's page-table locks, both of one class).
+ */
+export function spin_lock_nested(lock: Spinlock, subclass: number): Op<void> {
+  return new Op(SPIN_LOCK, checkLock(lock, Spinlock, "spin_lock_nested"), subclass);
 }
 /** Try to acquire a spinlock without waiting; true if taken. */
 export function spin_trylock(lock: Spinlock): Op<boolean> {
@@ -346,7 +362,7 @@ const UP_READ: OpImpl = {
 const DOWN_WRITE: OpImpl = {
   name: "down_write",
   sleeps: true,
-  reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "down_write"),
+  reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "down_write", (op.arg as number | undefined) ?? 0),
   enabled: (op) => F(op.obj as RwSemaphore)[1] === null && F(op.obj as RwSemaphore)[2] === 0,
   perform(op, t, ex) {
     const s = op.obj as RwSemaphore;
@@ -387,6 +403,10 @@ export function up_read(sem: RwSemaphore): Op<void> {
 }
 export function down_write(sem: RwSemaphore): Op<void> {
   return new Op(DOWN_WRITE, checkLock(sem, RwSemaphore, "down_write"));
+}
+/** down_write_nested(): a second rw_semaphore of one class, nesting annotated for lockdep. */
+export function down_write_nested(sem: RwSemaphore, subclass: number): Op<void> {
+  return new Op(DOWN_WRITE, checkLock(sem, RwSemaphore, "down_write_nested"), subclass);
 }
 export function down_write_trylock(sem: RwSemaphore): Op<boolean> {
   return new Op(DOWN_WRITE_TRYLOCK, checkLock(sem, RwSemaphore, "down_write_trylock"));

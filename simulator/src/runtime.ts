@@ -365,6 +365,8 @@ export class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T
 export interface HeldLock {
   lock: KObject & { lockClass: string };
   mode: "excl" | "read";
+  /** lockdep subclass (spin_lock_nested): nesting two locks of one class with distinct subclasses is allowed. */
+  subclass: number;
   step: number;
   loc: SourceLocation | undefined;
 }

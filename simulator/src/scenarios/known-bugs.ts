@@ -65,6 +65,8 @@ import {
   sched_point,
   type Sim,
   spin_lock,
+  spin_lock_nested,
+  SINGLE_DEPTH_NESTING,
   Spinlock,
   spin_unlock,
   up_read,
@@ -533,6 +535,19 @@ export const KNOWN_BUGS: KnownBug[] = [
     ]),
     fixed: simple("lock once", "the helper expects the lock held", () => ({ a: new Spinlock("&A") }), [
       ["t", function* (s) { yield* spin_lock(s.a); yield* spin_unlock(s.a); }],
+    ]),
+  },
+  {
+    id: "nested-same-class",
+    title: "two page-table locks of one class nested without telling lockdep",
+    source: "lockdep (copy_pte_range nests the child's and the parent's page-table locks)",
+    detector: "recursive-locking",
+    buggy: simple("nest without annotation", "fork taking the child's then the parent's page-table lock", () => ({ dst: new Spinlock("&mm->page_table_lock", "child ptl"), src: new Spinlock("&mm->page_table_lock", "parent ptl") }), [
+      ["fork", function* (s) { yield* spin_lock(s.dst); yield* spin_lock(s.src); yield* spin_unlock(s.src); yield* spin_unlock(s.dst); }],
+    ]),
+    fixed: simple("spin_lock_nested", "the inner lock taken with SINGLE_DEPTH_NESTING", () => ({ dst: new Spinlock("&mm->page_table_lock", "child ptl"), src: new Spinlock("&mm->page_table_lock", "parent ptl") }), [
+      ["fork", function* (s) { yield* spin_lock(s.dst); yield* spin_lock_nested(s.src, SINGLE_DEPTH_NESTING); yield* spin_unlock(s.src); yield* spin_unlock(s.dst); }],
+      ["fork2", function* (s) { yield* spin_lock(s.dst); yield* spin_lock_nested(s.src, SINGLE_DEPTH_NESTING); yield* spin_unlock(s.src); yield* spin_unlock(s.dst); }],
     ]),
   },
   {
