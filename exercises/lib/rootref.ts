@@ -9,6 +9,7 @@
  */
 
 import {
+  BUG_ON,
   type AnonVma,
   type AnonVmaChain,
   type MmStruct,
@@ -36,7 +37,6 @@ import {
   up_read,
   up_write,
   vm_area_cachep,
-  wait_event,
 } from "rmap-sim";
 
 /** What the drivers need of the learner's module. */
@@ -70,8 +70,6 @@ export interface World {
   /** Every anon_vma seen, in creation order: the first is the root. */
   anon_vmas: AnonVma[];
   pages: Page[];
-  /** Set when the setup part of a builder thread is done. */
-  ready: { done: boolean };
   byMm: Map<MmStruct, Proc>;
 }
 
@@ -87,7 +85,6 @@ export function world(...names: string[]): World {
     procs,
     anon_vmas: [],
     pages: [],
-    ready: kstruct("completion", { done: false }, "setup_done"),
     byMm: new Map(procs.map((p) => [p.mm, p])),
   };
 }
@@ -209,15 +206,9 @@ export function* exit_proc(rmap: RootRefRmap, p: Proc): Sim {
   yield* up_write(p.mm.mmap_lock);
 }
 
-/** A builder thread's last step: let the waiting threads go. */
-export function* setup_done(w: World): Sim {
-  w.ready.done = true;
-  yield* sched_point();
-}
-
-/** A racing thread's first step: wait for the builder. */
-export function* wait_setup(w: World): Sim {
-  yield* wait_event(() => w.ready.done, "setup done");
+/** In a prelude: the initial fork tree must build; a submission that cannot build it fails here. */
+export function built(ok: boolean): void {
+  BUG_ON(!ok, "the scenario's initial fork tree could not be built (an mmap, fault or fork failed)");
 }
 
 /** Build a fork chain: the first process maps and faults, each next one forks from the previous. */

@@ -2,7 +2,7 @@
  * Hidden: an rmap walk of a shared page runs while the child merges the vma
  * that maps it into its neighbour.
  */
-import { PAGE_SIZE, type Page, defineSuite, kstruct, mm_ptes, vma_alloc_now, wait_event, type Sim } from "rmap-sim";
+import { PAGE_SIZE, type Page, type Vma, defineSuite, kstruct, mm_ptes, vma_alloc_now, type Sim } from "rmap-sim";
 import {
   type AvcWorld,
   type Mapping,
@@ -23,6 +23,8 @@ interface State {
   w: AvcWorld;
   ready: { page: Page | null };
   found: Mapping[] | null;
+  /** The child's new vma below the inherited one: merge_next() merges the inherited vma into it. */
+  below: Vma | null;
 }
 
 export default defineSuite<typeof Rmap>((rmap) => [
@@ -39,26 +41,22 @@ export default defineSuite<typeof Rmap>((rmap) => [
         setup: (): State => {
           const w = avc_world_now();
           vma_alloc_now(w.mms[0]!, BASE + 2 * PAGE_SIZE, BASE + 4 * PAGE_SIZE);
-          return { w, ready: kstruct("ready", { page: null as Page | null }), found: null };
+          return { w, ready: kstruct("ready", { page: null as Page | null }), found: null, below: null };
+        },
+        // Build the state alone, before the race: a shared page, a child, a new vma below the inherited one.
+        prelude: function* (s: State): Sim<void> {
+          const parent = s.w.mms[0]!;
+          yield* write_fault(parent, BASE + 2 * PAGE_SIZE);
+          const child = (yield* fork_mm(rmap, s.w, parent))!;
+          s.below = mmap_now(child, BASE, BASE + 2 * PAGE_SIZE)!;
+          yield* write_fault(child, BASE);
+          s.ready.page = mm_ptes(parent)[0]![1].page;
         },
         threads: [
-          {
-            name: "mm",
-            run: function* (s: State): Sim<void> {
-              // Build the state alone (the walker waits): a shared page, a child, a new vma below the inherited one.
-              const parent = s.w.mms[0]!;
-              yield* write_fault(parent, BASE + 2 * PAGE_SIZE);
-              const child = (yield* fork_mm(rmap, s.w, parent))!;
-              const below = mmap_now(child, BASE, BASE + 2 * PAGE_SIZE)!;
-              yield* write_fault(child, BASE);
-              s.ready.page = mm_ptes(parent)[0]![1].page;
-              yield* merge_next(rmap, below, mergeable_next(below)!);
-            },
-          },
+          { name: "mm", run: (s: State) => merge_next(rmap, s.below!, mergeable_next(s.below!)!) },
           {
             name: "reclaim",
             run: function* (s: State): Sim<void> {
-              yield* wait_event(() => s.ready.page !== null, "the page to be shared");
               s.found = yield* rmap_walk(s.ready.page!);
             },
           },

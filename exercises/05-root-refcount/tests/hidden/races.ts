@@ -12,8 +12,7 @@ import {
   migrate_page,
   proc,
   reclaim_walk,
-  setup_done,
-  wait_setup,
+  built,
   world,
   type World,
 } from "../../../lib/rootref";
@@ -37,22 +36,12 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "reclaim vs exit (root anon_vma)",
         models: "reclaim walking a page of a process's own anon_vma while that process exits",
         setup: () => world("P"),
+        prelude: function* (w: World) {
+          built(yield* build_chain(rmap, w, ["P"]));
+        },
         threads: [
-          {
-            name: "exit",
-            run: function* (w: World) {
-              if (!(yield* build_chain(rmap, w, ["P"]))) return;
-              yield* setup_done(w);
-              yield* exit_proc(rmap, proc(w, "P"));
-            },
-          },
-          {
-            name: "reclaim",
-            run: function* (w: World) {
-              yield* wait_setup(w);
-              return yield* reclaim_walk(rmap, w, lastPage(w));
-            },
-          },
+          { name: "exit", run: (w: World) => exit_proc(rmap, proc(w, "P")) },
+          { name: "reclaim", run: (w: World) => reclaim_walk(rmap, w, lastPage(w)) },
         ],
         check: (w: World) => check_root_last(w),
         leakCheck: ROOTREF_CACHES,
@@ -61,23 +50,13 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "reclaim vs exit (child anon_vma)",
         models: "reclaim walking a child's copy-on-write page while the child, last user of the tree, exits",
         setup: () => world("P", "C"),
+        prelude: function* (w: World) {
+          built(yield* build_chain(rmap, w, ["P", "C"], true));
+          yield* exit_proc(rmap, proc(w, "P"));
+        },
         threads: [
-          {
-            name: "exit",
-            run: function* (w: World) {
-              if (!(yield* build_chain(rmap, w, ["P", "C"], true))) return;
-              yield* exit_proc(rmap, proc(w, "P"));
-              yield* setup_done(w);
-              yield* exit_proc(rmap, proc(w, "C"));
-            },
-          },
-          {
-            name: "reclaim",
-            run: function* (w: World) {
-              yield* wait_setup(w);
-              return yield* reclaim_walk(rmap, w, lastPage(w));
-            },
-          },
+          { name: "exit", run: (w: World) => exit_proc(rmap, proc(w, "C")) },
+          { name: "reclaim", run: (w: World) => reclaim_walk(rmap, w, lastPage(w)) },
         ],
         check: (w: World) => check_root_last(w),
         leakCheck: ROOTREF_CACHES,
@@ -97,23 +76,18 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "migration vs exit",
         models: "page migration of a child's copy-on-write page while both processes exit",
         setup: () => world("P", "C"),
+        prelude: function* (w: World) {
+          built(yield* build_chain(rmap, w, ["P", "C"], true));
+        },
         threads: [
           {
             name: "exit",
             run: function* (w: World) {
-              if (!(yield* build_chain(rmap, w, ["P", "C"], true))) return;
-              yield* setup_done(w);
               yield* exit_proc(rmap, proc(w, "P"));
               yield* exit_proc(rmap, proc(w, "C"));
             },
           },
-          {
-            name: "migrate",
-            run: function* (w: World) {
-              yield* wait_setup(w);
-              return yield* migrate_page(rmap, w, lastPage(w));
-            },
-          },
+          { name: "migrate", run: (w: World) => migrate_page(rmap, w, lastPage(w)) },
         ],
         leakCheck: ROOTREF_CACHES,
       },

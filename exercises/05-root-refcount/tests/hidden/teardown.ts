@@ -13,8 +13,7 @@ import {
   exit_proc,
   fork_proc,
   proc,
-  setup_done,
-  wait_setup,
+  built,
   world,
   type World,
 } from "../../../lib/rootref";
@@ -60,24 +59,15 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "two children exit concurrently",
         models: "the last two users of a root anon_vma unlinking at once",
         setup: () => world("P", "C1", "C2"),
+        prelude: function* (w: World) {
+          built(yield* build_chain(rmap, w, ["P", "C1"], true));
+          built((yield* fork_proc(rmap, w, proc(w, "P"), proc(w, "C2"))) === 0);
+          yield* cow_fault(w, proc(w, "C2"));
+          yield* exit_proc(rmap, proc(w, "P"));
+        },
         threads: [
-          {
-            name: "C1",
-            run: function* (w: World) {
-              if (!(yield* build_chain(rmap, w, ["P", "C1"], true))) return;
-              if ((yield* fork_proc(rmap, w, proc(w, "P"), proc(w, "C2"))) === 0) yield* cow_fault(w, proc(w, "C2"));
-              yield* exit_proc(rmap, proc(w, "P"));
-              yield* setup_done(w);
-              yield* exit_proc(rmap, proc(w, "C1"));
-            },
-          },
-          {
-            name: "C2",
-            run: function* (w: World) {
-              yield* wait_setup(w);
-              yield* exit_proc(rmap, proc(w, "C2"));
-            },
-          },
+          { name: "C1", run: (w: World) => exit_proc(rmap, proc(w, "C1")) },
+          { name: "C2", run: (w: World) => exit_proc(rmap, proc(w, "C2")) },
         ],
         check: (w: World) => check_root_last(w),
         leakCheck: ROOTREF_CACHES,
