@@ -13,6 +13,9 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { explore, isSuite } from "../simulator/src/index";
 
+/** Brute force past this many executions is skipped: the bigger scenarios cost minutes each. */
+const BRUTE_BUDGET = 30_000;
+
 async function main() {
   let checked = 0;
   let mismatches = 0;
@@ -29,7 +32,7 @@ async function main() {
         for (const t of suite.factory(impl)) {
           for (const sc of t.scenarios) {
             const d = explore(sc, { ...t.explore, strategy: "dpor", trace: false, shrink: false, maxExecutions: 20000 });
-            const b = explore(sc, { strategy: "brute", trace: false, shrink: false, maxExecutions: 100000 });
+            const b = explore(sc, { strategy: "brute", trace: false, shrink: false, maxExecutions: BRUTE_BUDGET });
             if (!d.complete && d.ok) { skipped++; continue; }
             if (!b.complete && b.ok) { skipped++; continue; }
             checked++;
