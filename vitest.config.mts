@@ -6,7 +6,7 @@ export default defineConfig({
     alias: { "rmap-sim": fileURLToPath(new URL("./simulator/src/index.ts", import.meta.url)) },
   },
   test: {
-    include: ["simulator/**/*.test.ts", "grader/**/*.test.ts", "exercises/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: ["simulator/**/*.test.ts", "grader/**/*.test.ts", "exercises/**/*.test.ts", "scripts/**/*.test.ts", "app/**/*.test.ts", "test/**/*.test.ts"],
     exclude: ["**/node_modules/**", "exercises/*/tests/**", "exercises/*/mutants/**"],
     testTimeout: 120_000,
     pool: "forks",
