@@ -19,7 +19,7 @@ export default async function Catalog() {
       </p>
       <ol className="lesson-list">
         {lessons.map((l) => {
-          const t = l.meta.threads[0]!;
+          const t = l.meta.threads[0];
           return (
             <li key={l.slug} className="lesson-card">
               <p className="kicker">
@@ -30,13 +30,15 @@ export default async function Catalog() {
               </h2>
               <p>{l.meta.summary}</p>
               <dl className="card-meta">
-                <div>
-                  <dt>Thread</dt>
-                  <dd>
-                    &ldquo;{t.subject}&rdquo; ({t.authors.join(", ")}, {t.list})
-                    {l.meta.threads.length > 1 ? ` and ${l.meta.threads.length - 1} more` : ""}
-                  </dd>
-                </div>
+                {t ? (
+                  <div>
+                    <dt>Thread</dt>
+                    <dd>
+                      &ldquo;{t.subject}&rdquo; ({t.authors.join(", ")}, {t.list})
+                      {l.meta.threads.length > 1 ? ` and ${l.meta.threads.length - 1} more` : ""}
+                    </dd>
+                  </div>
+                ) : null}
                 <div>
                   <dt>Time</dt>
                   <dd>about {l.meta.minutes} minutes</dd>

@@ -76,13 +76,13 @@ describe("broken lessons are rejected with the file and the field", () => {
 
   it.each([
     ["a missing title", "00-first/lesson.mdx", (t: string) => t.replace(/^title:.*\n/m, ""), /00-first\/lesson\.mdx[\s\S]*title: /],
-    ["a date that is not ISO", "00-first/lesson.mdx", (t: string) => t.replace('date: "2004-03-10"', 'date: "10 March 2004"'), /lesson\.mdx[\s\S]*threads\.0\.date: an ISO date/],
+    ["a date that is not ISO", "01-second/lesson.mdx", (t: string) => t.replace('date: "2004-03-11"', 'date: "11 March 2004"'), /01-second\/lesson\.mdx[\s\S]*threads\.0\.date: an ISO date/],
     ["minutes as text", "01-second/lesson.mdx", (t: string) => t.replace("minutes: 60", 'minutes: "an hour"'), /01-second\/lesson\.mdx[\s\S]*minutes:/],
     ["an unknown field", "01-second/lesson.mdx", (t: string) => t.replace("minutes: 60", "minutes: 60\nauthor: me"), /01-second\/lesson\.mdx[\s\S]*author/],
     ["a plain-http archive", "01-second/lesson.mdx", (t: string) => t.replace("https://lkml.org/lkml/2004/3/11/1", "http://lkml.org/x"), /threads\.0\.archive: an https:\/\/ link/],
     ["a prerequisite that comes later", "00-first/lesson.mdx", (t: string) => t.replace("prerequisites: []", 'prerequisites: ["01-second"]'), /00-first\/lesson\.mdx[\s\S]*prerequisites\.0: 01-second does not come before/],
     ["an exercise that does not exist", "00-first/lesson.mdx", (t: string) => t.replace('exercise: "00-tools"', 'exercise: "09-nothing"'), /00-first\/lesson\.mdx: front matter field exercise: no exercise folder/],
-    ["a Term without a glossary entry", "00-first/lesson.mdx", (t: string) => t.replace('slug="spinlock"', 'slug="mutex"'), /00-first\/lesson\.mdx:21: <Term slug="mutex">: no glossary entry/],
+    ["a Term without a glossary entry", "00-first/lesson.mdx", (t: string) => t.replace('slug="spinlock"', 'slug="mutex"'), /00-first\/lesson\.mdx:16: <Term slug="mutex">: no glossary entry/],
     ["a Quote without href", "00-first/lesson.mdx", (t: string) => t.replace(' href="https://lkml.org/lkml/2004/3/10/1">', ">"), /00-first\/lesson\.mdx:\d+: <Quote> needs the prop href/],
     ["a Quote without by", "00-first/lesson.mdx", (t: string) => t.replace('by="A. Writer" ', ""), /<Quote> needs the prop by/],
     ["a Diagram without alt", "00-first/lesson.mdx", (t: string) => t.replace(/ alt="[^"]*"/, ""), /00-first\/lesson\.mdx:\d+: <Diagram> needs the prop alt/],
@@ -95,6 +95,7 @@ describe("broken lessons are rejected with the file and the field", () => {
     ["a choice without why", "01-second/quiz.yaml", (t: string) => t.replace(/ {6}why: "That was.*\n/, ""), /01-second\/quiz\.yaml[\s\S]*0\.choices\.2\.why/],
     ["a glossary see that names no entry", "glossary/spinlock.md", (t: string) => t.replace('see: ["list_head"]', 'see: ["mutex"]'), /glossary\/spinlock\.md[\s\S]*see\.0: no glossary entry named mutex/],
     ["a glossary entry without short", "glossary/anon_vma.md", (t: string) => t.replace(/^short:.*\n/m, ""), /glossary\/anon_vma\.md: invalid front matter:\n {2}- short:/],
+    ["braces that MDX would run as JavaScript", "01-second/lesson.mdx", (t: string) => t.replace("A closing paragraph.", "The VMA_STATE_{A,DE}TACHED names."), /01-second\/lesson\.mdx:\d+: \{A,DE\} is a JavaScript expression in MDX/],
     ["MDX that does not parse", "01-second/lesson.mdx", (t: string) => t.replace("A closing paragraph.", "A closing <Term slug='x'> paragraph."), /01-second\/lesson\.mdx:\d+: not valid MDX/],
   ])("%s", async (_what, file, edit, message) => {
     await expect(check(broken(file, edit))).rejects.toThrow(message);

@@ -30,7 +30,8 @@ export function prefixSvgIds(svg: string, prefix: string): string {
     out = out
       .replace(new RegExp(`(\\sid=")${esc}(")`, "g"), `$1${prefix}-${id}$2`)
       .replace(new RegExp(`url\\(#${esc}\\)`, "g"), `url(#${prefix}-${id})`)
-      .replace(new RegExp(`((?:xlink:)?href=")#${esc}(")`, "g"), `$1#${prefix}-${id}$2`);
+      .replace(new RegExp(`((?:xlink:)?href=")#${esc}(")`, "g"), `$1#${prefix}-${id}$2`)
+      .replace(new RegExp(`(aria-(?:labelledby|describedby)=")${esc}(")`, "g"), `$1${prefix}-${id}$2`);
   }
   return out.trim();
 }

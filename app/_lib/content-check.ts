@@ -11,6 +11,12 @@ import { join } from "node:path";
 import { ASIDE_KINDS, MDX_COMPONENTS, type MdxComponentName } from "../../schemas/src/lesson";
 import { ContentError, type GlossaryEntry, type Lesson, readGlossary, readLessons, shown } from "./content";
 
+/** A `{…}` in the text: MDX evaluates it as JavaScript, which a lesson never means (comments aside). */
+export interface StrayExpression {
+  line: number;
+  code: string;
+}
+
 export interface ComponentUse {
   name: string;
   /** String-valued props; a prop given as an expression maps to null. */
@@ -36,6 +42,11 @@ function textOf(node: unknown): string {
 
 /** The MDX components a lesson body uses, with their props and lines (lines counted in the whole file). */
 export async function componentUses(body: string, file: string, lineOffset = 0): Promise<ComponentUse[]> {
+  return (await analyzeMdx(body, file, lineOffset)).uses;
+}
+
+/** The components and the stray `{…}` expressions of an MDX body. */
+export async function analyzeMdx(body: string, file: string, lineOffset = 0): Promise<{ uses: ComponentUse[]; expressions: StrayExpression[] }> {
   // Imported on use: these packages are ESM-only, and the build scripts run as CommonJS under tsx.
   const [{ createProcessor }, { visit }] = await Promise.all([import("@mdx-js/mdx"), import("unist-util-visit")]);
   let tree;
@@ -46,7 +57,13 @@ export async function componentUses(body: string, file: string, lineOffset = 0):
     throw new ContentError(`${shown(file)}:${(err.line ?? 0) + lineOffset}: not valid MDX: ${err.reason ?? err.message}`);
   }
   const uses: ComponentUse[] = [];
+  const expressions: StrayExpression[] = [];
   visit(tree, (node) => {
+    if (node.type === "mdxFlowExpression" || node.type === "mdxTextExpression") {
+      const code = String((node as { value?: unknown }).value ?? "").trim();
+      if (!/^\/\*[\s\S]*\*\/$/.test(code)) expressions.push({ line: (node.position?.start.line ?? 0) + lineOffset, code });
+      return;
+    }
     if (node.type !== "mdxJsxFlowElement" && node.type !== "mdxJsxTextElement") return;
     const el = node as unknown as JsxNode;
     if (!el.name || !/^[A-Z]/.test(el.name)) return;
@@ -57,7 +74,7 @@ export async function componentUses(body: string, file: string, lineOffset = 0):
     }
     uses.push({ name: el.name, props, line: (el.position?.start.line ?? 0) + lineOffset, text: textOf(el).trim() });
   });
-  return uses;
+  return { uses, expressions };
 }
 
 /** Problems with one SVG diagram's style (empty when it follows content/README.md). */
@@ -67,7 +84,7 @@ export function svgProblems(svg: string): string[] {
   if (!root) return ["no <svg> element"];
   if (!/\sviewBox="[^"]+"/.test(root)) problems.push("the <svg> element needs a viewBox");
   if (/\s(width|height)="/.test(root)) problems.push("the <svg> element must not fix width or height (the page sizes it)");
-  if (!/<title>[^<]+<\/title>/.test(svg)) problems.push("needs a <title>");
+  if (!/<title\b[^>]*>[^<]*\S[^<]*<\/title>/.test(svg)) problems.push("needs a <title>");
   if (/<image\b/.test(svg)) problems.push("no raster images");
   if (/@font-face|<font\b/.test(svg)) problems.push("no embedded fonts");
   if (/<script\b|\son[a-z]+=/i.test(svg)) problems.push("no scripts or event handlers");
@@ -82,7 +99,10 @@ export async function lessonProblems(lesson: Lesson, glossary: ReadonlySet<strin
   if (!existsSync(join(exDir, "exercise.json"))) {
     problems.push(`${shown(lesson.file)}: front matter field exercise: no exercise folder ${shown(exDir)} with an exercise.json`);
   }
-  const uses = await componentUses(lesson.body, lesson.file, lesson.bodyLine - 1);
+  const { uses, expressions } = await analyzeMdx(lesson.body, lesson.file, lesson.bodyLine - 1);
+  for (const e of expressions) {
+    problems.push(`${at(e.line)}: {${e.code}} is a JavaScript expression in MDX; to show braces in text write \\{ and \\}`);
+  }
   for (const u of uses) {
     const spec = (MDX_COMPONENTS as Record<string, (typeof MDX_COMPONENTS)[MdxComponentName] | undefined>)[u.name];
     if (!spec) {

@@ -43,10 +43,10 @@ export const LessonFrontMatterSchema = z
     objectives: z.array(z.string().min(5)).min(1).describe("What the learner can do afterwards."),
     kernel: z
       .string()
-      .regex(/^\d+\.\d+(?:\.\d+)?(?:-rc\d+)?$/, "a kernel version such as 2.6.7 or 6.13-rc1")
+      .regex(/^\d+\.\d+(?:\.\d+)?(?:-rc\d*|-mm\d+)?$/, "a kernel version such as 2.6.7, 6.13-rc1 or 2.6.35-rc")
       .describe("The kernel version the lesson's code follows."),
     year: z.number().int().min(1991).max(2100).describe("The year of the thread the lesson tells."),
-    threads: z.array(ThreadSchema).min(1).describe("The LKML threads the lesson is drawn from."),
+    threads: z.array(ThreadSchema).describe("The LKML threads the lesson is drawn from (none for a lesson about the tools)."),
     exercise: z.string().regex(LESSON_SLUG, "an exercise folder name under exercises/ (NN-slug)").describe("The exercise folder under exercises/."),
     prerequisites: z.array(z.string().regex(LESSON_SLUG, "a lesson folder name (NN-slug)")).default([]).describe("Lesson folder names."),
     minutes: z.number().int().min(5).max(600).describe("Estimated time, text and exercise."),

@@ -63,19 +63,21 @@ export default async function LessonPage({ params }: { params: Promise<{ slug: s
                 ))}
               </ul>
             </section>
-            <section aria-labelledby="threads-title">
-              <h2 id="threads-title" className="facts-title">
-                From the threads
-              </h2>
-              <ul>
-                {lesson.meta.threads.map((t) => (
-                  <li key={t.archive}>
-                    <a href={t.archive}>&ldquo;{t.subject}&rdquo;</a>, {t.authors.join(", ")}, {t.list}, <time dateTime={t.date}>{t.date}</time>
-                    {t.messageId ? <span className="message-id"> {t.messageId}</span> : null}
-                  </li>
-                ))}
-              </ul>
-            </section>
+            {lesson.meta.threads.length > 0 ? (
+              <section aria-labelledby="threads-title">
+                <h2 id="threads-title" className="facts-title">
+                  From the threads
+                </h2>
+                <ul>
+                  {lesson.meta.threads.map((t) => (
+                    <li key={t.archive}>
+                      <a href={t.archive}>&ldquo;{t.subject}&rdquo;</a>, {t.authors.join(", ")}, {t.list}, <time dateTime={t.date}>{t.date}</time>
+                      {t.messageId ? <span className="message-id"> {t.messageId}</span> : null}
+                    </li>
+                  ))}
+                </ul>
+              </section>
+            ) : null}
             {prereqs.length > 0 ? (
               <p className="prereqs">
                 Read first:{" "}
