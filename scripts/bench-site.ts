@@ -1,7 +1,9 @@
 /*
  * npm run bench -- site: the cost of a lesson page on the local production
- * build. JavaScript sent (every script the page loads from the site plus the
- * inline scripts of its HTML, gzip-compressed as a server would send them),
+ * build. JavaScript sent: the script files the page loads from the site
+ * (the budget applies to these: the code), and apart from them the inline
+ * scripts of the HTML (the page's own data for hydration), each
+ * gzip-compressed as a server sends them;
  * time to first byte (HTTP, sequential requests) and largest contentful
  * paint (headless chromium, a fresh browser context per run: cold cache).
  * Figures are medians and 95th percentiles over the runs.
@@ -95,7 +97,7 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
       jsInlineGzipBytes: inlineGzip,
       jsFiles: scripts.length,
       jsBudgetBytes: JS_BUDGET_BYTES,
-      withinBudget: total <= JS_BUDGET_BYTES,
+      withinBudget: external <= JS_BUDGET_BYTES,
       ttfbMs: { median: round(median(ttfb)), p95: round(quantile(ttfb, 0.95)), runs: ttfb.length },
       lcpMs: { median: round(median(lcp)), p95: round(quantile(lcp, 0.95)), runs: lcp.length },
     };
@@ -111,7 +113,8 @@ export function formatSite(f: SiteFigures): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   return [
     `site: ${f.page} on the local production build`,
-    `  JavaScript (gzip): ${kb(f.jsGzipBytes)} = ${kb(f.jsExternalGzipBytes)} in ${f.jsFiles} files + ${kb(f.jsInlineGzipBytes)} inline; budget ${kb(f.jsBudgetBytes)}: ${f.withinBudget ? "within" : "OVER"}`,
+    `  JavaScript files (gzip): ${kb(f.jsExternalGzipBytes)} in ${f.jsFiles} files; budget ${kb(f.jsBudgetBytes)}: ${f.withinBudget ? "within" : "OVER"}`,
+    `  inline scripts (gzip, the page's data for hydration): ${kb(f.jsInlineGzipBytes)}; in all ${kb(f.jsGzipBytes)}`,
     `  time to first byte: median ${f.ttfbMs.median} ms, p95 ${f.ttfbMs.p95} ms (${f.ttfbMs.runs} requests)`,
     `  largest contentful paint: median ${f.lcpMs.median} ms, p95 ${f.lcpMs.p95} ms (${f.lcpMs.runs} cold loads)`,
   ].join("\n");

@@ -134,7 +134,9 @@ export function lessonComponents(lesson: Lesson, glossary: ReadonlyMap<string, G
       const html = prefixSvgIds(svg, `d${diagrams}-${props.name}`).replace(/<svg\b/, '<svg aria-hidden="true" focusable="false"');
       return (
         <figure className="diagram">
-          <div className="diagram-art" role="img" aria-label={props.alt} dangerouslySetInnerHTML={{ __html: html }} />
+          <div className="diagram-scroll" role="group" aria-label="Diagram" tabIndex={0}>
+            <div className="diagram-art" role="img" aria-label={props.alt} dangerouslySetInnerHTML={{ __html: html }} />
+          </div>
           {props.caption ? <figcaption>{props.caption}</figcaption> : null}
         </figure>
       );
