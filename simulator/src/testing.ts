@@ -78,3 +78,4 @@ export {
 } from "./suite";
 export { KNOWN_BUGS, knownBug, type KnownBug } from "./scenarios/known-bugs";
 export { REFERENCE_SCENARIOS, type ReferenceScenario, type RefState } from "./scenarios/reference";
+export { stackLocations, parseStack, type LocationProvider, type StackFrameInfo } from "./locations";

@@ -16,7 +16,7 @@
  *   the host validates them again.
  */
 import * as learnerApi from "rmap-sim";
-import { isSuite, Op, runTest, type Suite, type TestCase, type TestOutcome } from "rmap-sim/testing";
+import { isSuite, Op, runTest, stackLocations, type Suite, type TestCase, type TestOutcome } from "rmap-sim/testing";
 import { USER_PREFIX } from "./protocol";
 
 declare const harden: <T>(x: T) => T;
@@ -88,7 +88,8 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
     debug: print("debug"),
   });
 
-  const isUserFrame = (file: string): boolean => file.startsWith(USER_PREFIX);
+  // Learner files are evaluated with a sourceURL of submission/<file>: those frames are the learner's.
+  const locations = stackLocations((file) => file.startsWith(USER_PREFIX));
 
   const api = {
     configure(json: string): void {
@@ -160,7 +161,7 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
       const t = group[i]!;
       let outcome: TestOutcome;
       try {
-        outcome = runTest(t, { maxExecutions: config.maxExecutions, isUserFrame });
+        outcome = runTest(t, { maxExecutions: config.maxExecutions, locations });
       } catch {
         return JSON.stringify(crashed(t));
       }
