@@ -7,17 +7,17 @@
  *
  *   npx tsx scripts/exercise-manifest.ts [--out path]
  *
- * Exercises are read through the grader's own loader (grader/src/exercise.ts),
+ * Exercises are read through the grader's own loader (rmap-grader's readExercise),
  * so a broken exercise.json fails here with the grader's message.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { isSuite } from "../simulator/src/index";
-import { listExerciseDirs, readExercise, REPO_ROOT } from "../grader/src/exercise";
+import { isSuite } from "rmap-sim/testing";
+import { listExerciseDirs, readExercise } from "rmap-grader";
 import { type Manifest, ManifestSchema, type ManifestExercise } from "../app/_lib/manifest-schema";
 
-export const DEFAULT_MANIFEST = join(REPO_ROOT, ".generated", "exercises.json");
+export const DEFAULT_MANIFEST = join(import.meta.dirname, "..", ".generated", "exercises.json");
 
 export async function buildManifest(root?: string): Promise<Manifest> {
   const exercises: ManifestExercise[] = [];
