@@ -1,0 +1,135 @@
+/*
+ * Held-out wrong submission: trim-check-then-act
+ * What: log_trim looks at the oldest event under log->lock, drops the lock, and
+ * takes it again to unlink and count it out, without looking again.
+ * Why wrong: between the two critical sections another trimmer can unlink and
+ * free the same event; the second list_del runs on a poisoned entry and the
+ * event is freed twice.
+ * Rule: a check and the action that depends on it belong in one critical section.
+ */
+/*
+ * eventlog.c - a shared event log: a counter and a list under one spinlock
+ *
+ * The smallest piece of kernel-style shared state: a log that any thread may
+ * append an event to and that any thread may trim from the front. Two fields
+ * change together, the count of events (log->nr_events) and the list of
+ * events (log->events), and both are protected by log->lock.
+ *
+ * What the lock prevents:
+ *  - a lost update: two threads read the same nr_events and both store
+ *    their own nr + 1, so one increment disappears;
+ *  - list corruption: list_add and list_del read the neighbours of the entry
+ *    and then write the links; two unlocked updates of the same list
+ *    interleave between the two halves (CONFIG_DEBUG_LIST catches it).
+ *
+ * What the lock forbids: sleeping while holding it. kmem_cache_alloc() with
+ * GFP_KERNEL may sleep, so events are allocated before taking the lock, and
+ * freed after dropping it.
+ *
+ * Lock ordering: log->lock is a leaf lock; nothing else is taken under it.
+ */
+
+import {
+  GFP_KERNEL,
+  type KObject,
+  KmemCache,
+  kmem_cache_alloc,
+  kmem_cache_free,
+  kstruct,
+  list_add_tail,
+  list_del,
+  list_for_each_entry,
+  ListHead,
+  type Sim,
+  spin_lock,
+  spin_unlock,
+  Spinlock,
+} from "rmap-sim";
+
+/** One event: its position in the log when it was added, and its list entry. */
+export type LogEvent = { seq: number; node: ListHead<LogEvent> } & KObject;
+
+/** The log: a spinlock, the number of events, and the events oldest first. */
+export type EventLog = { lock: Spinlock; nr_events: number; events: ListHead<LogEvent> } & KObject;
+
+/** The slab cache events are allocated from (kmemleak watches it). */
+export const log_event_cachep = new KmemCache<LogEvent>("log_event", () => {
+  const ev = kstruct("log_event", { seq: 0, node: null as unknown as ListHead<LogEvent> }) as LogEvent;
+  ev.node = ev.embed(new ListHead<LogEvent>(ev), "node");
+  return ev;
+});
+
+/** event_log_init - a new, empty log (for a scenario's setup). */
+export function event_log_init(label = "log"): EventLog {
+  const log = kstruct("event_log", {
+    lock: null as unknown as Spinlock,
+    nr_events: 0,
+    events: null as unknown as ListHead<LogEvent>,
+  }, label) as EventLog;
+  log.lock = log.embed(new Spinlock("&log->lock"), "lock");
+  log.events = log.embed(new ListHead<LogEvent>(null), "events");
+  return log;
+}
+
+/** list_first_entry_or_null - the oldest event, or null. A plain read. */
+export function list_first_entry_or_null(head: ListHead<LogEvent>): LogEvent | null {
+  for (const ev of list_for_each_entry(head)) return ev;
+  return null;
+}
+
+/**
+ * log_event - append a new event to the log
+ * @log: the log
+ *
+ * The event is allocated first, with GFP_KERNEL, which may sleep: no
+ * spinlock may be held. Then, under log->lock, it takes the next position,
+ * is linked at the tail, and the count is stored back.
+ *
+ * Returns the new event, or null if the allocation failed.
+ *
+ * Must be called without log->lock held.
+ */
+export function* log_event(log: EventLog): Sim<LogEvent | null> {
+  const ev = yield* kmem_cache_alloc(log_event_cachep, GFP_KERNEL);
+  if (ev === null) return null;
+
+  yield* spin_lock(log.lock);
+  /* a read-modify-write of the count that spans the list update */
+  const nr = log.nr_events;
+  ev.seq = nr;
+  yield* list_add_tail(ev.node, log.events);
+  log.nr_events = nr + 1;
+  yield* spin_unlock(log.lock);
+
+  return ev;
+}
+
+/**
+ * log_trim - remove the oldest event from the log and free it
+ * @log: the log
+ *
+ * The event is unlinked and counted out under log->lock, and freed after the
+ * unlock: once it is off the list no other thread can reach it.
+ *
+ * Returns true if an event was removed, false if the log was empty.
+ *
+ * Must be called without log->lock held.
+ */
+export function* log_trim(log: EventLog): Sim<boolean> {
+  yield* spin_lock(log.lock);
+  const ev = list_first_entry_or_null(log.events);
+  if (ev === null) {
+    yield* spin_unlock(log.lock);
+    return false;
+  }
+  yield* spin_unlock(log.lock);
+
+  yield* spin_lock(log.lock);
+  const nr = log.nr_events;
+  yield* list_del(ev.node);
+  log.nr_events = nr - 1;
+  yield* spin_unlock(log.lock);
+
+  yield* kmem_cache_free(log_event_cachep, ev);
+  return true;
+}
