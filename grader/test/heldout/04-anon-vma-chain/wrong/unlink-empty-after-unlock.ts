@@ -1,11 +1,11 @@
 /*
- * Held-out wrong submission: fork-publish-before-link
- * What: anon_vma_fork sets vma->anon_vma to its new anon_vma as soon as it is
- * allocated, before the chain entry that links them exists.
- * Why wrong: when the anon_vma_chain allocation then fails, the anon_vma is
- * freed but vma->anon_vma still points to it: the caller's cleanup (and any
- * later fault) uses freed memory. Publish only what is fully set up.
- * Rule: initialise, link, then publish; an error path leaves no pointer to what it freed.
+ * Held-out wrong submission: unlink-empty-after-unlock
+ * What: unlink_anon_vmas takes each entry off its anon_vma's list under the
+ * anon_vma's lock, but tests list_empty() after spin_unlock.
+ * Why wrong: a parent and a child exiting at once unlink the last two entries
+ * of one anon_vma; both can see the list empty after both deletions and both
+ * free the anon_vma (double free). A read after unlock.
+ * Rule: the emptiness test is made under the lock the list was changed under.
  */
 /*
  * mm/rmap.c (lesson 4): the anon_vma_chain.
@@ -153,7 +153,6 @@ export function* anon_vma_fork(vma: Vma, pvma: Vma): Sim<number> {
     yield* unlink_anon_vmas(vma);
     return -ENOMEM;
   }
-  vma.anon_vma = anon_vma;
   const avc = yield* anon_vma_chain_alloc();
   if (avc === null) {
     yield* anon_vma_free(anon_vma);
@@ -161,6 +160,8 @@ export function* anon_vma_fork(vma: Vma, pvma: Vma): Sim<number> {
     return -ENOMEM;
   }
   yield* anon_vma_chain_link(vma, avc, anon_vma);
+  // Mark this anon_vma as the one where our new (COWed) pages go.
+  vma.anon_vma = anon_vma;
   return 0;
 }
 
@@ -179,8 +180,8 @@ export function* unlink_anon_vmas(vma: Vma): Sim<void> {
     const anon_vma = avc.anon_vma!;
     yield* spin_lock(anon_vma.lock);
     yield* list_del(avc.same_anon_vma);
-    const empty = list_empty(anon_vma.head);
     yield* spin_unlock(anon_vma.lock);
+    const empty = list_empty(anon_vma.head);
     if (empty) yield* anon_vma_free(anon_vma);
 
     yield* list_del(avc.same_vma);

@@ -1,11 +1,12 @@
 /*
- * Held-out wrong submission: lock-own-not-root
- * What: anon_vma_lock()/anon_vma_unlock() take the anon_vma's own lock instead
- * of its root's.
- * Why wrong: since 2010 one lock, the root's, protects every anon_vma of a fork
- * tree: a walk locking a child and a fork linking into the root (or the
- * parent) then run at once on lists that share entries.
- * Rule: lock an anon_vma through anon_vma->root->lock.
+ * Held-out wrong submission: unlink-spares-root
+ * What: the unlink that empties an anon_vma drops its in-use reference only
+ * for a child, never for a root ("the root must outlive its children, so
+ * never put it here").
+ * Why wrong: the children's references already keep the root alive; the root's
+ * own in-use reference is never dropped, so every root anon_vma leaks once its
+ * vmas are gone (kmemleak). Only trees that reach a root's unlink show it.
+ * Rule: the unlink that empties any anon_vma drops its in-use reference.
  */
 /*
  * mm/rmap.c - anon_vma lifetime by reference count, with a root anon_vma
@@ -74,7 +75,7 @@ export const ENOMEM = 12;
  * caller holds, or the caller holds a reference on it.
  */
 export function* anon_vma_lock(anon_vma: AnonVma): Sim {
-  yield* spin_lock(anon_vma.lock);
+  yield* spin_lock(anon_vma.root.lock);
 }
 
 /**
@@ -84,7 +85,7 @@ export function* anon_vma_lock(anon_vma: AnonVma): Sim {
  * Must be called with anon_vma->root->lock held.
  */
 export function* anon_vma_unlock(anon_vma: AnonVma): Sim {
-  yield* spin_unlock(anon_vma.lock);
+  yield* spin_unlock(anon_vma.root.lock);
 }
 
 /**
@@ -340,7 +341,7 @@ export function* anon_vma_unlink(avc: AnonVmaChain): Sim {
   const empty = list_empty(anon_vma.head);
   yield* anon_vma_unlock(anon_vma);
 
-  if (empty) yield* put_anon_vma(anon_vma);
+  if (empty && anon_vma.root !== anon_vma) yield* put_anon_vma(anon_vma);
 }
 
 /**
