@@ -25,7 +25,8 @@ export type DetectorKind =
   | "assertion"
   | "exception"
   | "list-corruption"
-  | "lock-not-held";
+  | "lock-not-held"
+  | "data-race";
 
 export interface SourceLocation {
   file: string;

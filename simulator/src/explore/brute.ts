@@ -44,10 +44,13 @@ export class BruteForceStrategy implements Strategy {
  * The Mazurkiewicz trace of an execution: each event named by (thread, its
  * index in the thread, fault variant), with the set of earlier dependent
  * events of other threads. Two executions have the same canonical form iff
- * they order every pair of dependent events the same way.
+ * they order every pair of dependent events the same way. Only the threads'
+ * steps count: the serial teardown is no choice point (its steps depend on
+ * the end state, including untracked state such as a plain array's order).
  */
 export function canonicalTrace(ex: Execution): string {
-  const n = ex.choices.length;
+  // The serial teardown runs alone after every thread has ended: not a choice point, not part of the schedule.
+  const n = ex.serialFrom.length ? ex.serialFrom[0]! : ex.choices.length;
   const names: string[] = [];
   const perThread = new Map<number, number>();
   const fps: number[][] = [];
