@@ -10,13 +10,11 @@
  *
  * Exits non-zero on a mismatch.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readdirSync } from "node:fs";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { explore, isSuite, type Scenario } from "../simulator/src/index";
-import { KNOWN_BUGS } from "../simulator/src/scenarios/known-bugs";
-import { REFERENCE_SCENARIOS } from "../simulator/src/scenarios/reference";
-import { SVCOMP_PORTS } from "../simulator/src/scenarios/svcomp";
+import { listExerciseDirs, readExercise } from "rmap-grader";
+import { explore, isSuite, KNOWN_BUGS, REFERENCE_SCENARIOS, type Scenario, SVCOMP_PORTS } from "rmap-sim/testing";
 
 /** Brute force past this many executions is skipped: the bigger scenarios cost minutes each. */
 const BRUTE_BUDGET = 30_000;
@@ -63,10 +61,9 @@ async function main() {
       console.log(`VERDICT ${p.benchmark}: expected ${p.expected ? "safe" : "unsafe"}, the explorer says ${d.ok ? "safe" : d.bug?.report.title}`);
     }
   }
-  for (const ex of readdirSync("exercises").filter((d) => /^\d\d-/.test(d)).sort()) {
-    const dir = resolve("exercises", ex);
-    const meta = JSON.parse(readFileSync(join(dir, "exercise.json"), "utf8"));
-    const impls = [join(dir, "solution", meta.files[0]), ...readdirSync(join(dir, "mutants")).map((m: string) => join(dir, "mutants", m))];
+  for (const { dir, meta } of listExerciseDirs().map(readExercise)) {
+    const ex = basename(dir);
+    const impls = [join(dir, "solution", meta.files[0]!), ...readdirSync(join(dir, "mutants")).map((m: string) => join(dir, "mutants", m))];
     for (const implPath of impls) {
       const impl = await import(pathToFileURL(implPath).href);
       for (const g of meta.groups) {

@@ -23,6 +23,7 @@ import {
 import type { CacheFlags, CacheState } from "./primitives";
 import type { BugReport } from "./report";
 import { encodeSchedule } from "./schedule";
+import type { LocationProvider } from "./locations";
 
 export interface ThreadSpec<S> {
   name: string;
@@ -82,7 +83,7 @@ export interface RunOptions {
   tracing?: boolean;
   shared?: SharedState;
   executionIndex?: number;
-  isUserFrame?: (file: string) => boolean;
+  locations?: LocationProvider;
   /** Fault injection on or off for this run (the scenario says which caches). */
   faults?: boolean;
 }
@@ -120,7 +121,7 @@ export function runOnce<S>(scenario: Scenario<S>, hooks: ExecutionHooks, opts: R
       faults,
       executionIndex: opts.executionIndex ?? 0,
       kcsan: scenario.kcsan === true,
-      ...(opts.isUserFrame ? { isUserFrame: opts.isUserFrame } : {}),
+      ...(opts.locations ? { locations: opts.locations } : {}),
     },
     hooks,
   );

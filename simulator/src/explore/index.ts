@@ -17,6 +17,7 @@ import { BruteForceStrategy } from "./brute";
 import { DporStrategy } from "./dpor";
 import { PctStrategy } from "./pct";
 import { Runner, type Strategy } from "./runner";
+import type { LocationProvider } from "../locations";
 
 export type StrategyName = "dpor" | "bounded" | "pct" | "brute";
 
@@ -41,7 +42,7 @@ export interface ExploreOptions {
   collectFinalStates?: boolean;
   /** Collect the canonical Mazurkiewicz trace of every complete execution (cross-checks of the explorer). */
   collectTraces?: boolean;
-  isUserFrame?: (file: string) => boolean;
+  locations?: LocationProvider;
 }
 
 export interface FoundBug {
@@ -102,7 +103,7 @@ export function explore<S>(scenario: Scenario<S>, o: ExploreOptions = {}): Explo
     ...(o.faults !== undefined ? { faults: o.faults } : {}),
     ...(o.collectFinalStates ? { collectFinalStates: true } : {}),
     ...(o.collectTraces ? { collectTraces: true } : {}),
-    ...(o.isUserFrame ? { isUserFrame: o.isUserFrame } : {}),
+    ...(o.locations ? { locations: o.locations } : {}),
   });
   const strategy = makeStrategy(strategyName, o, maxExecutions);
   const complete = strategy.explore(runner) && runner.found === null;
@@ -155,7 +156,7 @@ function finish(sc: Scenario<unknown>, runner: Runner, found: RunResult, o: Expl
   if (o.trace !== false) {
     const traced = replay(sc, token, {
       ...(o.faults !== undefined ? { faults: o.faults } : {}),
-      ...(o.isUserFrame ? { isUserFrame: o.isUserFrame } : {}),
+      ...(o.locations ? { locations: o.locations } : {}),
     });
     bug.trace = traced.trace ?? [];
     bug.objects = traced.objects ?? [];
@@ -181,7 +182,7 @@ function finish(sc: Scenario<unknown>, runner: Runner, found: RunResult, o: Expl
 export interface ReplayOptions {
   faults?: boolean;
   tracing?: boolean;
-  isUserFrame?: (file: string) => boolean;
+  locations?: LocationProvider;
 }
 
 /**
@@ -213,7 +214,7 @@ export function replay<S>(scenario: Scenario<S>, token: string, o: ReplayOptions
         shared,
         executionIndex: index,
         ...(o.faults !== undefined ? { faults: o.faults } : {}),
-        ...(o.isUserFrame ? { isUserFrame: o.isUserFrame } : {}),
+        ...(o.locations ? { locations: o.locations } : {}),
       },
     );
     const r = last;

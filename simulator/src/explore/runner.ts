@@ -8,6 +8,7 @@ import type { Choice, ExecutionHooks } from "../runtime";
 import { canonicalTrace } from "./brute";
 import { SharedState } from "../runtime";
 import { type RunResult, runOnce, type Scenario } from "../scenario";
+import type { LocationProvider } from "../locations";
 
 export interface Budget {
   /** Executions (complete or abandoned) before the search stops. */
@@ -40,7 +41,7 @@ export class Runner {
       faults?: boolean;
       collectFinalStates?: boolean;
       collectTraces?: boolean;
-      isUserFrame?: (file: string) => boolean;
+      locations?: LocationProvider;
     } = {},
   ) {}
 
@@ -59,7 +60,7 @@ export class Runner {
       shared: this.shared,
       executionIndex: index,
       ...(this.opts.faults !== undefined ? { faults: this.opts.faults } : {}),
-      ...(this.opts.isUserFrame ? { isUserFrame: this.opts.isUserFrame } : {}),
+      ...(this.opts.locations ? { locations: this.opts.locations } : {}),
     });
     this.steps += r.steps;
     // lockdep's graph remembers which executions added edges: keep their schedules for cross-schedule reports.
