@@ -21,6 +21,18 @@
  * footprints for partial-order reduction; the detectors use the accessors for
  * use-after-free checks.
  *
+ * The code between two primitives is one step, so the explorer never
+ * interleaves inside it: a check and the update it guards, a read just after
+ * an unlock, an unlocked store, all run as if atomic. What makes those races
+ * visible is the data-race detector (KCSAN, at the end of this file; on for
+ * scenarios with `kcsan: true`): a plain read of a field that another thread
+ * writes, with no synchronisation ordering the two, is reported with both
+ * accesses, whatever the order the schedule ran them in. Intended lockless
+ * reads are marked with READ_ONCE() (its own scheduling point) or
+ * data_race(). A blocking op's enabling condition is read with tracking on
+ * when it is performed, so waits are ordinary dependences for the explorers
+ * (see explore/dpor.ts).
+ *
  * All state of one execution lives in one Execution object, so every run
  * starts clean and a schedule replays exactly. Nothing here reads the clock or
  * an unseeded random source.

@@ -13,6 +13,22 @@
  *
  * Footprints are recorded as the steps run (see runtime.ts), so dependence is
  * exact for the schedule at hand: a plain field read in a loop body counts.
+ *
+ * Blocking. A thread can be disabled: its next op waits (a lock held, a
+ * wait_event condition false, readers in a grace period, a join, a
+ * cpu_relax() whose loop saw nothing change). Two rules make every wait an
+ * ordinary race, with no case per primitive (the DPOR literature's treatment
+ * of blocking and `await`):
+ *  - the step that performs a blocking op reads what its enabling
+ *    condition reads (runtime.ts evaluates the condition with tracking on),
+ *    so the step that enabled it happens before it;
+ *  - a disabled thread's pending op is treated as reading its condition
+ *    (blockingRaces): the step of another thread that disabled it, and the
+ *    last write to the condition before a thread's own step left it
+ *    waiting, are races to reverse. A race with the step that *enabled* a
+ *    wait cannot be reversed and adds nothing.
+ * The cross-check (scripts/dpor-vs-brute.ts, explorer.test.ts) compares the
+ * Mazurkiewicz traces of DPOR's complete executions with brute force's.
  */
 
 import { type Choice, DIVERGED, type Execution, type OpImpl } from "../runtime";
