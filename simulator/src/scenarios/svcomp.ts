@@ -475,9 +475,125 @@ function sigma(): SvcompPort {
   });
 }
 
+/* ---- c/pthread-atomic/szymanski: Szymanski's mutual exclusion for two threads, safe ---- */
+function szymanski(): SvcompPort {
+  const setup = () => ({ g: kstruct("globals", { flag1: 0, flag2: 0, x: 0 }) });
+  type S = ReturnType<typeof setup>;
+  const body = (me: 1 | 2) =>
+    function* (s: S): Sim {
+      const mine = me === 1 ? "flag1" : "flag2";
+      const other = me === 1 ? "flag2" : "flag1";
+      yield* write(s.g, mine, 1);
+      let f = yield* read(s.g, other);
+      yield* assume(!(f >= 3), "while (f >= 3);");
+      yield* write(s.g, mine, 3);
+      f = yield* read(s.g, other);
+      if (f === 1) {
+        yield* write(s.g, mine, 2);
+        f = yield* read(s.g, other);
+        yield* assume(f === 4, "while (f != 4);");
+      }
+      yield* write(s.g, mine, 4);
+      f = yield* read(s.g, other);
+      yield* assume(!(f >= 2), "while (f >= 2);");
+      yield* write(s.g, "x", me === 1 ? 0 : 1);
+      const x = yield* read(s.g, "x");
+      if (me === 1 ? !(x <= 0) : !(x >= 1)) reach_error();
+      f = yield* read(s.g, other);
+      yield* assume(!(2 <= f && f <= 3), "while (2 <= f && f <= 3);");
+      yield* write(s.g, mine, 0);
+    };
+  return port("c/pthread-atomic/szymanski", true, "Szymanski's algorithm for two threads", setup, function* (s) {
+    yield* joinAll(yield* spawnAll([() => body(1)(s), () => body(2)(s)], ["thr1", "thr2"]));
+  });
+}
+
+/*
+ * ---- c/pthread-atomic/lamport: Lamport's fast mutual exclusion for two
+ * threads, safe ----
+ * A thread that loses retries from the top; the port allows two retries
+ * per thread, then stops it (assume(false)): fewer behaviours, never a
+ * different one, so a reachable error would still be one of the benchmark's.
+ * thr1's wait for y to drop to 0 re-reads y: a fair spin with cpu_relax().
+ */
+function lamport(): SvcompPort {
+  const setup = () => ({ g: kstruct("globals", { x: 0, y: 0, b1: 0, b2: 0, X: 0 }) });
+  type S = ReturnType<typeof setup>;
+  const RETRIES = 2;
+  function* thr1(s: S): Sim {
+    for (let retry = 0; ; retry++) {
+      if (retry > RETRIES) yield* assume(false, "retry bound");
+      yield* write(s.g, "b1", 1);
+      yield* write(s.g, "x", 1);
+      let y1 = yield* read(s.g, "y");
+      if (y1 !== 0) {
+        yield* write(s.g, "b1", 0);
+        y1 = yield* read(s.g, "y");
+        while ((yield* read(s.g, "y")) !== 0) yield* cpu_relax();
+        continue;
+      }
+      yield* write(s.g, "y", 1);
+      const x1 = yield* read(s.g, "x");
+      if (x1 !== 1) {
+        yield* write(s.g, "b1", 0);
+        const b21 = yield* read(s.g, "b2");
+        yield* assume(!(b21 >= 1), "while (b21 >= 1) {}");
+        y1 = yield* read(s.g, "y");
+        if (y1 !== 1) {
+          y1 = yield* read(s.g, "y");
+          yield* assume(y1 === 0, "while (y1 != 0) {}");
+          continue;
+        }
+      }
+      break;
+    }
+    yield* write(s.g, "X", 0);
+    if (!((yield* read(s.g, "X")) <= 0)) reach_error();
+    yield* write(s.g, "y", 0);
+    yield* write(s.g, "b1", 0);
+  }
+  function* thr2(s: S): Sim {
+    for (let retry = 0; ; retry++) {
+      if (retry > RETRIES) yield* assume(false, "retry bound");
+      yield* write(s.g, "b2", 1);
+      yield* write(s.g, "x", 2);
+      let y2 = yield* read(s.g, "y");
+      if (y2 !== 0) {
+        yield* write(s.g, "b2", 0);
+        y2 = yield* read(s.g, "y");
+        yield* assume(y2 === 0, "while (y2 != 0) {}");
+        continue;
+      }
+      yield* write(s.g, "y", 2);
+      const x2 = yield* read(s.g, "x");
+      if (x2 !== 2) {
+        yield* write(s.g, "b2", 0);
+        const b12 = yield* read(s.g, "b1");
+        yield* assume(!(b12 >= 1), "while (b12 >= 1) {}");
+        y2 = yield* read(s.g, "y");
+        if (y2 !== 2) {
+          y2 = yield* read(s.g, "y");
+          yield* assume(y2 === 0, "while (y2 != 0) {}");
+          continue;
+        }
+      }
+      break;
+    }
+    yield* write(s.g, "X", 1);
+    if (!((yield* read(s.g, "X")) >= 1)) reach_error();
+    yield* write(s.g, "y", 0);
+    yield* write(s.g, "b2", 0);
+  }
+  return port("c/pthread-atomic/lamport", true, "Lamport's fast mutual exclusion for two threads", setup, function* (s) {
+    yield* joinAll(yield* spawnAll([() => thr1(s), () => thr2(s)], ["thr1", "thr2"]));
+  });
+}
+
 export const SVCOMP_PORTS: SvcompPort[] = [
   peterson(),
   dekker(),
+  szymanski(),
+  lamport(),
   readWriteLock(1),
   readWriteLock(2),
   timeVarMutex(),
