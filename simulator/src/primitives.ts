@@ -226,7 +226,6 @@ function popHeld(ex: Execution, t: ThreadState, lock: LockLike, mode: "excl" | "
         );
       }
       t.held.splice(i, 1);
-      if (h.step >= 0 && ex.stepIndex >= 0 && ex.running === t) ex.releaseOf.set(ex.stepIndex, h.step);
       return;
     }
   }

@@ -596,8 +596,6 @@ export class Execution {
   readonly choices: Choice[] = [];
   /** Enabled choices at each step (for the explorers). */
   readonly enabledAt: Choice[][] = [];
-  /** For a step that released a lock: the step that acquired it (for the explorers' lock races). */
-  readonly releaseOf = new Map<number, number>();
   /**
    * For a step after which the thread that ran it waits (its next op is
    * disabled): the locations its enabling condition reads. The explorers
@@ -912,7 +910,6 @@ export class Execution {
     }
     // Nothing of the prelude is part of the schedule the explorers see.
     this.fp.length = 0;
-    this.releaseOf.clear();
     this.stepIndex = 0;
   }
 
