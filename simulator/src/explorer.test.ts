@@ -32,6 +32,12 @@ import {
   ScheduleTokenError,
   RwSemaphore,
   list_del,
+  cpu_relax,
+  spin_trylock,
+  nondet_int,
+  kthread_run,
+  kthread_join,
+  READ_ONCE,
 } from "./testing";
 import { cur } from "./runtime";
 import { KNOWN_BUGS } from "./scenarios/known-bugs";
@@ -449,4 +455,76 @@ describe("SV-COMP concurrency benchmarks: every verdict matches the benchmark's"
       }
     });
   }
+});
+
+describe("spin loops, nondeterminism, threads created at run time", () => {
+  const spin = (): Scenario<{ l: Spinlock; f: { v: number } }> => ({
+    name: "trylock spin",
+    models: "a spin_trylock loop with cpu_relax",
+    setup: () => ({ l: new Spinlock("&l"), f: kstruct("f", { v: 0 }) }),
+    threads: [
+      {
+        name: "holder",
+        run: function* (s) {
+          yield* spin_lock(s.l);
+          s.f.v = 1;
+          yield* sched_point();
+          yield* spin_unlock(s.l);
+        },
+      },
+      {
+        name: "spinner",
+        run: function* (s) {
+          while (!(yield* spin_trylock(s.l))) yield* cpu_relax();
+          s.f.v = s.f.v * 10 + 2;
+          yield* spin_unlock(s.l);
+        },
+      },
+    ],
+    finalState: (s) => s.f.v,
+  });
+  it("a spin_trylock loop with cpu_relax is explored like spin_lock, not as runaway code", () => {
+    const brute = explore(spin(), { strategy: "brute", collectFinalStates: true, collectTraces: true });
+    const dpor = explore(spin(), { collectFinalStates: true, collectTraces: true });
+    expect(dpor.bug?.report.message).toBeUndefined();
+    expect(dpor.complete).toBe(true);
+    expect(dpor.finalStates).toEqual(["1", "12"]);
+    expect(missedTraces(brute, dpor)).toBe(0);
+  });
+  it("a spin nothing can end is reported as every thread blocked", () => {
+    const r = explore({
+      name: "spin on a flag nobody sets",
+      models: "a polling loop with cpu_relax and no other thread",
+      setup: () => ({ f: kstruct("f", { ready: 0 }) }),
+      threads: [{ name: "poller", run: function* (s) { while ((yield* READ_ONCE(s.f, "ready")) === 0) yield* cpu_relax(); } }],
+    });
+    expect(r.bug?.report.kind).toBe("deadlock");
+    expect(r.bug?.report.message).toMatch(/cpu_relax.*spin loop/);
+  });
+  it("nondet_int explores every value; kthread_run/kthread_join order the threads", () => {
+    const sc: Scenario<{ f: { v: number; w: number } }> = {
+      name: "nondet and join",
+      models: "main picks a value, a child doubles it, main joins",
+      setup: () => ({ f: kstruct("f", { v: 0, w: 0 }) }),
+      threads: [
+        {
+          name: "main",
+          run: function* (s) {
+            s.f.v = yield* nondet_int(1, 3);
+            const t = yield* kthread_run(function* () {
+              s.f.w = (yield* READ_ONCE(s.f, "v")) * 2;
+              return 7;
+            }, "child");
+            const r = yield* kthread_join(t);
+            s.f.v = s.f.w + (r as number);
+          },
+        },
+      ],
+      kcsan: true,
+      finalState: (s) => s.f.v,
+    };
+    const r = explore(sc, { collectFinalStates: true });
+    expect(r.bug?.report.message).toBeUndefined();
+    expect(r.finalStates).toEqual(["11", "13", "9"]);
+  });
 });
