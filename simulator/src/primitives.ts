@@ -1177,8 +1177,8 @@ export function cond_resched(): Op<void> {
  * that calls cpu_relax() waits until another thread has written one of the
  * locations the thread read since its previous cpu_relax() (the loop's last
  * iteration): the lock word of a failed spin_trylock, the flag it polls.
- * (A write by another thread between the loop's first read and the
- * cpu_relax() counts too: the loop may not have seen it.)
+ * (A write by another thread after the loop's first read of a location,
+ * before the cpu_relax(), counts too: some read of the loop saw the old value.)
  * The wait is a blocking op like any other, so the explorers treat it like
  * a lock (see dpor.ts). A loop that no other thread can ever release is a
  * livelock, reported as every thread blocked.
@@ -1194,24 +1194,30 @@ interface RelaxState {
 const CPU_RELAX: OpImpl = {
   name: "cpu_relax",
   reached(op, t, ex) {
-    const locs = new Set<number>();
+    // The first read of each location by the loop (its position in the footprints).
+    const firstRead = new Map<number, number>();
     const fp = ex.fp;
+    const own = new Set(t.spinSteps);
     for (const k of t.spinSteps) {
       const start = ex.stepFpStart[k];
       if (start === undefined) continue;
       const end = k + 1 < ex.stepFpStart.length ? ex.stepFpStart[k + 1]! : fp.length;
-      for (let a = start; a < end; a++) if ((fp[a]! & 1) === 0) locs.add(fp[a]! >>> 1);
+      for (let a = start; a < end; a++) if ((fp[a]! & 1) === 0 && !firstRead.has(fp[a]! >>> 1)) firstRead.set(fp[a]! >>> 1, a);
     }
-    // A write by another thread since the loop's first read: the next iteration may see something new.
+    const locs = new Set(firstRead.keys());
+    // A write by another thread after the loop first read that location: some read of the loop may have seen
+    // another value than the next iteration will. (Ordered after the read by their conflict, so the same in every
+    // equivalent schedule.)
     let changed = locs.size === 0;
     const first = t.spinSteps[0];
     if (!changed && first !== undefined) {
       for (let k = first; k < ex.stepIndex && !changed; k++) {
-        if (ex.choices[k]! >> 1 === t.index) continue;
+        if (own.has(k)) continue;
         const start = ex.stepFpStart[k]!;
         const end = k + 1 < ex.stepFpStart.length ? ex.stepFpStart[k + 1]! : fp.length;
         for (let a = start; a < end; a++) {
-          if ((fp[a]! & 1) === 1 && locs.has(fp[a]! >>> 1)) {
+          const acc = fp[a]!;
+          if ((acc & 1) === 1 && a > (firstRead.get(acc >>> 1) ?? Infinity)) {
             changed = true;
             break;
           }
