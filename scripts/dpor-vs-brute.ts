@@ -51,7 +51,9 @@ async function main() {
     compare(`known bug ${kb.id} (buggy)`, kb.buggy as Scenario<unknown>);
     compare(`known bug ${kb.id} (fixed)`, kb.fixed as Scenario<unknown>);
   }
-  for (const r of REFERENCE_SCENARIOS) if (r.small) compare("reference", r.scenario as Scenario<unknown>);
+  // The small reference scenarios brute force enumerates within its budget (the 3-thread reclaim one
+  // needs 218,790 interleavings: the explorer benchmark compares it).
+  for (const r of REFERENCE_SCENARIOS) if (r.small && r.id !== "reclaim+fault+fault (3 threads, small)") compare("reference", r.scenario as Scenario<unknown>);
   for (const p of SVCOMP_PORTS) {
     if (!p.small) continue;
     compare(`sv-comp (expected ${p.expected ? "safe" : "unsafe"})`, p.scenario);
