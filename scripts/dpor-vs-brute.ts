@@ -23,6 +23,11 @@ let checked = 0;
 let mismatches = 0;
 let skipped = 0;
 let tracesCompared = 0;
+const cpuStart = process.cpuUsage();
+function cpuSeconds(): number {
+  const u = process.cpuUsage(cpuStart);
+  return Math.round((u.user + u.system) / 1e6);
+}
 
 function compare(label: string, sc: Scenario<unknown>, opts: object = {}): void {
   const d = explore(sc, { ...opts, strategy: "dpor", trace: false, shrink: false, maxExecutions: 20000, collectTraces: true });
@@ -63,8 +68,10 @@ async function main() {
       console.log(`VERDICT ${p.benchmark}: expected ${p.expected ? "safe" : "unsafe"}, the explorer says ${d.ok ? "safe" : d.bug?.report.title}`);
     }
   }
+  console.log(`known bugs, reference and SV-COMP scenarios: ${checked} compared, ${mismatches} mismatches (${cpuSeconds()} s CPU)`);
   for (const { dir, meta } of listExerciseDirs().map(readExercise)) {
     const ex = basename(dir);
+    const before = checked;
     const impls = [join(dir, "solution", meta.files[0]!), ...readdirSync(join(dir, "mutants")).map((m: string) => join(dir, "mutants", m))];
     for (const implPath of impls) {
       const impl = await import(pathToFileURL(implPath).href);
@@ -76,6 +83,7 @@ async function main() {
         }
       }
     }
+    console.log(`${ex}: ${checked - before} compared, ${mismatches} mismatches so far (${cpuSeconds()} s CPU)`);
   }
   console.log(
     `${checked} scenario runs compared, ${tracesCompared} brute-force traces checked for coverage, ${mismatches} mismatches, ` +

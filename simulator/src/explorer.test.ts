@@ -38,6 +38,7 @@ import {
   kthread_run,
   kthread_join,
   READ_ONCE,
+  type KObject,
 } from "./testing";
 import { cur } from "./runtime";
 import { KNOWN_BUGS } from "./scenarios/known-bugs";
@@ -503,7 +504,7 @@ describe("spin loops, nondeterminism, threads created at run time", () => {
     expect(r.bug?.report.message).toMatch(/cpu_relax.*spin loop/);
   });
   it("nondet_int explores every value; kthread_run/kthread_join order the threads", () => {
-    const sc: Scenario<{ f: { v: number; w: number } }> = {
+    const sc: Scenario<{ f: { v: number; w: number } & KObject }> = {
       name: "nondet and join",
       models: "main picks a value, a child doubles it, main joins",
       setup: () => ({ f: kstruct("f", { v: 0, w: 0 }) }),
@@ -513,7 +514,7 @@ describe("spin loops, nondeterminism, threads created at run time", () => {
           run: function* (s) {
             s.f.v = yield* nondet_int(1, 3);
             const t = yield* kthread_run(function* () {
-              s.f.w = (yield* READ_ONCE(s.f, "v")) * 2;
+              s.f.w = ((yield* READ_ONCE(s.f, "v")) as number) * 2;
               return 7;
             }, "child");
             const r = yield* kthread_join(t);
