@@ -294,8 +294,6 @@ declare module "rmap-sim" {
 		readonly choices: Choice[];
 		/** Enabled choices at each step (for the explorers). */
 		readonly enabledAt: Choice[][];
-		/** For a step that released a lock: the step that acquired it (for the explorers' lock races). */
-		readonly releaseOf: Map<number, number>;
 		/**
 		 * For a step after which the thread that ran it waits (its next op is
 		 * disabled): the locations its enabling condition reads. The explorers
