@@ -49,7 +49,7 @@ describe("heldout script", () => {
     expect(classify("correct", results(0, [], false))).toEqual({ kind: "not-gradable", errors: ["a.ts:3:4 bad"] });
   });
 
-  it("counts false passes and fails per exercise; a non-gradable correct file is a false fail, a wrong one is broken", () => {
+  it("counts false passes and fails per exercise; a non-gradable correct file is a false fail, a wrong one is refused (caught)", () => {
     const e = (exercise: string, expect: "wrong" | "correct", name: string) => ({ exercise, expect, name, path: "" });
     const s = summarize([
       { entry: e("a", "wrong", "w1"), verdict: classify("wrong", results(1)) },
@@ -58,7 +58,7 @@ describe("heldout script", () => {
       { entry: e("a", "correct", "c1"), verdict: classify("correct", results(0, [], false)) },
       { entry: e("b", "correct", "c2"), verdict: classify("correct", results(1)) },
     ]);
-    expect(s).toMatchObject({ falsePasses: 1, falseFails: 1, wrong: 3, correct: 2, brokenWrong: 1 });
+    expect(s).toMatchObject({ falsePasses: 1, falseFails: 1, wrong: 3, correct: 2, refusedWrong: 1 });
     expect(s.perExercise.a).toEqual({ wrong: 3, correct: 1, falsePasses: ["w1"], falseFails: ["c1"] });
     expect(s.perExercise.b).toEqual({ wrong: 0, correct: 1, falsePasses: [], falseFails: [] });
   });

@@ -7,9 +7,10 @@
  * each failing test and its message), then the totals. With --json the output
  * ends with one JSON line {falsePasses, falseFails, wrong, correct, ...}.
  *
- * A corpus file that is not gradable is reported on its own: for a correct
- * submission it is a false fail, for a wrong one a broken corpus entry (it
- * never counts as caught).
+ * Every corpus file typechecks against rmap-sim (npm run typecheck), so a file
+ * the grader finds not gradable was refused by the grader's own check (an
+ * import, module-level state, a forgotten yield*): for a correct submission
+ * that is a false fail, for a wrong one a catch (counted as refused).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -83,12 +84,13 @@ export interface Summary {
   falseFails: number;
   wrong: number;
   correct: number;
-  brokenWrong: number;
+  /** Wrong submissions caught by being refused at the check (not gradable). */
+  refusedWrong: number;
   perExercise: Record<string, { wrong: number; correct: number; falsePasses: string[]; falseFails: string[] }>;
 }
 
 export function summarize(rows: Array<{ entry: CorpusEntry; verdict: Verdict }>): Summary {
-  const s: Summary = { falsePasses: 0, falseFails: 0, wrong: 0, correct: 0, brokenWrong: 0, perExercise: {} };
+  const s: Summary = { falsePasses: 0, falseFails: 0, wrong: 0, correct: 0, refusedWrong: 0, perExercise: {} };
   for (const { entry, verdict } of rows) {
     const ex = (s.perExercise[entry.exercise] ??= { wrong: 0, correct: 0, falsePasses: [], falseFails: [] });
     ex[entry.expect] += 1;
@@ -100,7 +102,7 @@ export function summarize(rows: Array<{ entry: CorpusEntry; verdict: Verdict }>)
       s.falseFails += 1;
       ex.falseFails.push(entry.name);
     } else if (entry.expect === "wrong" && verdict.kind === "not-gradable") {
-      s.brokenWrong += 1;
+      s.refusedWrong += 1;
     }
   }
   return s;
@@ -144,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
         for (const f of verdict.failures) console.log(`      ${f.test}: ${f.message}`);
         break;
       case "not-gradable":
-        console.log(`  NOT GRADABLE ${tag}`);
+        console.log(entry.expect === "wrong" ? `  ok (refused) ${tag}` : `  FALSE FAIL  ${tag} (not gradable)`);
         for (const e of verdict.errors) console.log(`      ${e}`);
         break;
     }
@@ -157,9 +159,9 @@ async function main(argv: string[]): Promise<number> {
       `false fails ${ex.falseFails.length}${ex.falseFails.length ? ` [${ex.falseFails.join(", ")}]` : ""}`);
   }
   console.log(`\ntotal: ${s.wrong} wrong (${s.falsePasses} false passes), ${s.correct} correct (${s.falseFails} false fails)` +
-    (s.brokenWrong ? `, ${s.brokenWrong} wrong submissions not gradable (corpus to fix)` : ""));
+    (s.refusedWrong ? `; ${s.refusedWrong} of the wrong ones refused at the check` : ""));
   if (args.json) {
-    console.log(JSON.stringify({ falsePasses: s.falsePasses, falseFails: s.falseFails, wrong: s.wrong, correct: s.correct, brokenWrong: s.brokenWrong, perExercise: s.perExercise }));
+    console.log(JSON.stringify({ falsePasses: s.falsePasses, falseFails: s.falseFails, wrong: s.wrong, correct: s.correct, refusedWrong: s.refusedWrong, perExercise: s.perExercise }));
   }
   return 0;
 }

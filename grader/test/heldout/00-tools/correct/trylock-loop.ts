@@ -1,7 +1,7 @@
 /*
  * Held-out correct submission: trylock-loop
  * Correct: both sides take log->lock with a spin_trylock() loop that lets the
- * other thread run between attempts (sched_point, the simulator's cpu_relax),
+ * other thread run between attempts (sched_point: a bare scheduling point, not cpu_relax),
  * instead of spin_lock(). The critical sections are those of the reference.
  */
 /*
