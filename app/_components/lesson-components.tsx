@@ -15,7 +15,7 @@ import { prefixSvgIds } from "../_lib/svg";
 
 const KIND_LABEL = { note: "Note", warning: "Warning", history: "History" } as const;
 const KIND_NAME: Record<string, string> = {
-  public: "Public tests (you can run them in the workbench)",
+  public: "Public tests: you can run these yourself",
   interleaving: "Hidden: races, every interleaving explored",
   leak: "Hidden: leaks",
   fault: "Hidden: allocation failures",
@@ -46,8 +46,8 @@ export function ExerciseBriefBlock({ folder }: { folder: string }) {
             {i > 0 ? ", " : ""}
             <code>{f}</code>
           </span>
-        ))}{" "}
-        and implement these functions, named as in the kernel:
+        ))}
+        ; its functions keep the kernel&rsquo;s names:
       </p>
       <ul className="brief-functions">
         {ex.functions.map((f) => (
