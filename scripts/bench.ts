@@ -1,6 +1,7 @@
 /*
  * npm run bench -- explore [--json]   explorer throughput and reduction
  * npm run bench -- grade [--json]     grading time per exercise
+ * npm run bench -- site [--json]      JavaScript, TTFB and LCP of a lesson page (scripts/bench-site.ts)
  * npm run bench                       both
  *
  * Figures are medians over several runs on this machine; --json ends the
@@ -8,8 +9,7 @@
  */
 import { performance } from "node:perf_hooks";
 import os from "node:os";
-import { explore } from "../simulator/src/index";
-import { REFERENCE_SCENARIOS } from "../simulator/src/scenarios/reference";
+import { explore, REFERENCE_SCENARIOS } from "rmap-sim/testing";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -96,14 +96,19 @@ async function main(): Promise<void> {
     } else if (w === "grade") {
       let mod: { benchGrade?: (o: { runs?: number; json?: boolean }) => Promise<Record<string, unknown>> };
       try {
-        mod = await import("../grader/src/bench");
+        mod = await import("rmap-grader");
       } catch (e) {
         throw new Error(`the grader benchmark is not available: ${(e as Error).message}`);
       }
-      if (!mod.benchGrade) throw new Error("grader/src/bench.ts does not export benchGrade");
+      if (!mod.benchGrade) throw new Error("rmap-grader does not export benchGrade");
       Object.assign(out, await mod.benchGrade({ runs: Math.max(runs, 10), json: false }));
+    } else if (w === "site") {
+      const { benchSite, formatSite } = await import("./bench-site");
+      const f = await benchSite({ runs: Math.max(runs, 10) });
+      console.log(formatSite(f));
+      out.site = f;
     } else {
-      throw new Error(`unknown benchmark "${w}": use explore or grade`);
+      throw new Error(`unknown benchmark "${w}": use explore, grade or site`);
     }
   }
   if (json) console.log(JSON.stringify(out));

@@ -1,23 +1,26 @@
 /*
  * From the learner's TypeScript to code the sandbox can run.
  *
- * 1. The import rule: a learner file imports only "rmap-sim" (and the other
- *    files of the same exercise); anything else, `require` or `import()`
- *    included, makes the submission not gradable.
- * 2. The type check: the TypeScript compiler against the simulator's own
- *    types ("rmap-sim" is simulator/src/index.ts), with the repository's
- *    strict options. The checker is warm: library and simulator source files
- *    are parsed once and reused, and each program is built from the previous
- *    one, so a submission is checked in a fraction of the first check's time.
+ * 1. The import rule: a learner file imports only "rmap-sim" (the learner's
+ *    API; not "rmap-sim/testing") and the other files of the same exercise;
+ *    anything else, `require` or `import()` included, makes the submission
+ *    not gradable.
+ * 2. The type check: the TypeScript compiler with the repository's strict
+ *    options, against a virtual file system holding only the submission's
+ *    files, the learner-API declaration bundle (simulator/rmap-sim.d.ts) and
+ *    TypeScript's library files. Triple-slash directives are refused. The
+ *    checker is warm: library and API files are parsed once and reused, and
+ *    each program is built from the previous one.
  * 3. esbuild turns each file into CommonJS (`import ... from "rmap-sim"`
  *    becomes `require("rmap-sim")`) with a source map, so the sandbox can
  *    name the learner's lines in reports.
  */
 import { readFileSync, statSync } from "node:fs";
-import { join, posix } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join, posix } from "node:path";
 import { transformSync } from "esbuild";
 import ts from "typescript";
-import type { CompileError } from "./results-schema";
+import type { CompileError } from "rmap-schemas";
 
 export interface CompiledFile {
   /** The file name as the exercise names it (rmap.ts). */
@@ -33,8 +36,22 @@ export type CheckResult = { ok: true; files: CompiledFile[] } | { ok: false; err
 /** The module name under which the learner's code sees the simulator. */
 export const SIM_MODULE = "rmap-sim";
 
-/** A virtual folder for submissions: never on disk, so it cannot collide with repository files. */
+/**
+ * The checker's whole world is virtual (VFS): the submission's files under
+ * SUBMISSION_ROOT, the learner's API as one ambient declaration file
+ * (simulator/rmap-sim.d.ts, `declare module "rmap-sim"`), and TypeScript's
+ * own library files. Nothing else of the grader's disk exists for it: no
+ * module is resolved from disk, no directory is listed, so no diagnostic can
+ * name a host path, a hidden suite, a solution or the simulator's source.
+ */
 const SUBMISSION_ROOT = "/__submission__";
+const API_FILE = "/__api__/rmap-sim.d.ts";
+
+/** The learner-API declaration bundle on disk (generated beside the simulator's package.json). */
+export function learnerApiDeclarations(): string {
+  const entry = createRequire(import.meta.url).resolve(SIM_MODULE);
+  return join(dirname(entry), "..", "rmap-sim.d.ts");
+}
 
 interface CachedSource {
   mtimeMs: number;
@@ -47,8 +64,10 @@ export class SubmissionChecker {
   private readonly disk = new Map<string, CachedSource>();
   private virtual = new Map<string, string>();
   private previous: ts.Program | undefined;
+  private readonly libDir: string;
+  private readonly apiPath: string;
 
-  constructor(readonly repoRoot: string) {
+  constructor() {
     this.options = {
       target: ts.ScriptTarget.ES2022,
       lib: ["lib.es2022.d.ts"],
@@ -64,34 +83,61 @@ export class SubmissionChecker {
       noEmit: true,
       allowImportingTsExtensions: true,
       types: [],
-      baseUrl: repoRoot,
-      paths: { [SIM_MODULE]: ["simulator/src/index.ts"] },
     };
-    const base = ts.createCompilerHost(this.options, true);
+    this.libDir = dirname(ts.getDefaultLibFilePath(this.options)).replaceAll("\\", "/");
+    this.apiPath = learnerApiDeclarations();
     const isVirtual = (f: string): boolean => f.startsWith(`${SUBMISSION_ROOT}/`);
+    // Only TypeScript's own lib.*.d.ts files are read from disk.
+    const isLib = (f: string): boolean => f.startsWith(`${this.libDir}/`) && /^lib\.[a-z0-9.]+\.d\.ts$/.test(f.slice(this.libDir.length + 1));
+    const cached = (f: string, diskPath: string, lang: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile | undefined => {
+      let mtimeMs = 0;
+      try {
+        mtimeMs = statSync(diskPath).mtimeMs;
+      } catch {
+        return undefined;
+      }
+      const hit = this.disk.get(f);
+      if (hit && hit.mtimeMs === mtimeMs) return hit.sf;
+      const sf = ts.createSourceFile(f, readFileSync(diskPath, "utf8"), lang, false);
+      this.disk.set(f, { mtimeMs, sf });
+      return sf;
+    };
     this.host = {
-      ...base,
-      fileExists: (f) => (isVirtual(f) ? this.virtual.has(f) : base.fileExists(f)),
-      readFile: (f) => (isVirtual(f) ? this.virtual.get(f) : base.readFile(f)),
-      directoryExists: (d) => d === SUBMISSION_ROOT || (base.directoryExists?.(d) ?? true),
-      getSourceFile: (f, lang, onError) => {
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      getDefaultLibLocation: () => this.libDir,
+      getCurrentDirectory: () => SUBMISSION_ROOT,
+      getCanonicalFileName: (f) => f,
+      useCaseSensitiveFileNames: () => true,
+      getNewLine: () => "\n",
+      writeFile: () => {},
+      fileExists: (f) => (isVirtual(f) ? this.virtual.has(f) : f === API_FILE || (isLib(f) && ts.sys.fileExists(f))),
+      readFile: (f) => (isVirtual(f) ? this.virtual.get(f) : f === API_FILE ? readFileSync(this.apiPath, "utf8") : isLib(f) ? ts.sys.readFile(f) : undefined),
+      directoryExists: (d) => d === SUBMISSION_ROOT || d === this.libDir,
+      getDirectories: () => [],
+      realpath: (f) => f,
+      getSourceFile: (f, lang) => {
         if (isVirtual(f)) {
           const text = this.virtual.get(f);
           return text === undefined ? undefined : ts.createSourceFile(f, text, lang, true);
         }
-        let mtimeMs = 0;
-        try {
-          mtimeMs = statSync(f).mtimeMs;
-        } catch {
-          return undefined;
-        }
-        const hit = this.disk.get(f);
-        if (hit && hit.mtimeMs === mtimeMs) return hit.sf;
-        const sf = base.getSourceFile(f, lang, onError);
-        if (sf) this.disk.set(f, { mtimeMs, sf });
-        return sf;
+        if (f === API_FILE) return cached(f, this.apiPath, lang);
+        return isLib(f) ? cached(f, f, lang) : undefined;
       },
+      // "rmap-sim" is the ambient module of API_FILE; the exercise's other files resolve among themselves; nothing else resolves.
+      resolveModuleNameLiterals: (literals, containingFile) =>
+        literals.map((lit) => {
+          const target = isVirtual(containingFile) ? `${SUBMISSION_ROOT}/${posix.normalize(lit.text).replace(/\.(ts|js)$/, "")}.ts` : "";
+          return this.virtual.has(target)
+            ? { resolvedModule: { resolvedFileName: target, extension: ts.Extension.Ts, isExternalLibraryImport: false } }
+            : { resolvedModule: undefined };
+        }),
+      resolveTypeReferenceDirectiveReferences: (refs) => refs.map(() => ({ resolvedTypeReferenceDirective: undefined })),
     };
+  }
+
+  /** The files the last program read, for tests: only the submission's, the API bundle and TypeScript's libraries. */
+  lastProgramFiles(): string[] {
+    return this.previous ? this.previous.getSourceFiles().map((f) => f.fileName) : [];
   }
 
   /** Check and transpile the exercise's files of a submission. */
@@ -127,7 +173,7 @@ export class SubmissionChecker {
 
     this.virtual = new Map(names.map((n) => [`${SUBMISSION_ROOT}/${n}`, files[n]!]));
     const previous = this.previous;
-    const roots = names.map((n) => `${SUBMISSION_ROOT}/${n}`);
+    const roots = [...names.map((n) => `${SUBMISSION_ROOT}/${n}`), API_FILE];
     try {
       this.previous = undefined;
       const program = ts.createProgram({ rootNames: roots, options: this.options, host: this.host, oldProgram: previous });
@@ -282,11 +328,11 @@ function importErrors(sf: ts.SourceFile, name: string, names: readonly string[])
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
       const spec = ts.isStringLiteral(node.moduleSpecifier) ? node.moduleSpecifier.text : "";
-      if (!allowedImport(spec, names)) at(node, `cannot import "${spec}": ${only}`);
+      if (!allowedImport(spec, names)) at(node, refusal(spec, only));
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       const e = node.moduleReference.expression;
       const spec = ts.isStringLiteral(e) ? e.text : "";
-      if (!allowedImport(spec, names)) at(node, `cannot import "${spec}": ${only}`);
+      if (!allowedImport(spec, names)) at(node, refusal(spec, only));
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       at(node, `dynamic import() is not available: ${only}`);
     } else if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "require") {
@@ -294,7 +340,7 @@ function importErrors(sf: ts.SourceFile, name: string, names: readonly string[])
     } else if (ts.isImportTypeNode(node)) {
       const arg = node.argument;
       const spec = ts.isLiteralTypeNode(arg) && ts.isStringLiteral(arg.literal) ? arg.literal.text : "";
-      if (!allowedImport(spec, names)) at(node, `cannot import type from "${spec}": ${only}`);
+      if (!allowedImport(spec, names)) at(node, refusal(spec, only, "type "));
     }
     ts.forEachChild(node, visit);
   };
@@ -385,9 +431,16 @@ function escapeLiteralText(text: string): string {
     .replace(/\b(import|eval)(?=\s*(?:\(|\/[/*]))/g, (w: string) => `\\x${w.charCodeAt(0).toString(16)}${w.slice(1)}`);
 }
 
-/** The simulator's source folder, for hashing and bundling. */
-export function simulatorDir(repoRoot: string): string {
-  return join(repoRoot, "simulator", "src");
+/** Why an import is refused; the simulator's test entry point gets its own explanation. */
+function refusal(spec: string, only: string, what = ""): string {
+  const head = what ? `cannot import ${what}from "${spec}"` : `cannot import "${spec}"`;
+  if (spec === `${SIM_MODULE}/testing`) {
+    return (
+      `${head}: that is the simulator's test and grading side (scenarios, explorers, ` +
+      `setup helpers), not available to the code under test. Import the kernel API from "${SIM_MODULE}"; ${only}`
+    );
+  }
+  return `${head}: ${only}`;
 }
 
 /** Read a file for hashing; missing files hash as empty. */

@@ -15,12 +15,13 @@
 import { originalPositionFor, TraceMap, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
 import { type CompiledFile, SubmissionChecker } from "./compile";
 import { type LoadedExercise, readExercise, REPO_ROOT } from "./exercise";
+import { type CompileError, type Results, ResultsSchema, type TestResult } from "rmap-schemas";
 import { checkInputLimits, type InputLimits } from "./limits";
-import { type CompileError, type Results, ResultsSchema, type TestResult, type WireOutcome } from "./results-schema";
 import { boundResults } from "./sanitize";
 import { BundleCache, sandboxRuntime } from "./sandbox/bundle";
 import { USER_PREFIX } from "./sandbox/protocol";
 import { runInSandbox } from "./sandbox/run";
+import type { WireOutcome } from "./sandbox/wire-schema";
 
 export interface Grader {
   /** Grade the learner's files (name -> TypeScript source) against the exercise in `exerciseDir`. */
@@ -33,14 +34,14 @@ export interface GradeStats {
   bundleBuilt: boolean;
 }
 
-/** Wall-clock budget of the sandbox run of one submission, whatever the exercise asks. */
-export const DEFAULT_MAX_SANDBOX_MS = 4_000;
+/** The site's cap on the sandbox's CPU budget of one submission, whatever the exercise asks (WorkerGrader applies it). */
+export const DEFAULT_MAX_SANDBOX_MS = 6_000;
 
 export interface LocalGraderOptions {
   repoRoot?: string;
   /** Limits on the submission's files, checked before any work; default DEFAULT_INPUT_LIMITS. */
   inputLimits?: InputLimits;
-  /** Cap on the exercise's `budgets.cpuMs` (CPU ms of the whole sandbox run); default 4,000. WorkerGrader bounds the wall-clock time. */
+  /** Cap on the exercise's `budgets.cpuMs` (CPU ms of the whole sandbox run); none by default, DEFAULT_MAX_SANDBOX_MS in WorkerGrader. */
   maxSandboxMs?: number;
   /** Bytes of results JSON at most; default 1,000,000 (traces are shortened first). */
   maxResultsBytes?: number;
@@ -56,7 +57,7 @@ export class LocalGrader implements Grader {
 
   constructor(private readonly options: LocalGraderOptions = {}) {
     const root = options.repoRoot ?? REPO_ROOT;
-    this.checker = new SubmissionChecker(root);
+    this.checker = new SubmissionChecker();
     this.bundles = new BundleCache(root);
   }
 
@@ -103,7 +104,7 @@ export class LocalGrader implements Grader {
       bundle: bundle.code,
       bundleHash: bundle.hash,
       files: checked.files,
-      budgets: { ...ex.meta.budgets, cpuMs: Math.min(ex.meta.budgets.cpuMs, this.options.maxSandboxMs ?? DEFAULT_MAX_SANDBOX_MS) },
+      budgets: { ...ex.meta.budgets, cpuMs: Math.min(ex.meta.budgets.cpuMs, this.options.maxSandboxMs ?? Infinity) },
       ...(this.options.maxTraceSteps !== undefined ? { maxTraceSteps: this.options.maxTraceSteps } : {}),
       ...(this.options.maxOutput !== undefined ? { maxOutput: this.options.maxOutput } : {}),
     });

@@ -9,7 +9,7 @@
  * from the stack's end.
  */
 import ts from "typescript";
-import type { CompileError } from "./results-schema";
+import type { CompileError } from "rmap-schemas";
 
 export interface InputLimits {
   /** Files in a submission (the exercise names at most a few). */

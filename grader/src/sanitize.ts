@@ -13,7 +13,7 @@
  * Whoever renders results still escapes them for the medium (React escapes
  * text; the terminal report prints only sanitized text).
  */
-import type { Results } from "./results-schema";
+import type { Results } from "rmap-schemas";
 
 export const MAX_STRING_CHARS = 20_000;
 export const DEFAULT_MAX_RESULTS_BYTES = 1_000_000;

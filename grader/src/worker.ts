@@ -19,7 +19,7 @@
  * - A worker is replaced after `maxGradingsPerWorker` gradings or when its
  *   resident memory stays above half its limit, so a long-lived grader's
  *   memory stays flat.
- * - The worker gets no environment variables but PATH: it never holds the
+ * - The worker gets no environment variables but PATH and NODE_ENV: it never holds the
  *   site's secrets.
  */
 import { type ChildProcess, fork } from "node:child_process";
@@ -27,9 +27,9 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { GraderError, readExercise, type LoadedExercise } from "./exercise";
-import { type Grader, type LocalGraderOptions, notGradable } from "./grader";
+import { DEFAULT_MAX_SANDBOX_MS, type Grader, type LocalGraderOptions, notGradable } from "./grader";
 import { checkInputLimits } from "./limits";
-import { type Results, ResultsSchema, type StopReason } from "./results-schema";
+import { type Results, ResultsSchema, type StopReason } from "rmap-schemas";
 import { boundResults } from "./sanitize";
 
 export interface WorkerGraderOptions extends LocalGraderOptions {
@@ -101,11 +101,11 @@ class Worker {
 
   constructor(options: WorkerGraderOptions, heapMb: number, startMs: number) {
     const { path, execArgv } = childEntry();
-    const forChild = { ...options } as Record<string, unknown>;
+    const forChild = { maxSandboxMs: DEFAULT_MAX_SANDBOX_MS, ...options } as Record<string, unknown>;
     for (const k of Object.keys(DEFAULTS)) delete forChild[k];
     this.child = fork(path, [JSON.stringify(forChild)], {
       execArgv: [...execArgv, `--max-old-space-size=${heapMb}`],
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", NODE_ENV: "production" },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "json",
     });

@@ -1,7 +1,7 @@
 /* eslint-disable */
 // @ts-nocheck
-/* Hostile: an import of the simulator's source by path: refused before resolution, so no host path shows. */
-import type { Execution } from "../../../simulator/src/runtime";
+/* Hostile: an import of the simulator's source by a path relative to where the checker places submissions: refused before resolution, so no host path shows. */
+import type { Execution } from "../../simulator/src/runtime";
 export type E = Execution;
 import { type KObject, type KmemCache, type Sim, type Spinlock, GFP_KERNEL, kmem_cache_alloc, kmem_cache_free, sched_point, spin_lock, spin_unlock } from "rmap-sim";
 
