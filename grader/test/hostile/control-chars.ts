@@ -2,7 +2,7 @@
 // @ts-nocheck
 /* Hostile: prints and throws terminal escapes (clear screen, set title, colours), bidirectional overrides and NUL, to rewrite the grader's report on a terminal or a page. */
 import { GFP_KERNEL, kmem_cache_alloc, kmem_cache_free, sched_point, spin_lock, spin_unlock } from "rmap-sim";
-const ESC = String.fromCharCode(27);
+const ESC = "\u001b";
 const evil = `${ESC}[2J${ESC}[H${ESC}]0;owned${String.fromCharCode(7)}${ESC}[32mPASS all tests\u202Edesrever\u2066x\u2069\u0000\u0085end`;
 console.log(evil);
 console.error(evil);

@@ -4,7 +4,7 @@
 import { GFP_KERNEL, kmem_cache_alloc, kmem_cache_free, sched_point, spin_lock, spin_unlock, type KmemCache, type KObject, type Sim, type Spinlock } from "rmap-sim";
 
 export const NOTE = "see <!-- this --> and import(this) and eval(that)";
-export const PATTERN = /<!--|-->|import\(|eval\(/;
+export const pattern = (): RegExp => /<!--|-->|import\(|eval\(/;
 export const TEMPLATE = (x: number): string => `value ${x} --> import( ${"<!--"}`;
 
 export type FixtureEvent = KObject & { value: number };
@@ -16,7 +16,7 @@ export function* counter_inc(c: Counter): Sim<number> {
   yield* sched_point(); /* import(nothing) --> */
   c.value = v;
   yield* spin_unlock(c.lock);
-  return PATTERN.test(NOTE) && TEMPLATE(1).length > 0 ? v : -1;
+  return pattern().test(NOTE) && TEMPLATE(1).length > 0 ? v : -1;
 }
 
 export function* counter_record(c: Counter): Sim<void> {
