@@ -42,7 +42,7 @@ describe("the grading worker", () => {
     await probe.start();
     const first = (await probe.gradeWithStats(FIXTURE, { "counter.ts": solution })).stats.wallMs;
     await probe.close();
-    const wallMs = Math.max(1_500, 3 * first);
+    const wallMs = Math.max(1_500, 2 * first);
     const g = make({ wallMs });
     await g.start();
     const before = g.workerPid;
