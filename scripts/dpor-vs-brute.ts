@@ -12,6 +12,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { explore, isSuite } from "../simulator/src/index";
+import { listMutants, readExercise, readMutant } from "../grader/src/exercise";
+import { importSubmission } from "./mutant-module";
 
 /** Brute force past this many executions is skipped: the bigger scenarios cost minutes each. */
 const BRUTE_BUDGET = 30_000;
@@ -23,9 +25,16 @@ async function main() {
   for (const ex of readdirSync("exercises").filter((d) => /^\d\d-/.test(d)).sort()) {
     const dir = resolve("exercises", ex);
     const meta = JSON.parse(readFileSync(join(dir, "exercise.json"), "utf8"));
-    const impls = [join(dir, "solution", meta.files[0]), ...readdirSync(join(dir, "mutants")).map((m: string) => join(dir, "mutants", m))];
-    for (const implPath of impls) {
-      const impl = await import(pathToFileURL(implPath).href);
+    const loaded = readExercise(dir);
+    const impls: Array<{ label: string; load: () => Promise<unknown> }> = [
+      { label: "solution", load: () => import(pathToFileURL(join(dir, "solution", meta.files[0])).href) },
+      ...listMutants(loaded).map((m) => ({
+        label: `mutants/${m}`,
+        load: () => importSubmission(loaded, "mutants", m, readMutant(loaded, m).files),
+      })),
+    ];
+    for (const { label, load } of impls) {
+      const impl = await load();
       for (const g of meta.groups) {
         const suite = (await import(pathToFileURL(join(dir, g.file)).href)).default;
         if (!isSuite(suite)) continue;
@@ -38,7 +47,7 @@ async function main() {
             checked++;
             if (d.ok !== b.ok) {
               mismatches++;
-              console.log(`MISMATCH ${ex} ${implPath.split("/").slice(-2).join("/")} ${t.name} / ${sc.name}: dpor ok=${d.ok} (${d.executions}) brute ok=${b.ok} (${b.executions}) ${b.bug?.report.title ?? ""}`);
+              console.log(`MISMATCH ${ex} ${label} ${t.name} / ${sc.name}: dpor ok=${d.ok} (${d.executions}) brute ok=${b.ok} (${b.executions}) ${b.bug?.report.title ?? ""}`);
             }
           }
         }
