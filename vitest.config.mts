@@ -1,12 +1,9 @@
-import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+// Workspace packages ("rmap-sim", "rmap-grader", "rmap-schemas") resolve through their package.json exports: no aliases.
 export default defineConfig({
-  resolve: {
-    alias: { "rmap-sim": fileURLToPath(new URL("./simulator/src/index.ts", import.meta.url)) },
-  },
   test: {
-    include: ["simulator/**/*.test.ts", "grader/**/*.test.ts", "exercises/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: ["simulator/**/*.test.ts", "grader/**/*.test.ts", "schemas/**/*.test.ts", "exercises/**/*.test.ts", "scripts/**/*.test.ts"],
     exclude: ["**/node_modules/**", "exercises/*/tests/**", "exercises/*/mutants/**"],
     testTimeout: 120_000,
     pool: "forks",

@@ -6,26 +6,22 @@
  *
  * The grader (npm run grade) is the sandboxed, scored version of this.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { isSuite, runSuite, formatReport } from "../simulator/src/index";
-import { readExercise, readMutant } from "../grader/src/exercise";
+import { findExercise, readMutant } from "rmap-grader";
+import { isSuite, runSuite, formatReport } from "rmap-sim/testing";
 import { importSubmission } from "./mutant-module";
 
 async function main(): Promise<void> {
   const [exArg, implArg = "solution", ...rest] = process.argv.slice(2);
   if (!exArg) throw new Error("usage: check-exercise <exercise-folder> [solution|starter|mutants/NAME|path]");
-  const dir = resolve("exercises", exArg);
-  const meta = JSON.parse(readFileSync(join(dir, "exercise.json"), "utf8")) as {
-    files: string[];
-    groups: Array<{ id: string; file: string; kind: string; points: number }>;
-  };
+  const ex = findExercise(exArg);
+  const { dir, meta } = ex;
   const only = rest.includes("--group") ? rest[rest.indexOf("--group") + 1] : undefined;
   let impl: unknown;
   const mutant = /^mutants\/([a-z0-9-]+)(\.patch)?$/.exec(implArg);
   if (mutant) {
-    const ex = readExercise(dir);
     impl = await importSubmission(ex, "mutants", mutant[1]!, readMutant(ex, mutant[1]!).files);
   } else {
     let implPath: string;

@@ -8,11 +8,10 @@
  *
  * Exits non-zero on a mismatch.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { explore, isSuite } from "../simulator/src/index";
-import { listMutants, readExercise, readMutant } from "../grader/src/exercise";
+import { listExerciseDirs, listMutants, readExercise, readMutant } from "rmap-grader";
+import { explore, isSuite } from "rmap-sim/testing";
 import { importSubmission } from "./mutant-module";
 
 /** Brute force past this many executions is skipped: the bigger scenarios cost minutes each. */
@@ -22,12 +21,11 @@ async function main() {
   let checked = 0;
   let mismatches = 0;
   let skipped = 0;
-  for (const ex of readdirSync("exercises").filter((d) => /^\d\d-/.test(d)).sort()) {
-    const dir = resolve("exercises", ex);
-    const meta = JSON.parse(readFileSync(join(dir, "exercise.json"), "utf8"));
-    const loaded = readExercise(dir);
+  for (const loaded of listExerciseDirs().map(readExercise)) {
+    const { dir, meta } = loaded;
+    const ex = basename(dir);
     const impls: Array<{ label: string; load: () => Promise<unknown> }> = [
-      { label: "solution", load: () => import(pathToFileURL(join(dir, "solution", meta.files[0])).href) },
+      { label: "solution", load: () => import(pathToFileURL(join(dir, "solution", meta.files[0]!)).href) },
       ...listMutants(loaded).map((m) => ({
         label: `mutants/${m}`,
         load: () => importSubmission(loaded, "mutants", m, readMutant(loaded, m).files),

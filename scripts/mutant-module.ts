@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import type { LoadedExercise } from "../grader/src/exercise";
+import type { LoadedExercise } from "rmap-grader";
 
 export const SCRATCH_DIR = resolve(import.meta.dirname, "..", "tmp");
 

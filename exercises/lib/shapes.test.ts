@@ -4,7 +4,7 @@
  * for its verdict.
  */
 import { describe, expect, it } from "vitest";
-import { type Scenario, type Sim, check_that, runTest, sched_point } from "rmap-sim";
+import { type Scenario, type Sim, check_that, runTest, sched_point } from "rmap-sim/testing";
 import { Draw, shapeTest } from "./shapes";
 
 type Shape = number[];

@@ -19,7 +19,7 @@
  * one scenario for runTest() to explore and report: the shrunk failing
  * shape, or the smallest shape drawn when all passed.
  */
-import { type ExploreOptions, type Scenario, type TestCase, explore } from "rmap-sim";
+import { type ExploreOptions, type Scenario, type TestCase, explore } from "rmap-sim/testing";
 
 /** mulberry32: a small seeded PRNG. */
 function prng(seed: number): () => number {

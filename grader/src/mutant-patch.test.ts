@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { GraderError, type LoadedExercise, listMutants, readMutant } from "./exercise";
-import { parseMutantPatch } from "./exercise-schema";
+import { parseMutantPatch } from "rmap-schemas";
 
 const SOLUTION = ["export function* f(): Generator<unknown, number> {", "  const a = 1;", "  const b = 2;", "  return a + b;", "}", ""].join("\n");
 

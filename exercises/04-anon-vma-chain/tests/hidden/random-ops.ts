@@ -3,7 +3,7 @@
  * and exit in one thread, on generated vma layouts, checked by the oracle
  * after every operation.
  */
-import { PAGE_SIZE, type MmStruct, type Sim, type Vma, defineSuite, vma_alloc_now, type Scenario } from "rmap-sim";
+import { PAGE_SIZE, type MmStruct, type Sim, type Vma, defineSuite, vma_alloc_now, type Scenario } from "rmap-sim/testing";
 import {
   type AvcWorld,
   avc_oracle,

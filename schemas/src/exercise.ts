@@ -4,6 +4,7 @@
  * exercises through it.
  */
 import { z } from "zod";
+import { DetectorKindSchema } from "./detectors";
 
 export const TEST_KINDS = ["public", "interleaving", "leak", "fault", "oracle"] as const;
 export type TestKind = (typeof TEST_KINDS)[number];
@@ -72,10 +73,7 @@ export const MutantHeaderSchema = z
   .object({
     mutant: z.string().regex(/^[a-z0-9-]+$/).describe("The patch's file name without .patch."),
     bug: z.string().min(10).describe("The subject: the historical bug or learner mistake it models."),
-    caughtBy: z
-      .string()
-      .regex(/^[a-z-]+$/)
-      .describe("Detector kind (use-after-free, leak, ...) or 'assertion' for a scenario check, that must fire."),
+    caughtBy: DetectorKindSchema.describe("The detector kind that must fire ('assertion' for a check of the test)."),
     test: z.string().min(1).optional().describe("Name of a test that must fail."),
   })
   .strict();
