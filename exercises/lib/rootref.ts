@@ -9,7 +9,6 @@
  */
 
 import {
-  BUG_ON,
   type AnonVma,
   type AnonVmaChain,
   type MmStruct,
@@ -208,7 +207,7 @@ export function* exit_proc(rmap: RootRefRmap, p: Proc): Sim {
 
 /** In a prelude: the initial fork tree must build; a submission that cannot build it fails here. */
 export function built(ok: boolean): void {
-  BUG_ON(!ok, "the scenario's initial fork tree could not be built (an mmap, fault or fork failed)");
+  check_that(ok, "the test could not build the scenario's initial fork tree: an mmap, fault or fork of your code failed there");
 }
 
 /** Build a fork chain: the first process maps and faults, each next one forks from the previous. */
