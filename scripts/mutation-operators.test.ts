@@ -62,6 +62,13 @@ describe("mutation operators", () => {
     expect(m.text).toMatch(/spin_unlock, atomic_inc \}/);
   });
 
+  it("do not drop assertions of the kernel code (equivalent on a correct program)", () => {
+    const src = SOURCE.replace("  page.locked = true;", "  BUG_ON(page.locked, \"page locked twice\");\n  page.locked = true;");
+    const ids = mutate(src, "rmap.ts").map((m) => m.id);
+    expect(ids.some((id) => id.startsWith("drop-statement:") && id.includes("BUG_ON"))).toBe(false);
+    expect(ids.some((id) => id.startsWith("drop-statement:") && id.includes("page.locked = true"))).toBe(true);
+  });
+
   it("lock the anon_vma instead of its root", () => {
     expect(ms.find((x) => x.operator === "lock-child-not-root")!.text).toContain("spin_lock(anon_vma.lock)");
   });

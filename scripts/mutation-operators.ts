@@ -39,6 +39,19 @@ function primitiveCall(st: ts.Statement): string | null {
   return null;
 }
 
+/**
+ * Assertions of the kernel code (BUG_ON, WARN_ON, lockdep_assert_held, ...):
+ * dropping one from a correct program changes nothing any caller can see,
+ * only what a wrong caller is told, so such mutants are equivalent by
+ * construction and not generated.
+ */
+const ASSERTION = /^(BUG_ON|VM_BUG_ON\w*|WARN_ON\w*|lockdep_assert\w*|\w+_assert_\w+|might_sleep)$/;
+
+function isAssertion(st: ts.ExpressionStatement): boolean {
+  const e = st.expression;
+  return ts.isCallExpression(e) && ts.isIdentifier(e.expression) && ASSERTION.test(e.expression.text);
+}
+
 export function mutate(source: string, fileName: string): Mutation[] {
   const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
   const out: Mutation[] = [];
@@ -82,7 +95,7 @@ export function mutate(source: string, fileName: string): Mutation[] {
       if (call !== null) {
         const op = RELEASE.test(call) ? "drop-release" : "drop-primitive";
         add(op, st, text, [[st.getStart(sf), st.getEnd(), "/* dropped */"]], `drops \`${short(text)}\``);
-      } else if (ts.isExpressionStatement(st)) {
+      } else if (ts.isExpressionStatement(st) && !isAssertion(st)) {
         add("drop-statement", st, text, [[st.getStart(sf), st.getEnd(), "/* dropped */"]], `drops \`${short(text)}\``);
       }
       const next = stmts[i + 1];

@@ -2,7 +2,7 @@
  * Hidden: references taken under RCU racing the final put, and a migration
  * that holds a reference across the unmap and the remap of a page.
  */
-import { type AnonVma, type Sim, check_that, defineSuite } from "rmap-sim/testing";
+import { type AnonVma, type Sim, check_that, defineSuite, down_read, up_read } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   ROOTREF_CACHES,
@@ -82,6 +82,43 @@ function reuseScenario(rmap: typeof Rmap, lock: boolean) {
 }
 
 export default defineSuite<typeof Rmap>((rmap) => [
+  {
+    name: "two faults race on a fresh vma",
+    description:
+      "Two threads of one process take the first fault of its vma at once, each under mmap_lock for reading as the " +
+      "page fault holds it. One anon_vma (and its chain entry) must win; the loser must give back what it allocated, " +
+      "by put: nothing may leak and the vma ends with exactly one anon_vma on its chain.",
+    scenarios: [
+      {
+        name: "fault vs fault",
+        models: "two threads of one process faulting its fresh vma",
+        setup: () => world("P"),
+        prelude: function* (w: World) {
+          built((yield* mmap_anon(proc(w, "P"))) !== null);
+        },
+        threads: ["fault1", "fault2"].map((name) => ({
+          name,
+          run: function* (w: World) {
+            const p = proc(w, "P");
+            yield* down_read(p.mm.mmap_lock);
+            const err = yield* rmap.anon_vma_prepare(p.vma!);
+            yield* up_read(p.mm.mmap_lock);
+            check_that(err === 0, `anon_vma_prepare() returned ${err}: the test expected 0 (no allocation fails here)`);
+          },
+        })),
+        check: (w: World) => {
+          const vma = proc(w, "P").vma!;
+          check_that(vma.anon_vma !== null, "after two faults the vma has no anon_vma");
+          let n = 0;
+          for (let e = vma.anon_vma_chain.next; e !== vma.anon_vma_chain && n < 10; e = (e as typeof vma.anon_vma_chain).next) n++;
+          check_that(n === 1, `after two faults the vma's chain holds ${n} entries: the test expected 1`);
+        },
+        teardown: (w: World) => exit_proc(rmap, proc(w, "P")),
+        leakCheck: ROOTREF_CACHES,
+      },
+    ],
+    explore: { strategy: "dpor", maxExecutions: 2000 },
+  },
   {
     name: "a pinned anon_vma is the page's own, not a reuse",
     description:
