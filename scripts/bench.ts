@@ -1,6 +1,7 @@
 /*
  * npm run bench -- explore [--json]   explorer throughput and reduction
  * npm run bench -- grade [--json]     grading time per exercise
+ * npm run bench -- site [--json]      JavaScript, TTFB and LCP of a lesson page (scripts/bench-site.ts)
  * npm run bench                       both
  *
  * Figures are medians over several runs on this machine; --json ends the
@@ -101,8 +102,13 @@ async function main(): Promise<void> {
       }
       if (!mod.benchGrade) throw new Error("rmap-grader does not export benchGrade");
       Object.assign(out, await mod.benchGrade({ runs: Math.max(runs, 10), json: false }));
+    } else if (w === "site") {
+      const { benchSite, formatSite } = await import("./bench-site");
+      const f = await benchSite({ runs: Math.max(runs, 10) });
+      console.log(formatSite(f));
+      out.site = f;
     } else {
-      throw new Error(`unknown benchmark "${w}": use explore or grade`);
+      throw new Error(`unknown benchmark "${w}": use explore, grade or site`);
     }
   }
   if (json) console.log(JSON.stringify(out));
