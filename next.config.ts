@@ -10,6 +10,8 @@ const config: NextConfig = {
   turbopack: { root: import.meta.dirname },
   // The diagrams' SVG and the highlighter's grammars are read on the server only.
   serverExternalPackages: ["shiki", "@shikijs/rehype"],
+  // Workspace packages export their TypeScript source.
+  transpilePackages: ["rmap-sim", "rmap-schemas"],
 };
 
 export default config;
