@@ -4,10 +4,10 @@
  * solution's or a mutant's function, and no file of tests/hidden/,
  * solution/ or mutants/. Positive controls prove each check would notice.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build, transformSync } from "esbuild";
-import { listExerciseDirs, readExercise, type LoadedExercise } from "rmap-grader";
+import { listExerciseDirs, listMutants, readExercise, readMutant, type LoadedExercise } from "rmap-grader";
 import { isSuite } from "rmap-sim/testing";
 import ts from "typescript";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -36,8 +36,8 @@ async function bundle(entries: string[]): Promise<{ text: string; inputs: string
 const squash = (s: string): string => s.replace(/\s+/g, "");
 
 /** The bodies of every function in a file, as esbuild prints them, without whitespace; short ones left out. */
-function functionBodies(file: string): string[] {
-  const js = transformSync(readFileSync(file, "utf8"), { loader: "ts", format: "esm", target: "es2022" }).code;
+function functionBodies({ file, text }: { file: string; text: string }): string[] {
+  const js = transformSync(text, { loader: "ts", format: "esm", target: "es2022" }).code;
   const sf = ts.createSourceFile(file, js, ts.ScriptTarget.ES2022, true);
   const out: string[] = [];
   const visit = (n: ts.Node): void => {
@@ -70,9 +70,12 @@ async function hiddenTestNames(): Promise<string[]> {
 }
 
 const publicSuites = exercises.flatMap((ex) => ex.meta.groups.filter((g) => g.kind === "public").map((g) => join(ex.dir, g.file)));
+/** The reference solutions, and every mutant (its patch applied to the solution). */
 const privateFiles = exercises.flatMap((ex) => {
-  const sol = ex.meta.files.map((f) => join(ex.dir, "solution", f));
-  const mutants = readdirSync(join(ex.dir, "mutants")).filter((f) => f.endsWith(".ts")).map((f) => join(ex.dir, "mutants", f));
+  const sol = ex.meta.files.map((f) => ({ file: join(ex.dir, "solution", f), text: readFileSync(join(ex.dir, "solution", f), "utf8") }));
+  const mutants = listMutants(ex).flatMap((m) =>
+    Object.entries(readMutant(ex, m).files).map(([f, text]) => ({ file: join(ex.dir, "mutants", `${m}.patch:${f}`), text })),
+  );
   return [...sol, ...mutants];
 });
 
@@ -119,6 +122,7 @@ describe("the browser runner's bundle", () => {
       logLevel: "silent",
     });
     const text = squash(withSolution.outputFiles[0]!.text);
-    expect(functionBodies(join(ex.dir, "solution", ex.meta.files[0]!)).some((b) => text.includes(b))).toBe(true);
+    const file = join(ex.dir, "solution", ex.meta.files[0]!);
+    expect(functionBodies({ file, text: readFileSync(file, "utf8") }).some((b) => text.includes(b))).toBe(true);
   }, 120_000);
 });

@@ -2,27 +2,34 @@
  * Run an exercise's suites in-process (no sandbox) against one of its
  * implementations, for authors writing exercises:
  *
- *   npx tsx scripts/check-exercise.ts 01-anon-vma [solution|starter|mutants/NAME.ts|path] [--group hidden]
+ *   npx tsx scripts/check-exercise.ts 01-anon-vma [solution|starter|mutants/NAME|path] [--group hidden]
  *
  * The grader (npm run grade) is the sandboxed, scored version of this.
  */
 import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { findExercise } from "rmap-grader";
+import { findExercise, readMutant } from "rmap-grader";
 import { isSuite, runSuite, formatReport } from "rmap-sim/testing";
+import { importSubmission } from "./mutant-module";
 
 async function main(): Promise<void> {
   const [exArg, implArg = "solution", ...rest] = process.argv.slice(2);
-  if (!exArg) throw new Error("usage: check-exercise <exercise-folder> [solution|starter|mutants/NAME.ts|path]");
-  const { dir, meta } = findExercise(exArg);
+  if (!exArg) throw new Error("usage: check-exercise <exercise-folder> [solution|starter|mutants/NAME|path]");
+  const ex = findExercise(exArg);
+  const { dir, meta } = ex;
   const only = rest.includes("--group") ? rest[rest.indexOf("--group") + 1] : undefined;
-  let implPath: string;
-  if (implArg === "solution" || implArg === "starter") implPath = join(dir, implArg, meta.files[0]!);
-  else if (implArg.startsWith("mutants/")) implPath = join(dir, implArg);
-  else implPath = resolve(implArg);
-  if (statSync(implPath).isDirectory()) implPath = join(implPath, meta.files[0]!);
-  const impl = await import(pathToFileURL(implPath).href);
+  let impl: unknown;
+  const mutant = /^mutants\/([a-z0-9-]+)(\.patch)?$/.exec(implArg);
+  if (mutant) {
+    impl = await importSubmission(ex, "mutants", mutant[1]!, readMutant(ex, mutant[1]!).files);
+  } else {
+    let implPath: string;
+    if (implArg === "solution" || implArg === "starter") implPath = join(dir, implArg, meta.files[0]!);
+    else implPath = resolve(implArg);
+    if (statSync(implPath).isDirectory()) implPath = join(implPath, meta.files[0]!);
+    impl = await import(pathToFileURL(implPath).href);
+  }
   let total = 0;
   let got = 0;
   for (const g of meta.groups) {

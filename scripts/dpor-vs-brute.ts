@@ -10,11 +10,11 @@
  *
  * Exits non-zero on a mismatch.
  */
-import { readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { listExerciseDirs, readExercise } from "rmap-grader";
+import { listExerciseDirs, listMutants, readExercise, readMutant } from "rmap-grader";
 import { explore, isSuite, KNOWN_BUGS, REFERENCE_SCENARIOS, type Scenario, SVCOMP_PORTS } from "rmap-sim/testing";
+import { importSubmission } from "./mutant-module";
 
 /** Brute force past this many executions is skipped: the bigger scenarios cost minutes each. */
 const BRUTE_BUDGET = 30_000;
@@ -69,17 +69,24 @@ async function main() {
     }
   }
   console.log(`known bugs, reference and SV-COMP scenarios: ${checked} compared, ${mismatches} mismatches (${cpuSeconds()} s CPU)`);
-  for (const { dir, meta } of listExerciseDirs().map(readExercise)) {
+  for (const loaded of listExerciseDirs().map(readExercise)) {
+    const { dir, meta } = loaded;
     const ex = basename(dir);
     const before = checked;
-    const impls = [join(dir, "solution", meta.files[0]!), ...readdirSync(join(dir, "mutants")).map((m: string) => join(dir, "mutants", m))];
-    for (const implPath of impls) {
-      const impl = await import(pathToFileURL(implPath).href);
+    const impls: Array<{ label: string; load: () => Promise<unknown> }> = [
+      { label: "solution", load: () => import(pathToFileURL(join(dir, "solution", meta.files[0]!)).href) },
+      ...listMutants(loaded).map((m) => ({
+        label: `mutants/${m}`,
+        load: () => importSubmission(loaded, "mutants", m, readMutant(loaded, m).files),
+      })),
+    ];
+    for (const { label, load } of impls) {
+      const impl = await load();
       for (const g of meta.groups) {
         const suite = (await import(pathToFileURL(join(dir, g.file)).href)).default;
         if (!isSuite(suite)) continue;
         for (const t of suite.factory(impl)) {
-          for (const sc of t.scenarios) compare(`${ex} ${implPath.split("/").slice(-2).join("/")} ${t.name}`, sc, t.explore);
+          for (const sc of t.scenarios) compare(`${ex} ${label} ${t.name}`, sc, t.explore);
         }
       }
     }

@@ -243,6 +243,7 @@ export function* fork_mm(impl: AvcImpl, w: AvcWorld, parent: MmStruct): Sim<MmSt
       return null;
     }
     if (pvma.anon_vma === null) continue;
+    check_forked_vma(vma, pvma);
     for (let addr = pvma.vm_start; addr < pvma.vm_end; addr += PAGE_SIZE) {
       const src = pgtable_walk(parent, addr, "pte");
       const pte = src ? ptep_get(src, addr) : undefined;
@@ -256,6 +257,40 @@ export function* fork_mm(impl: AvcImpl, w: AvcWorld, parent: MmStruct): Sim<MmSt
   }
   for (const vma of child.vmas) if (vma.anon_vma) arm_anon_vma(vma.anon_vma);
   return child;
+}
+
+/** The anon_vmas on a vma's chain, in order (raw walk: one thread). */
+function chain_anon_vmas(vma: Vma): AnonVma[] {
+  return raw_list<AnonVmaChain>(vma.anon_vma_chain, () => `${vma.name}'s anon_vma_chain`).map((avc) => avc.anon_vma!);
+}
+
+/**
+ * What anon_vma_fork() promises: the child's vma has an anon_vma of its own
+ * (new pages of the child go there, not to an anon_vma its parent's pages
+ * use), and its chain holds every anon_vma of the parent vma's chain plus
+ * that one, so the rmap walk of every page the two still share reaches the
+ * child.
+ */
+export function check_forked_vma(vma: Vma, pvma: Vma): void {
+  const own = vma.anon_vma;
+  const parents = chain_anon_vmas(pvma);
+  const mine = chain_anon_vmas(vma);
+  check_that(
+    own !== null && own !== pvma.anon_vma && !parents.includes(own) && !own.freed,
+    `after anon_vma_fork(${vma.name}, ${pvma.name}): the test expected the child's vma to get an anon_vma of its own, ` +
+      `but ${vma.name}->anon_vma is ${own === null ? "NULL" : `${own.name}${own === pvma.anon_vma ? ", the parent's" : parents.includes(own) ? ", one of the parent's" : ""}`}`,
+  );
+  const missing = parents.filter((av) => !mine.includes(av));
+  check_that(
+    missing.length === 0,
+    `after anon_vma_fork(${vma.name}, ${pvma.name}): the test expected the child's chain to hold every anon_vma of the ` +
+      `parent's chain, but ${missing.map((av) => av.name).join(", ")} ${missing.length === 1 ? "is" : "are"} missing`,
+  );
+  check_that(
+    mine.length === parents.length + 1,
+    `after anon_vma_fork(${vma.name}, ${pvma.name}): the test expected ${parents.length + 1} entries on the child's chain ` +
+      `(the parent's ${parents.length} and its own anon_vma), found ${mine.length}`,
+  );
 }
 
 /** mmap of a new anonymous vma [start, end) (no pages, no anon_vma yet). */

@@ -50,6 +50,9 @@ import {
   vm_area_cachep,
   mm_ptes,
   PAGE_SIZE,
+  PAGE_SHIFT,
+  type AnonVma,
+  type LockLike,
 } from "rmap-sim/testing";
 
 /** The rmap functions the drivers call: the learner's module provides them. */
@@ -67,10 +70,17 @@ export interface World {
   pages: Page[];
   /** Set by the init thread when the prologue is done (see withInit). */
   init: { done: number } & KObject;
+  /** The lock of an anon_vma's list of vmas (the spinlock in 2004, the rw_semaphore in 2008), armed once the anon_vma is published. */
+  listLock: ((av: AnonVma) => LockLike) | null;
 }
 
 export function newWorld(...mms: MmStruct[]): World {
-  return { mms: [...mms], pages: [], init: kstruct("init_done", { done: 0 }) };
+  return { mms: [...mms], pages: [], init: kstruct("init_done", { done: 0 }), listLock: null };
+}
+
+/** A world whose anon_vma lists declare their lock (see arm_anon_vma). */
+export function newLockedWorld(listLock: (av: AnonVma) => LockLike, ...mms: MmStruct[]): World {
+  return { ...newWorld(...mms), listLock };
 }
 
 const NEXT: Record<PageTableLevel, PageTableLevel | null> = { pgd: "pud", pud: "pmd", pmd: "pte", pte: null };
@@ -98,6 +108,21 @@ function ptes_in(mm: MmStruct, start: number, end: number): Array<[number, Page,
 }
 
 /**
+ * Declare the lock of the vma's anon_vma list: once anon_vma_prepare() has
+ * published the anon_vma, its list of vmas changes (fork, munmap) and is
+ * walked only under anon_vma->lock. (The first vma is added by
+ * anon_vma_prepare() before anyone else can see the anon_vma, so the rule is
+ * armed after it.)
+ */
+export function arm_anon_vma(w: World, vma: Vma): void {
+  const av = vma.anon_vma;
+  if (w.listLock !== null && av !== null && av.vmas.protector === null) {
+    const lock = w.listLock(av);
+    av.vmas.protector = () => lock;
+  }
+}
+
+/**
  * do_anonymous_page - the first write fault on an anonymous address
  *
  * Returns the page now mapped at addr, or null on -ENOMEM.
@@ -105,6 +130,7 @@ function ptes_in(mm: MmStruct, start: number, end: number): Array<[number, Page,
 export function* do_anonymous_page(ops: RmapOps, w: World, vma: Vma, addr: number): Sim<Page | null> {
   const mm = vma.vm_mm!;
   if ((yield* ops.anon_vma_prepare(vma)) !== 0) return null;
+  arm_anon_vma(w, vma);
   const page = yield* alloc_page();
   if (page === null) return null;
   w.pages.push(page);
@@ -129,6 +155,7 @@ export function* do_anonymous_page(ops: RmapOps, w: World, vma: Vma, addr: numbe
 export function* do_wp_page(ops: RmapOps, w: World, vma: Vma, addr: number): Sim<Page | null> {
   const mm = vma.vm_mm!;
   if ((yield* ops.anon_vma_prepare(vma)) !== 0) return null;
+  arm_anon_vma(w, vma);
   const nu = yield* alloc_page();
   if (nu === null) return null;
   w.pages.push(nu);
@@ -222,6 +249,28 @@ export function* move_vma(vma: Vma, new_start: number): Sim {
   vma.vm_end = vma.vm_end + delta;
   insert_vma_now(mm, vma);
   yield* spin_unlock(mm.page_table_lock);
+}
+
+/**
+ * split_vma - the vma becomes [vm_start, addr) and a new vma [addr, vm_end)
+ * with the same anon_vma and vm_pgoff advanced to match, linked on the
+ * anon_vma's list (vma_adjust). Returns the new vma, or null.
+ */
+export function* split_vma(ops: RmapOps, vma: Vma, addr: number): Sim<Vma | null> {
+  if (addr <= vma.vm_start || addr >= vma.vm_end) return null;
+  const mm = vma.vm_mm!;
+  const nu = yield* kmem_cache_alloc(vm_area_cachep);
+  if (nu === null) return null;
+  nu.vm_mm = mm;
+  nu.vm_start = addr;
+  nu.vm_end = vma.vm_end;
+  nu.vm_pgoff = vma.vm_pgoff + ((addr - vma.vm_start) >>> PAGE_SHIFT);
+  nu.vm_flags = vma.vm_flags;
+  nu.anon_vma = vma.anon_vma;
+  vma.vm_end = addr;
+  insert_vma_now(mm, nu);
+  yield* ops.anon_vma_link(nu);
+  return nu;
 }
 
 /** The scenario teardown: every process that is still alive exits, then the pages are freed. */

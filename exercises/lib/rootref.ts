@@ -9,7 +9,6 @@
  */
 
 import {
-  BUG_ON,
   type AnonVma,
   type AnonVmaChain,
   type MmStruct,
@@ -51,6 +50,8 @@ export interface RootRefRmap {
   page_lock_anon_vma(page: Page): Sim<AnonVma | null>;
   page_unlock_anon_vma(anon_vma: AnonVma): Sim;
 }
+
+const ENOMEM = 12;
 
 export const PROC_START = 0x10000;
 export const PROC_END = 0x20000;
@@ -95,8 +96,16 @@ export function proc(w: World, name: string): Proc {
   return p;
 }
 
+/**
+ * Record an anon_vma the test has seen published, and declare the lock of
+ * its list of chains: anon_vma->head changes, and is walked, only under the
+ * lock of the root of its tree (anon_vma_lock()).
+ */
 function note(w: World, av: AnonVma | null): void {
-  if (av && !w.anon_vmas.includes(av)) w.anon_vmas.push(av);
+  if (av && !w.anon_vmas.includes(av)) {
+    w.anon_vmas.push(av);
+    if (av.head.protector === null) av.head.protector = () => av.root.lock;
+  }
 }
 
 /** Allocate the process's vma [PROC_START, PROC_END) and insert it (mmap). */
@@ -119,9 +128,12 @@ export function* anon_fault(rmap: RootRefRmap, w: World, p: Proc): Sim<Page | nu
   yield* down_read(p.mm.mmap_lock);
   const err = yield* rmap.anon_vma_prepare(vma);
   if (err) {
+    check_that(err === -ENOMEM, `anon_vma_prepare() failed with ${err}: the test expected -ENOMEM (-12), the only error it can meet`);
+    check_that(vma.anon_vma === null, `anon_vma_prepare() returned ${err} but left ${vma.name} an anon_vma: the test expected the vma as it was`);
     yield* up_read(p.mm.mmap_lock);
     return null;
   }
+  check_that(vma.anon_vma !== null, `anon_vma_prepare(${vma.name}) returned 0, but the vma has no anon_vma: the test expected one`);
   note(w, vma.anon_vma);
   const page = yield* alloc_page();
   if (page) {
@@ -171,9 +183,27 @@ export function* fork_proc(rmap: RootRefRmap, w: World, parent: Proc, child: Pro
   vma.anon_vma = null;
   const err = yield* rmap.anon_vma_fork(vma, pvma);
   if (err) {
+    check_that(err === -ENOMEM, `anon_vma_fork() failed with ${err}: the test expected -ENOMEM (-12), the only error it can meet`);
+    check_that(
+      vma.anon_vma_chain.next === vma.anon_vma_chain,
+      `anon_vma_fork() returned ${err} but left entries on the new vma's chain: the test expected the error path to undo its links`,
+    );
     yield* kmem_cache_free(vm_area_cachep, vma);
     yield* up_write(parent.mm.mmap_lock);
     return err;
+  }
+  if (pvma.anon_vma !== null) {
+    // Set by anon_vma_fork(): TypeScript still narrows it to the null assigned above.
+    const av = vma.anon_vma as AnonVma | null;
+    check_that(
+      av !== null && av !== pvma.anon_vma && !av.freed,
+      `anon_vma_fork(${vma.name}, ${pvma.name}) returned 0: the test expected the child's vma to get an anon_vma of its own, ` +
+        `found ${av === null ? "NULL" : av === pvma.anon_vma ? "the parent's" : av.name}`,
+    );
+    check_that(
+      av!.root === pvma.anon_vma.root,
+      `anon_vma_fork(${vma.name}, ${pvma.name}): the test expected the child's anon_vma in the parent's tree (root ${pvma.anon_vma.root.name}), its root is ${av!.root?.name ?? "NULL"}`,
+    );
   }
   note(w, vma.anon_vma);
   insert_vma_now(child.mm, vma);
@@ -208,7 +238,7 @@ export function* exit_proc(rmap: RootRefRmap, p: Proc): Sim {
 
 /** In a prelude: the initial fork tree must build; a submission that cannot build it fails here. */
 export function built(ok: boolean): void {
-  BUG_ON(!ok, "the scenario's initial fork tree could not be built (an mmap, fault or fork failed)");
+  check_that(ok, "the test could not build the scenario's initial fork tree: an mmap, fault or fork of your code failed there");
 }
 
 /** Build a fork chain: the first process maps and faults, each next one forks from the previous. */

@@ -6,7 +6,8 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { type Exercise, ExerciseSchema } from "rmap-schemas";
+import { applyPatch, parsePatch } from "diff";
+import { type Exercise, ExerciseSchema, type MutantHeader, parseMutantPatch } from "rmap-schemas";
 
 /** A problem with the grader's input (not with the learner's code): missing exercise, bad exercise.json, unreadable file. */
 export class GraderError extends Error {
@@ -115,4 +116,68 @@ export function readSubmission(ex: LoadedExercise, path: string): Record<string,
 /** The reference solution (or the starter) of an exercise, as a submission. */
 export function readReference(ex: LoadedExercise, which: "solution" | "starter"): Record<string, string> {
   return readSubmission(ex, join(ex.dir, which));
+}
+
+export interface Mutant {
+  /** File name without .patch. */
+  name: string;
+  /** Absolute path of the patch. */
+  path: string;
+  header: MutantHeader;
+  /** The solution with the patch applied: a submission of every file of the exercise. */
+  files: Record<string, string>;
+}
+
+/** Names of the exercise's mutants (mutants/NAME.patch), sorted. */
+export function listMutants(ex: LoadedExercise): string[] {
+  const dir = join(ex.dir, "mutants");
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".patch"))
+    .map((f) => f.slice(0, -".patch".length))
+    .sort();
+}
+
+/**
+ * Read mutants/NAME.patch and apply it to the solution. A patch that names a
+ * file the exercise does not have, or whose context no longer matches the
+ * solution exactly, is a GraderError: rebase the patch on the solution.
+ */
+export function readMutant(ex: LoadedExercise, name: string): Mutant {
+  const path = join(ex.dir, "mutants", `${name}.patch`);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new GraderError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  let parsed;
+  try {
+    parsed = parseMutantPatch(text, name);
+  } catch (e) {
+    throw new GraderError((e as Error).message);
+  }
+  const files = readReference(ex, "solution");
+  let diffs;
+  try {
+    diffs = parsePatch(parsed.diff);
+  } catch (e) {
+    throw new GraderError(`${path}: the diff does not parse: ${(e as Error).message}`);
+  }
+  if (diffs.length === 0 || diffs.every((d) => d.hunks.length === 0)) throw new GraderError(`${path}: the diff changes nothing`);
+  for (const d of diffs) {
+    const target = (d.newFileName ?? "").replace(/^b\//, "");
+    const source = (d.oldFileName ?? "").replace(/^a\//, "");
+    if (target !== source) throw new GraderError(`${path}: renames ${source} to ${target}; a mutant edits files in place`);
+    const before = files[target];
+    if (before === undefined) {
+      throw new GraderError(`${path}: patches ${target}, which is not one of the exercise's files (${ex.meta.files.join(", ")})`);
+    }
+    const after = applyPatch(before, d);
+    if (after === false) {
+      throw new GraderError(`${path} no longer applies to solution/${target}: rebase it on the solution (git apply --3way, then regenerate)`);
+    }
+    files[target] = after;
+  }
+  return { name, path, header: parsed.header, files };
 }

@@ -1,13 +1,13 @@
 /*
  * Every exercise under exercises/ through the real sandbox: the solution
  * scores 1, the starter less, and every mutant less, for the reason its
- * header names (@caughtBy, and @test when given).
+ * patch names (Caught-by:, and Test: when given). A patch that no longer
+ * applies to the solution fails its test.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseMutantHeader } from "rmap-schemas";
-import { listExerciseDirs, readExercise, readReference } from "./exercise";
+import { listExerciseDirs, listMutants, readExercise, readMutant, readReference } from "./exercise";
 import { createLocalGrader } from "./grader";
 
 const grader = createLocalGrader();
@@ -32,13 +32,15 @@ describe.runIf(dirs.length > 0)("exercises", () => {
         expect(r.score).toBeLessThan(1);
       });
 
-      const mutantsDir = join(dir, "mutants");
-      const mutants = existsSync(mutantsDir) ? readdirSync(mutantsDir).filter((f) => f.endsWith(".ts")).sort() : [];
-      for (const m of mutants) {
-        it(`mutant ${m} is caught`, async () => {
-          const source = readFileSync(join(mutantsDir, m), "utf8");
-          const header = parseMutantHeader(source);
-          const files = { ...readReference(ex, "solution"), [ex.meta.files[0]!]: source };
+      it("mutants/ holds only patches", () => {
+        const mutantsDir = join(dir, "mutants");
+        const others = existsSync(mutantsDir) ? readdirSync(mutantsDir).filter((f) => !f.endsWith(".patch")) : [];
+        expect(others).toEqual([]);
+      });
+
+      for (const m of listMutants(ex)) {
+        it(`mutant ${m} applies and is caught`, async () => {
+          const { header, files } = readMutant(ex, m);
           const r = await grader.grade(dir, files);
           expect(r.compileErrors ?? []).toEqual([]);
           expect(r.gradable).toBe(true);

@@ -4,6 +4,7 @@
  * exercises through it.
  */
 import { z } from "zod";
+import { DetectorKindSchema } from "./detectors";
 
 export const TEST_KINDS = ["public", "interleaving", "leak", "fault", "oracle"] as const;
 export type TestKind = (typeof TEST_KINDS)[number];
@@ -50,32 +51,91 @@ export const ExerciseSchema = z
 export type Exercise = z.infer<typeof ExerciseSchema>;
 export type TestGroup = z.infer<typeof TestGroupSchema>;
 
-/** Mutant headers: a JSDoc block at the top of each mutants/*.ts file. */
+/**
+ * Mutants: each mutants/NAME.patch is one bug, written as a mail from git
+ * format-patch against the exercise's solution/:
+ *
+ *   Subject: [PATCH] <the bug, in one sentence>
+ *
+ *   <optional longer explanation>
+ *
+ *   Caught-by: <detector kind, or "assertion" for a scenario check>
+ *   Test: <name of a test that must fail>            (optional)
+ *   ---
+ *   <diffstat>
+ *
+ *   diff --git a/rmap.ts b/rmap.ts
+ *   --- a/rmap.ts
+ *   +++ b/rmap.ts
+ *   @@ ... @@
+ */
 export const MutantHeaderSchema = z
   .object({
-    mutant: z.string().regex(/^[a-z0-9-]+$/),
-    bug: z.string().min(10).describe("The historical bug or learner mistake it models."),
-    caughtBy: z
-      .string()
-      .describe("Detector kind (use-after-free, leak, ...) or 'assertion' for a scenario check, that must fire."),
-    test: z.string().optional().describe("Name of a test that must fail."),
+    mutant: z.string().regex(/^[a-z0-9-]+$/).describe("The patch's file name without .patch."),
+    bug: z.string().min(10).describe("The subject: the historical bug or learner mistake it models."),
+    caughtBy: DetectorKindSchema.describe("The detector kind that must fire ('assertion' for a check of the test)."),
+    test: z.string().min(1).optional().describe("Name of a test that must fail."),
   })
   .strict();
 export type MutantHeader = z.infer<typeof MutantHeaderSchema>;
 
-/** Parse the @tags of a mutant's header comment. */
-export function parseMutantHeader(source: string): MutantHeader {
-  const m = /^\s*\/\*\*([\s\S]*?)\*\//.exec(source);
-  if (!m) throw new Error("a mutant starts with a /** ... */ header naming @mutant, @bug and @caughtBy");
-  const tags: Record<string, string> = {};
-  let key: string | null = null;
-  for (const raw of m[1]!.split("\n")) {
-    const line = raw.replace(/^\s*\*\s?/, "");
-    const t = /^@(\w+)\s*(.*)$/.exec(line.trim());
-    if (t) {
-      key = t[1]!;
-      tags[key] = t[2]!.trim();
-    } else if (key && line.trim()) tags[key] += ` ${line.trim()}`;
+export interface MutantPatch {
+  header: MutantHeader;
+  /** The explanation between the subject and the trailers ("" when there is none). */
+  body: string;
+  /** The unified diff (from the first "diff --git" or "--- " line), without the mail signature. */
+  diff: string;
+}
+
+const TRAILERS: Record<string, "caughtBy" | "test"> = { "caught-by": "caughtBy", test: "test" };
+
+/**
+ * Parse a mutant patch. `name` is the file name without .patch. Throws an
+ * Error saying what is missing or malformed.
+ */
+export function parseMutantPatch(text: string, name: string): MutantPatch {
+  const lines = text.replace(/\r\n/g, "\n").split("\n");
+  const sep = lines.indexOf("---");
+  if (sep < 0) throw new Error(`${name}.patch: no "---" line between the message and the diff`);
+  // Mail headers, RFC 5322 folding: a line starting with white space continues the previous one.
+  const headers: Record<string, string> = {};
+  let i = 0;
+  let last: string | null = null;
+  for (; i < sep && lines[i] !== ""; i++) {
+    const line = lines[i]!;
+    if (/^From [0-9a-f]{40} /.test(line)) continue;
+    if (/^\s/.test(line) && last) headers[last] += ` ${line.trim()}`;
+    else {
+      const h = /^([A-Za-z-]+):\s*(.*)$/.exec(line);
+      if (!h) throw new Error(`${name}.patch: line ${i + 1} is not a mail header: ${line}`);
+      last = h[1]!.toLowerCase();
+      headers[last] = h[2]!;
+    }
   }
-  return MutantHeaderSchema.parse(tags);
+  const subject = (headers.subject ?? "").replace(/^\[PATCH[^\]]*\]\s*/, "").trim();
+  if (!subject) throw new Error(`${name}.patch: no "Subject: [PATCH] <the bug>" header`);
+  // The message: paragraphs; the last one holds the trailers.
+  const message = lines.slice(i, sep).join("\n").trim();
+  const paragraphs = message ? message.split(/\n\s*\n/) : [];
+  const trailerBlock = paragraphs.pop() ?? "";
+  const fields: Record<string, string> = { mutant: name, bug: subject };
+  for (const line of trailerBlock.split("\n")) {
+    const t = /^([A-Za-z-]+):\s*(.+)$/.exec(line.trim());
+    const key = t && TRAILERS[t[1]!.toLowerCase()];
+    if (!t || !key) throw new Error(`${name}.patch: the last paragraph before "---" must be trailers (Caught-by:, Test:), found: ${line}`);
+    if (fields[key] !== undefined) throw new Error(`${name}.patch: trailer ${t[1]} given twice`);
+    fields[key] = t[2]!.trim();
+  }
+  if (fields.caughtBy === undefined) throw new Error(`${name}.patch: no "Caught-by:" trailer naming the detector that must fire`);
+  const parsed = MutantHeaderSchema.safeParse(fields);
+  if (!parsed.success) {
+    throw new Error(`${name}.patch: ${parsed.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
+  }
+  const rest = lines.slice(sep + 1);
+  const start = rest.findIndex((l) => l.startsWith("diff --git ") || l.startsWith("--- "));
+  if (start < 0) throw new Error(`${name}.patch: no diff after "---"`);
+  let end = rest.length;
+  const sig = rest.lastIndexOf("-- ");
+  if (sig > start) end = sig;
+  return { header: parsed.data, body: paragraphs.join("\n\n"), diff: rest.slice(start, end).join("\n") + "\n" };
 }

@@ -947,8 +947,8 @@ export class Execution {
         const msg = String((e as Error)?.message ?? e);
         this.report ??= {
           kind: "assertion",
-          title: `check failed: ${msg.split("\n")[0]}`,
-          message: msg,
+          title: `Test failed: ${msg.split("\n")[0]}`,
+          message: `The test's end-of-scenario check failed: ${msg}\nThe check is the test's, not the kernel's: the state it found was left by the steps of the trace.`,
           thread: "",
           step: -1,
         };
@@ -1260,15 +1260,18 @@ export class Execution {
     const msg = typeof message === "string" ? message : primitiveText(e);
     const kind = typeof name === "string" ? name : "Error";
     const loc = typeof stack === "string" ? this.locations.thrownAt({ stack }) : undefined;
+    // An AssertionError comes from check_that(), which only tests and their drivers can call (it is not in
+    // the learner's API): the check belongs to the test, and says what the test expected and what it found.
     this.report = {
       kind: kind === "AssertionError" ? "assertion" : "exception",
       title:
         kind === "AssertionError"
-          ? `kernel BUG: ${msg}`
+          ? `Test failed: ${msg}`
           : `Oops: ${kind}: ${msg}`,
       message:
         kind === "AssertionError"
-          ? `A check in the kernel code failed in thread ${t.name}: ${msg}`
+          ? `A check of the test failed in thread ${t.name}: ${msg}\nThe check is the test's, not the kernel's: ` +
+            "the state it found was left by the steps before it, which the trace shows."
           : `Thread ${t.name} threw ${kind}: ${msg}\nIn the kernel this would be an oops: a NULL or stale pointer ` +
             "was dereferenced, or an invariant was broken.",
       thread: t.name,

@@ -370,8 +370,11 @@ export function* page_mapped(page: Page): Sim<boolean> {
  * the page is mapped, a vma holds the anon_vma in use. The anon_vma cache
  * is SLAB_TYPESAFE_BY_RCU, so under rcu_read_lock() the refcount can be
  * read even if the anon_vma was just freed: raise it only if it is not
- * zero, never resurrect a dying anon_vma. Returns the anon_vma with a
- * reference the caller drops with put_anon_vma(), or NULL.
+ * zero, never resurrect a dying anon_vma. The reference taken, check
+ * page_mapped() again: if the page was unmapped meanwhile, the anon_vma may
+ * have been freed and reused for another process, so drop the reference and
+ * return NULL. Returns the anon_vma with a reference the caller drops with
+ * put_anon_vma(), or NULL.
  *
  * Called without locks; takes and releases rcu_read_lock().
  */
@@ -383,6 +386,19 @@ export function* page_get_anon_vma(page: Page): Sim<AnonVma | null> {
   if (mapping && (yield* page_mapped(page))) {
     anon_vma = mapping;
     if (!(yield* atomic_inc_not_zero(anon_vma.refcount))) anon_vma = null;
+  }
+
+  /*
+   * If this page is still mapped, then its anon_vma cannot have been
+   * freed. But if it has been unmapped, nothing kept the anon_vma from
+   * being freed and reused for another anon_vma (SLAB_TYPESAFE_BY_RCU
+   * guarantees only that, so atomic_inc_not_zero() above cannot corrupt
+   * anything): the reference may be on someone else's anon_vma.
+   */
+  if (anon_vma && !(yield* page_mapped(page))) {
+    yield* rcu_read_unlock();
+    yield* put_anon_vma(anon_vma);
+    return null;
   }
   yield* rcu_read_unlock();
 

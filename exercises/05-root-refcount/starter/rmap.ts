@@ -383,8 +383,11 @@ export function* page_mapped(page: Page): Sim<boolean> {
  * the page is mapped, a vma holds the anon_vma in use. The anon_vma cache
  * is SLAB_TYPESAFE_BY_RCU, so under rcu_read_lock() the refcount can be
  * read even if the anon_vma was just freed: raise it only if it is not
- * zero, never resurrect a dying anon_vma. Returns the anon_vma with a
- * reference the caller drops with put_anon_vma(), or NULL.
+ * zero, never resurrect a dying anon_vma. The reference taken, check
+ * page_mapped() again: if the page was unmapped meanwhile, the anon_vma may
+ * have been freed and reused for another process, so drop the reference and
+ * return NULL. Returns the anon_vma with a reference the caller drops with
+ * put_anon_vma(), or NULL.
  *
  * Called without locks; takes and releases rcu_read_lock().
  */
@@ -394,7 +397,11 @@ export function* page_get_anon_vma(page: Page): Sim<AnonVma | null> {
    * mapped (page_mapped), try to take a reference with
    * atomic_inc_not_zero(). The anon_vma may be dying (count zero) or even
    * already freed: RCU keeps its memory an anon_vma, but a count of zero
-   * must stay zero. Return it only if the reference was taken.
+   * must stay zero. Once the reference is taken, check page_mapped() again:
+   * a page unmapped meanwhile no longer keeps its anon_vma alive, which may
+   * have been freed and reused for another process. Then drop the
+   * reference (put_anon_vma(), after rcu_read_unlock()) and return NULL.
+   * Return the anon_vma only if it was pinned while the page was mapped.
    */
   void page;
   return null;

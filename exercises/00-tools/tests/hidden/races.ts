@@ -40,6 +40,11 @@ export default defineSuite<typeof Log>((impl) => {
           ]),
           check: (s: S, ctx) => {
             check_that(ctx.results.trimmer === true, "the trim found the log empty although it held an event");
+            const ev = ctx.results.logger as Log.LogEvent | null;
+            check_that(
+              ev !== null && !ev.freed && seqs(s.log).includes(ev.seq),
+              `log_event() returned ${ev === null ? "null" : `an event (seq ${ev.seq})`}: the test expected the event it appended, which is on the log`,
+            );
             consistent(s, "after one append and one trim");
             check_that(seqs(s.log).length === 1, `${seqs(s.log).length} events left, expected 1`);
           },

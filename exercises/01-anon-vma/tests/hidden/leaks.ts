@@ -1,9 +1,9 @@
 /*
  * Hidden tests, lesson 1: no anon_vma survives the last process that used it.
  */
-import { defineSuite, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim/testing";
+import { check_that, defineSuite, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
-import { do_anonymous_page, do_wp_page, dup_mmap, exit_mmap, newWorld, teardown, withInit, type World } from "../../../lib/objrmap";
+import { do_anonymous_page, do_wp_page, dup_mmap, exit_mmap, newLockedWorld, teardown, withInit, type World } from "../../../lib/objrmap";
 
 interface S {
   w: World;
@@ -17,13 +17,46 @@ interface S {
 function setup(): S {
   const mm = mm_alloc_now("parent");
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
-  return { w: newWorld(mm), mm, vma, page: null, child: null, grandchild: null };
+  return { w: newLockedWorld((av) => av.lock, mm), mm, vma, page: null, child: null, grandchild: null };
 }
 
 const caches = { anon_vma: { typesafe: false } };
 const leakCheck = ["anon_vma", "vm_area_struct", "mm_struct", "page"];
 
 export default defineSuite<typeof Rmap>((rmap) => [
+  {
+    name: "the first fault fails to allocate",
+    description:
+      "Two threads take the first fault of one vma while anon_vma allocations may fail (each one, up to twice in a " +
+      "run, explored like a schedule). A failed anon_vma_prepare() returns -ENOMEM and leaves the vma as it was, with " +
+      "no anon_vma; a successful one leaves it an anon_vma. Nothing leaks, no lock is left held.",
+    scenarios: [
+      {
+        name: "fault vs fault, allocations failing",
+        models: "two threads faulting the first page of one vma, with anon_vma allocations that may fail",
+        setup,
+        threads: [
+          { name: "fault1", run: (s: S) => rmap.anon_vma_prepare(s.vma) },
+          { name: "fault2", run: (s: S) => rmap.anon_vma_prepare(s.vma) },
+        ],
+        check: (s: S, ctx) => {
+          for (const t of ["fault1", "fault2"]) {
+            const r = ctx.results[t];
+            check_that(r === 0 || r === -rmap.ENOMEM, `anon_vma_prepare() in ${t} returned ${String(r)}, the test expected 0 or -ENOMEM`);
+            if (r === 0) check_that(s.vma.anon_vma !== null, `anon_vma_prepare() in ${t} returned 0 but the vma has no anon_vma`);
+          }
+          if (ctx.results.fault1 !== 0 && ctx.results.fault2 !== 0) {
+            check_that(s.vma.anon_vma === null, "both anon_vma_prepare() calls failed, but the vma has an anon_vma: the test expected it as it was");
+          }
+        },
+        teardown: (s: S) => teardown(rmap, s.w),
+        leakCheck,
+        caches,
+        faults: { caches: ["anon_vma"], maxFailures: 2 },
+      },
+    ],
+    explore: { strategy: "dpor", maxExecutions: 2000 },
+  },
   {
     name: "one process faults and exits",
     description:

@@ -5,7 +5,18 @@
  */
 import { check_that, defineSuite, mm_alloc_now, type MmStruct, type Page, type Sim, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
-import { do_anonymous_page, do_wp_page, dup_mmap, exit_mmap, move_vma, newWorld, ptes_mapping, teardown, type World } from "../../../lib/objrmap";
+import {
+  do_anonymous_page,
+  do_wp_page,
+  dup_mmap,
+  exit_mmap,
+  move_vma,
+  newLockedWorld,
+  ptes_mapping,
+  teardown,
+  type World,
+} from "../../../lib/objrmap";
+import { walkShapeTest } from "../../../lib/objrmap-shapes";
 
 interface S {
   w: World;
@@ -25,6 +36,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
   }
 
   return [
+    walkShapeTest(rmap, (av) => av.lock),
     {
       name: "the walk finds exactly the ptes that map the page",
       description:
@@ -39,7 +51,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
           setup: (): S => {
             const mm = mm_alloc_now("parent");
             vma_alloc_now(mm, 0x10000, 0x20000);
-            return { w: newWorld(mm), mm };
+            return { w: newLockedWorld((av) => av.lock, mm), mm };
           },
           threads: [
             {
@@ -69,6 +81,13 @@ export default defineSuite<typeof Rmap>((rmap) => {
                   check_that(left.length === 0, `try_to_unmap_anon(${p.name}) left ptes mapping it: ${left.join(", ")}`);
                   check_that(r === rmap.SWAP_SUCCESS, `try_to_unmap_anon(${p.name}) returned ${r}, expected SWAP_SUCCESS`);
                   check_that(p._mapcount.counter === -1, `${p.name}'s _mapcount is ${p._mapcount.counter} after try_to_unmap_anon, expected -1`);
+                }
+                // Unmapped pages whose anon_vma is still alive (the vmas remain): nothing to find, nothing to do.
+                for (const p of pages) {
+                  const r = yield* rmap.page_referenced_anon(p);
+                  check_that(r === 0, `page_referenced_anon(${p.name}) of an unmapped page returned ${r}, the test expected 0`);
+                  const u = yield* rmap.try_to_unmap_anon(p);
+                  check_that(u === rmap.SWAP_SUCCESS, `try_to_unmap_anon(${p.name}) of an unmapped page returned ${u}, the test expected SWAP_SUCCESS`);
                 }
               },
             },

@@ -8,7 +8,7 @@ import {
   do_anonymous_page,
   dup_mmap,
   exit_mmap,
-  newWorld,
+  newLockedWorld,
   ptes_mapping,
   teardown,
   withInit,
@@ -27,7 +27,7 @@ function setup(): S {
   const mm = mm_alloc_now("parent");
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
   vma.label = "parent:vma@0x10000";
-  return { w: newWorld(mm), mm, vma, page: null, child: null };
+  return { w: newLockedWorld((av) => av.lock, mm), mm, vma, page: null, child: null };
 }
 
 /** Fault one page in the parent, then fork a child that shares it. */

@@ -4,7 +4,7 @@
  */
 import { defineSuite, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
-import { do_anonymous_page, dup_mmap, exit_mmap, newWorld, teardown, withInit, type World } from "../../../lib/objrmap";
+import { do_anonymous_page, dup_mmap, exit_mmap, newLockedWorld, teardown, withInit, type World } from "../../../lib/objrmap";
 
 interface S {
   w: World;
@@ -17,7 +17,7 @@ interface S {
 function setup(): S {
   const mm = mm_alloc_now("parent");
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
-  return { w: newWorld(mm), mm, vma, page: null, child: null };
+  return { w: newLockedWorld((av) => av.rwsem, mm), mm, vma, page: null, child: null };
 }
 
 const plain = { anon_vma: { typesafe: false } };

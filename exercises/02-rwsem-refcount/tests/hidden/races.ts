@@ -17,7 +17,7 @@ import {
   wait_event,
 } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
-import { do_anonymous_page, dup_mmap, exit_mmap, newWorld, ptes_mapping, teardown, unmap_vma, withInit, type World } from "../../../lib/objrmap";
+import { do_anonymous_page, dup_mmap, exit_mmap, newLockedWorld, ptes_mapping, teardown, unmap_vma, withInit, type World } from "../../../lib/objrmap";
 
 interface S {
   w: World;
@@ -33,7 +33,7 @@ function setup(): S {
   const mm = mm_alloc_now("mm");
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
   vma.label = "vma@0x10000";
-  return { w: newWorld(mm), mm, vma, page: null, child: null, inside: kstruct("walkers", { n: 0 }) };
+  return { w: newLockedWorld((av) => av.rwsem, mm), mm, vma, page: null, child: null, inside: kstruct("walkers", { n: 0 }) };
 }
 
 /** The anon_vma cache as an ordinary one: the wait for RCU readers is anon_vma_free()'s job. */
