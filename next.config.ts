@@ -10,6 +10,18 @@ const config: NextConfig = {
   turbopack: { root: import.meta.dirname },
   // The diagrams' SVG and the highlighter's grammars are read on the server only.
   serverExternalPackages: ["shiki", "@shikijs/rehype"],
+  // Cross-origin isolation (needed by WebContainers) on lesson pages only: the rest of the site, and redirect-based sign-in, work without it.
+  async headers() {
+    return [
+      {
+        source: "/lessons/:slug*",
+        headers: [
+          { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
+          { key: "Cross-Origin-Embedder-Policy", value: "require-corp" },
+        ],
+      },
+    ];
+  },
 };
 
 export default config;
