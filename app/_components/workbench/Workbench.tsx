@@ -81,7 +81,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
   useEffect(() => {
     let live = true;
     void chooseRunner({
-      makeWorker: () => new WorkerRunner(() => new Worker(new URL("./runner.worker.ts", import.meta.url), { type: "module" })),
+      makeWorker: () => new WorkerRunner(() => new Worker("/workbench/runner.js", { type: "module" })),
       crossOriginIsolated: window.crossOriginIsolated === true,
       probe: () => fetch("https://stackblitz.com/headless?version=1.6.4", { mode: "no-cors" }).then(() => undefined),
     }).then((c) => live && setChoice(c));

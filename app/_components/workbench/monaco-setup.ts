@@ -1,6 +1,6 @@
 /*
- * Monaco from the package (never a CDN), its workers through the package's
- * exports map, and TypeScript set up for a learner's file: the rmap-sim
+ * Monaco from the package (never a CDN), its workers bundled from the
+ * package into public/workbench/ (scripts/workbench-assets.ts), and TypeScript set up for a learner's file: the rmap-sim
  * declarations as an extra lib, strict checking, CommonJS emit with source
  * maps (the browser runner evaluates the emitted module and maps its lines
  * back to the TypeScript).
@@ -16,9 +16,9 @@ export function setupMonaco(dts: string): Promise<typeof monaco> {
   (self as unknown as { MonacoEnvironment: monaco.Environment }).MonacoEnvironment = {
     getWorker(_id: string, label: string) {
       if (label === "typescript" || label === "javascript") {
-        return new Worker(new URL("monaco-editor/language/typescript/ts.worker", import.meta.url), { type: "module" });
+        return new Worker("/workbench/ts.worker.js", { type: "module" });
       }
-      return new Worker(new URL("monaco-editor/editor/editor.worker", import.meta.url), { type: "module" });
+      return new Worker("/workbench/editor.worker.js", { type: "module" });
     },
   };
   const ts = monaco.typescript;
