@@ -168,6 +168,8 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     if (!rt) return;
     if (rt.passed) {
       setReplayNote(`Replayed ${t.replay}: this schedule now runs clean against your current code.`);
+    } else if (rt.report?.kind === "nondeterminism") {
+      setReplayNote(`Replayed ${t.replay}: the schedule no longer fits your code (it now stops at different points, so this interleaving cannot happen the same way). Run the tests to explore every interleaving again.`);
     } else {
       setInspect(rt);
       setReplayNote(`Replayed ${t.replay} against your current code: it still fails.`);
