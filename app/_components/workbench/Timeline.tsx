@@ -62,7 +62,7 @@ export function Timeline({ test, onLocation, onReplay, replayNote }: TimelinePro
       }}
     >
       <div className="timeline-controls">
-        <button type="button" onClick={() => go(0)} aria-label="First step">⏮</button>
+        <button type="button" onClick={() => go(0)} aria-label="First step">First</button>
         <button type="button" onClick={() => go(at - 1)} disabled={at === 0}>◀ Back</button>
         <span className="timeline-pos" aria-live="polite">
           step {step?.i ?? at} · {at + 1} of {trace.length}
