@@ -10,6 +10,8 @@ const config: NextConfig = {
   turbopack: { root: import.meta.dirname },
   // The diagrams' SVG and the highlighter's grammars are read on the server only.
   serverExternalPackages: ["shiki", "@shikijs/rehype"],
+  // Workspace packages export their TypeScript source.
+  transpilePackages: ["rmap-sim", "rmap-schemas"],
   // Cross-origin isolation (needed by WebContainers) on lesson pages only: the rest of the site, and redirect-based sign-in, work without it.
   async headers() {
     const isolation = [
