@@ -12,6 +12,24 @@ const config: NextConfig = {
   serverExternalPackages: ["shiki", "@shikijs/rehype"],
   // Workspace packages export their TypeScript source.
   transpilePackages: ["rmap-sim", "rmap-schemas"],
+  // Cross-origin isolation (needed by WebContainers) on lesson pages only: the rest of the site, and redirect-based sign-in, work without it.
+  async headers() {
+    const isolation = [
+      { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
+      { key: "Cross-Origin-Embedder-Policy", value: "require-corp" },
+    ];
+    return [
+      // The workbench's workers run inside isolated lesson pages.
+      { source: "/workbench/:path*", headers: [...isolation, { key: "Cross-Origin-Resource-Policy", value: "same-origin" }] },
+      {
+        source: "/lessons/:slug*",
+        headers: [
+          { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
+          { key: "Cross-Origin-Embedder-Policy", value: "require-corp" },
+        ],
+      },
+    ];
+  },
 };
 
 export default config;

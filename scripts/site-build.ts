@@ -15,6 +15,7 @@ import { join, relative } from "node:path";
 import { checkContent } from "../app/_lib/content-check";
 import { contentDir } from "../app/_lib/content";
 import { buildManifest, writeManifest } from "./exercise-manifest";
+import { buildWorkbenchAssets, WORKBENCH_ASSETS } from "./workbench-assets";
 
 export const ROOT = join(import.meta.dirname, "..");
 const NEXT_BIN = join(ROOT, "node_modules", "next", "dist", "bin", "next");
@@ -22,7 +23,7 @@ const STAMP = join(ROOT, ".next", "rmap-inputs.json");
 
 /** Everything a production build depends on. Paths are relative to the repository root. */
 const INPUT_DIRS = ["app", "schemas", "exercises", "simulator/src", "grader/src", "public"];
-const INPUT_FILES = ["next.config.ts", "package-lock.json", "package.json", "tsconfig.json", "scripts/exercise-manifest.ts", "scripts/site-build.ts"];
+const INPUT_FILES = ["next.config.ts", "package-lock.json", "package.json", "tsconfig.json", "scripts/exercise-manifest.ts", "scripts/site-build.ts", "scripts/workbench-assets.ts"];
 
 /** Next must not report telemetry: the site makes no request to any other host, at build or run time. */
 export function siteEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -47,7 +48,9 @@ export function inputsHash(): string {
   for (const f of INPUT_FILES) if (existsSync(join(ROOT, f))) files.push(join(ROOT, f));
   const h = createHash("sha256");
   h.update(`content=${contentDir()}\n`);
-  for (const f of [...new Set(files)].sort()) {
+  // The workbench's workers are built from the inputs above; their output is no input.
+  const generated = join(ROOT, WORKBENCH_ASSETS);
+  for (const f of [...new Set(files)].filter((f) => !f.startsWith(generated)).sort()) {
     h.update(`${relative(ROOT, f)}\0`);
     h.update(readFileSync(f));
     h.update("\0");
@@ -81,6 +84,7 @@ export async function prepare(log: (s: string) => void = console.log): Promise<v
   const manifest = await buildManifest();
   writeManifest(manifest);
   log(`exercise manifest: ${manifest.exercises.length} exercises`);
+  log(`workbench workers: ${(await buildWorkbenchAssets(ROOT)).join(", ")}`);
 }
 
 /** Build the production site. */

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Manifest, type ManifestExercise, ManifestSchema } from "./manifest-schema";
 import { ContentError } from "./content";
+import { type Hint, HintsSchema } from "../_components/workbench/hints";
 
 export function manifestPath(): string {
   return process.env.RMAP_EXERCISE_MANIFEST ?? join(/*turbopackIgnore: true*/ process.cwd(), ".generated", "exercises.json");
@@ -32,4 +33,28 @@ export function exerciseByFolder(folder: string): ManifestExercise {
   const ex = readManifest().exercises.find((e) => e.folder === folder);
   if (!ex) throw new ContentError(`no exercise ${folder} in the exercise manifest (${manifestPath()})`);
   return ex;
+}
+
+/** The exercise's folder on disk (exercises/<folder>), for its public parts: the starter and the hints. */
+function exerciseDir(folder: string): string {
+  if (!/^[A-Za-z0-9_-]+$/.test(folder)) throw new ContentError(`not an exercise folder name: ${folder}`);
+  return join(/*turbopackIgnore: true*/ process.cwd(), "exercises", folder);
+}
+
+/** The starter files the learner edits (public: they are the exercise's first draft). */
+export function readStarter(folder: string, files: readonly string[]): Record<string, string> {
+  return Object.fromEntries(files.map((f) => [f, readFileSync(join(exerciseDir(folder), "starter", f), "utf8")]));
+}
+
+/** The exercise's hints by failure kind (exercises/<folder>/hints.json); none when the file is absent. */
+export function readHints(folder: string): Hint[] {
+  let text: string;
+  try {
+    text = readFileSync(join(exerciseDir(folder), "hints.json"), "utf8");
+  } catch {
+    return [];
+  }
+  const parsed = HintsSchema.safeParse(JSON.parse(text));
+  if (!parsed.success) throw new ContentError(`exercises/${folder}/hints.json: ${parsed.error.message}`);
+  return parsed.data;
 }

@@ -1,0 +1,389 @@
+"use client";
+/*
+ * The lesson's workbench: the learner's files in Monaco (one tab each, drafts
+ * saved on every edit), the public tests run in the browser, submission to
+ * the grader, and the failing interleaving as a step-through timeline.
+ * Loaded lazily after the lesson text (WorkbenchSlot), never rendered on the
+ * server.
+ */
+import { DiffEditor, Editor, type OnMount } from "@monaco-editor/react";
+import type * as Monaco from "monaco-editor";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import type { Results, TestResult } from "rmap-schemas";
+import { Drafts, type Files } from "./drafts";
+import type { Hint } from "./hints";
+import { hintsFor } from "./hints";
+import { emit, fileUri, setupMonaco } from "./monaco-setup";
+import type { RunRequest } from "./protocol";
+import { chooseRunner, RunStopped, WorkerRunner, type Choice } from "./runner";
+import { Timeline } from "./Timeline";
+
+export interface WorkbenchProps {
+  exercise: string;
+  title: string;
+  starter: Files;
+  dtsUrl: string;
+  hints: Hint[];
+}
+
+type SubmitPhase = "idle" | "sending" | "queued" | "grading" | "done" | "error";
+
+function useTheme(): "vs" | "vs-dark" {
+  const [dark, setDark] = useState(false);
+  useEffect(() => {
+    const mq = window.matchMedia("(prefers-color-scheme: dark)");
+    setDark(mq.matches);
+    const on = (e: MediaQueryListEvent) => setDark(e.matches);
+    mq.addEventListener("change", on);
+    return () => mq.removeEventListener("change", on);
+  }, []);
+  return dark ? "vs-dark" : "vs";
+}
+
+export default function Workbench({ exercise, title, starter, dtsUrl, hints }: WorkbenchProps) {
+  const names = useMemo(() => Object.keys(starter), [starter]);
+  const drafts = useMemo(() => new Drafts(window.localStorage, exercise, starter), [exercise, starter]);
+  const [files, setFiles] = useState<Files>(() => drafts.load());
+  const [active, setActive] = useState(names[0]!);
+  const [monaco, setMonaco] = useState<typeof Monaco | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [view, setView] = useState<"edit" | "diff">("edit");
+  const [hasCopy, setHasCopy] = useState(() => drafts.previous() !== null);
+  const [choice, setChoice] = useState<Choice | null>(null);
+  const [console_, setConsole] = useState("");
+  const [running, setRunning] = useState(false);
+  const [runResults, setRunResults] = useState<Results | null>(null);
+  const [runError, setRunError] = useState<string | null>(null);
+  const [phase, setPhase] = useState<SubmitPhase>("idle");
+  const [verdict, setVerdict] = useState<Results | null>(null);
+  const [submitError, setSubmitError] = useState<string | null>(null);
+  const [inspect, setInspect] = useState<TestResult | null>(null);
+  const [replayNote, setReplayNote] = useState<string | undefined>();
+  const editorRef = useRef<Monaco.editor.IStandaloneCodeEditor | null>(null);
+  const decorations = useRef<Monaco.editor.IEditorDecorationsCollection | null>(null);
+  const theme = useTheme();
+
+  useEffect(() => {
+    let live = true;
+    fetch(dtsUrl)
+      .then((r) => {
+        if (!r.ok) throw new Error(`the simulator's typings could not be loaded (${r.status})`);
+        return r.text();
+      })
+      .then((dts) => setupMonaco(dts))
+      .then((m) => live && setMonaco(m))
+      .catch((e: unknown) => live && setLoadError(e instanceof Error ? e.message : String(e)));
+    return () => {
+      live = false;
+    };
+  }, [dtsUrl]);
+
+  useEffect(() => {
+    let live = true;
+    void chooseRunner({
+      makeWorker: () => new WorkerRunner(() => new Worker("/workbench/runner.js", { type: "module" })),
+      crossOriginIsolated: window.crossOriginIsolated === true,
+      probe: () => fetch("https://stackblitz.com/headless?version=1.6.4", { mode: "no-cors" }).then(() => undefined),
+    }).then((c) => live && setChoice(c));
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const update = useCallback(
+    (name: string, text: string) => {
+      setFiles((prev) => {
+        const next = { ...prev, [name]: text };
+        drafts.save(next);
+        return next;
+      });
+    },
+    [drafts],
+  );
+
+  const onMount: OnMount = (editor) => {
+    editorRef.current = editor;
+    decorations.current = editor.createDecorationsCollection([]);
+  };
+
+  const highlight = useCallback(
+    (loc: { file: string; line: number } | null) => {
+      const ed = editorRef.current;
+      if (!ed || !monaco) return;
+      if (!loc) {
+        decorations.current?.clear();
+        return;
+      }
+      if (names.includes(loc.file) && loc.file !== active) setActive(loc.file);
+      const apply = () => {
+        decorations.current?.set([
+          { range: new monaco.Range(loc.line, 1, loc.line, 1), options: { isWholeLine: true, className: "wb-line-current", linesDecorationsClassName: "wb-line-gutter" } },
+        ]);
+        ed.revealLineInCenterIfOutsideViewport(loc.line);
+      };
+      // After a tab switch the model changes on the next render.
+      setTimeout(apply, 0);
+    },
+    [monaco, names, active],
+  );
+
+  const compile = async () => {
+    if (!monaco) throw new Error("the editor is still loading");
+    return emit(monaco, exercise, names);
+  };
+
+  const runInBrowser = async (req: (compiled: Awaited<ReturnType<typeof compile>>) => RunRequest): Promise<Results | null> => {
+    if (!choice) return null;
+    setRunning(true);
+    setRunError(null);
+    setConsole("");
+    try {
+      const compiled = await compile();
+      return await choice.runner.run(req(compiled), { output: (t) => setConsole((c) => (c + t).slice(-20_000)) });
+    } catch (e) {
+      setRunError(e instanceof RunStopped ? e.message : `The run failed: ${e instanceof Error ? e.message : String(e)}`);
+      return null;
+    } finally {
+      setRunning(false);
+    }
+  };
+
+  const run = async () => {
+    const r = await runInBrowser((compiled) => ({ type: "run", exercise, title, files: compiled }));
+    if (r) {
+      setRunResults(r);
+      const failed = r.tests.find((t) => !t.passed && t.trace?.length);
+      if (failed) {
+        setInspect(failed);
+        setReplayNote(undefined);
+      }
+    }
+  };
+
+  const replay = async () => {
+    if (!inspect?.replay || !inspect.scenario) return;
+    const t = inspect;
+    const r = await runInBrowser((compiled) => ({ type: "replay", exercise, title, files: compiled, test: t.name, scenario: t.scenario!, token: t.replay! }));
+    const rt = r?.tests[0];
+    if (!rt) return;
+    if (rt.passed) {
+      setReplayNote(`Replayed ${t.replay}: this schedule now runs clean against your current code.`);
+    } else if (rt.report?.kind === "nondeterminism") {
+      setReplayNote(`Replayed ${t.replay}: the schedule no longer fits your code (it now stops at different points, so this interleaving cannot happen the same way). Run the tests to explore every interleaving again.`);
+    } else {
+      setInspect(rt);
+      setReplayNote(`Replayed ${t.replay} against your current code: it still fails.`);
+    }
+  };
+
+  const submit = async () => {
+    setPhase("sending");
+    setSubmitError(null);
+    setVerdict(null);
+    try {
+      const res = await fetch("/api/submit", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ exercise, files }),
+      });
+      if (!res.ok || !res.body) {
+        const body = (await res.json().catch(() => null)) as { error?: string } | null;
+        throw new Error(body?.error ?? `the server answered ${res.status}`);
+      }
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buf = "";
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buf += value;
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (!line.trim()) continue;
+          const m = JSON.parse(line) as { status: "queued" | "grading" } | { status: "done"; results: Results } | { status: "error"; error: string };
+          if (m.status === "done") {
+            setVerdict(m.results);
+            setPhase("done");
+            const failed = m.results.tests.find((t) => !t.passed && t.trace?.length);
+            setInspect(failed ?? null);
+            setReplayNote(undefined);
+          } else if (m.status === "error") throw new Error(m.error);
+          else setPhase(m.status);
+        }
+      }
+    } catch (e) {
+      setPhase("error");
+      setSubmitError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  const reset = () => {
+    if (!window.confirm("Start over from the starter code? Your current draft is kept as a copy you can restore.")) return;
+    const fresh = drafts.reset(files);
+    setFiles(fresh);
+    setHasCopy(drafts.previous() !== null);
+    monaco?.editor.getModel(fileUri(monaco, exercise, active))?.setValue(fresh[active]!);
+  };
+
+  const restore = () => {
+    const back = drafts.restore(files);
+    if (!back) return;
+    setFiles(back);
+    setHasCopy(drafts.previous() !== null);
+    for (const n of names) monaco?.editor.getModel(fileUri(monaco, exercise, n))?.setValue(back[n]!);
+  };
+
+  const failure = inspect;
+  const offered = failure ? hintsFor(hints, failure.report?.kind, failure.scenario) : [];
+  const isPublicFailure = failure ? !failure.hidden : false;
+
+  return (
+    <div className="workbench" data-testid="workbench">
+      <div className="wb-tabs" role="tablist" aria-label="Files">
+        {names.map((n) => (
+          <button key={n} role="tab" type="button" aria-selected={n === active} className="wb-tab" onClick={() => setActive(n)}>
+            {n}
+            {files[n] !== starter[n] ? <span className="wb-dirty" title="changed from the starter"> •</span> : null}
+          </button>
+        ))}
+        <span className="wb-spacer" />
+        <button type="button" className="wb-small" aria-pressed={view === "diff"} onClick={() => setView(view === "diff" ? "edit" : "diff")}>
+          {view === "diff" ? "Back to editing" : "Diff with starter"}
+        </button>
+        <button type="button" className="wb-small" onClick={reset}>Reset…</button>
+        {hasCopy ? <button type="button" className="wb-small" onClick={restore}>Restore copy</button> : null}
+      </div>
+      <div className="wb-editor" data-ready={monaco ? "true" : "false"} data-testid="editor">
+        {loadError ? (
+          <p className="wb-error">{loadError}</p>
+        ) : !monaco ? (
+          <p className="wb-muted wb-loading">Loading the editor…</p>
+        ) : view === "diff" ? (
+          <DiffEditor
+            original={starter[active]}
+            modified={files[active]}
+            language="typescript"
+            theme={theme}
+            originalModelPath={`file:///starter/${exercise}/${active}`}
+            modifiedModelPath={`file:///diff/${exercise}/${active}`}
+            options={{ readOnly: true, renderSideBySide: false, minimap: { enabled: false }, automaticLayout: true }}
+          />
+        ) : (
+          <Editor
+            path={fileUri(monaco, exercise, active).toString()}
+            defaultLanguage="typescript"
+            defaultValue={files[active]}
+            theme={theme}
+            onMount={onMount}
+            onChange={(v) => update(active, v ?? "")}
+            options={{ minimap: { enabled: false }, fontSize: 13, scrollBeyondLastLine: false, automaticLayout: true, tabSize: 2, fixedOverflowWidgets: true }}
+          />
+        )}
+      </div>
+      <div className="wb-actions">
+        <button type="button" className="wb-primary" onClick={() => void run()} disabled={!monaco || !choice || running}>
+          {running ? "Running…" : "Run public tests"}
+        </button>
+        <button type="button" className="wb-primary wb-submit" onClick={() => void submit()} disabled={phase === "sending" || phase === "queued" || phase === "grading"}>
+          Submit
+        </button>
+        <span className="wb-status" data-testid="submit-status" aria-live="polite">
+          {phase === "sending" ? "sending…" : phase === "queued" ? "queued…" : phase === "grading" ? "grading…" : phase === "done" ? "graded" : ""}
+        </span>
+      </div>
+      <p className="wb-runner" data-testid="runner-choice">{choice ? `Runs in: ${choice.why}` : "Choosing where to run the tests…"}</p>
+      {runError ? <p className="wb-error" role="alert">{runError}</p> : null}
+      {submitError ? <p className="wb-error" role="alert">Submission not graded: {submitError}</p> : null}
+      {console_ ? (
+        <details className="wb-console" open>
+          <summary>Console</summary>
+          <pre data-testid="console">{console_}</pre>
+        </details>
+      ) : null}
+      {runResults ? <ResultList title="Public tests (in your browser)" results={runResults} onInspect={setInspect} testid="run-results" /> : null}
+      {verdict ? <Verdict results={verdict} onInspect={setInspect} /> : null}
+      {failure?.trace?.length ? (
+        <section className="wb-failure" aria-label="Failing interleaving">
+          <h3>
+            {failure.name}
+            {failure.scenario ? <span className="wb-muted"> · {failure.scenario}</span> : null}
+          </h3>
+          {failure.models ? <p className="wb-muted">{failure.models}</p> : null}
+          <Timeline
+            test={failure}
+            onLocation={highlight}
+            {...(isPublicFailure ? { onReplay: () => void replay() } : {})}
+            replayNote={replayNote ?? (isPublicFailure ? undefined : "This schedule belongs to a hidden test: submit again to check a fix against it.")}
+          />
+        </section>
+      ) : null}
+      {failure && offered.length ? <Hints hints={offered} /> : null}
+    </div>
+  );
+}
+
+function ResultList({ title, results, onInspect, testid }: { title: string; results: Results; onInspect: (t: TestResult) => void; testid: string }) {
+  return (
+    <section className="wb-results" data-testid={testid}>
+      <h3>{title}</h3>
+      <p>{results.message}</p>
+      <ul>
+        {results.tests.map((t) => (
+          <li key={`${t.group}/${t.name}`} className={t.passed ? "pass" : "fail"}>
+            <span className="mark" aria-hidden>{t.passed ? "✓" : "✗"}</span>
+            <span className="name">{t.name}</span>
+            {t.hidden ? <span className="tag">hidden</span> : null}
+            <span className="pts">{fmtPts(t.points)}/{fmtPts(t.max_points)}</span>
+            {!t.passed ? <span className="msg">{t.scenario ? `${t.scenario}: ` : ""}{t.report?.title ?? t.message}</span> : null}
+            {!t.passed && t.trace?.length ? (
+              <button type="button" className="wb-small" onClick={() => onInspect(t)}>Step through</button>
+            ) : null}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+function Verdict({ results, onInspect }: { results: Results; onInspect: (t: TestResult) => void }) {
+  if (!results.gradable) {
+    return (
+      <section className="wb-results" data-testid="verdict">
+        <h3>Not graded (this costs no attempt)</h3>
+        <pre className="wb-compile">{results.message}</pre>
+      </section>
+    );
+  }
+  const full = results.score >= 1;
+  return (
+    <div data-testid="verdict">
+      <p className={`wb-score ${full ? "full" : ""}`}>
+        Score <strong data-testid="score">{Math.round(results.score * 100)}%</strong> · {fmtPts(results.points)} of {fmtPts(results.max_points)} points
+        {full ? " — full marks." : ""}
+      </p>
+      <ResultList title="Verdict" results={results} onInspect={onInspect} testid="verdict-tests" />
+    </div>
+  );
+}
+
+function Hints({ hints }: { hints: Hint[] }) {
+  const [shown, setShown] = useState(1);
+  return (
+    <section className="wb-hints" aria-label="Hints" data-testid="hints">
+      <h3>Hints</h3>
+      <ol>
+        {hints.slice(0, shown).map((h, i) => (
+          <li key={i}>{h.text}</li>
+        ))}
+      </ol>
+      {shown < hints.length ? (
+        <button type="button" className="wb-small" onClick={() => setShown(shown + 1)}>A more specific hint</button>
+      ) : null}
+    </section>
+  );
+}
+
+function fmtPts(x: number): string {
+  return String(Math.round(x * 100) / 100);
+}
