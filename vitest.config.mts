@@ -3,12 +3,24 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: {
-    alias: { "rmap-sim": fileURLToPath(new URL("./simulator/src/index.ts", import.meta.url)) },
+    alias: {
+      "rmap-sim": fileURLToPath(new URL("./simulator/src/index.ts", import.meta.url)),
+      // Tests are server code: the marker resolves as it does for React Server Components.
+      "server-only": fileURLToPath(new URL("./node_modules/server-only/empty.js", import.meta.url)),
+    },
   },
   test: {
-    include: ["simulator/**/*.test.ts", "grader/**/*.test.ts", "exercises/**/*.test.ts", "scripts/**/*.test.ts"],
+    include: [
+      "simulator/**/*.test.ts",
+      "grader/**/*.test.ts",
+      "exercises/**/*.test.ts",
+      "scripts/**/*.test.ts",
+      "lib/**/*.test.ts",
+      "test/**/*.test.ts",
+    ],
     exclude: ["**/node_modules/**", "exercises/*/tests/**", "exercises/*/mutants/**"],
     testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: "forks",
   },
 });
