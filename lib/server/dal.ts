@@ -54,8 +54,12 @@ export const LIMITS = {
 
 const id = z.string().min(1).max(64).regex(/^[\w-]+$/, { error: "expected an id" });
 const exerciseId = z.string().min(1).max(64).regex(/^[\w.-]+$/, { error: "expected an exercise folder name" });
-const fileName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/, { error: "expected a plain file name" });
-const files = z.record(fileName, z.string());
+const FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$/;
+const files = z.record(z.string(), z.string({ error: "expected the file's source text" })).superRefine((f, ctx) => {
+  for (const name of Object.keys(f)) {
+    if (!FILE_NAME.test(name)) ctx.addIssue({ code: "custom", path: [name], message: "expected a plain file name (letters, digits, . _ -)" });
+  }
+});
 
 const SignUpInput = z.object({
   email: z.email({ error: "expected an email address" }).max(254).transform((e) => e.toLowerCase()),
