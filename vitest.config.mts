@@ -1,10 +1,10 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
+// Workspace packages ("rmap-sim", "rmap-grader", "rmap-schemas") resolve through their package.json exports: no aliases.
 export default defineConfig({
   resolve: {
     alias: {
-      "rmap-sim": fileURLToPath(new URL("./simulator/src/index.ts", import.meta.url)),
       // Tests are server code: the marker resolves as it does for React Server Components.
       "server-only": fileURLToPath(new URL("./node_modules/server-only/empty.js", import.meta.url)),
     },
@@ -13,6 +13,7 @@ export default defineConfig({
     include: [
       "simulator/**/*.test.ts",
       "grader/**/*.test.ts",
+      "schemas/**/*.test.ts",
       "exercises/**/*.test.ts",
       "scripts/**/*.test.ts",
       "lib/**/*.test.ts",

@@ -8,8 +8,7 @@
  */
 import { performance } from "node:perf_hooks";
 import os from "node:os";
-import { explore } from "../simulator/src/index";
-import { REFERENCE_SCENARIOS } from "../simulator/src/scenarios/reference";
+import { explore, REFERENCE_SCENARIOS } from "rmap-sim/testing";
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -96,11 +95,11 @@ async function main(): Promise<void> {
     } else if (w === "grade") {
       let mod: { benchGrade?: (o: { runs?: number; json?: boolean }) => Promise<Record<string, unknown>> };
       try {
-        mod = await import("../grader/src/bench");
+        mod = await import("rmap-grader");
       } catch (e) {
         throw new Error(`the grader benchmark is not available: ${(e as Error).message}`);
       }
-      if (!mod.benchGrade) throw new Error("grader/src/bench.ts does not export benchGrade");
+      if (!mod.benchGrade) throw new Error("rmap-grader does not export benchGrade");
       Object.assign(out, await mod.benchGrade({ runs: Math.max(runs, 10), json: false }));
     } else {
       throw new Error(`unknown benchmark "${w}": use explore or grade`);

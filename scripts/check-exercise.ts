@@ -6,19 +6,16 @@
  *
  * The grader (npm run grade) is the sandboxed, scored version of this.
  */
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { isSuite, runSuite, formatReport } from "../simulator/src/index";
+import { findExercise } from "rmap-grader";
+import { isSuite, runSuite, formatReport } from "rmap-sim/testing";
 
 async function main(): Promise<void> {
   const [exArg, implArg = "solution", ...rest] = process.argv.slice(2);
   if (!exArg) throw new Error("usage: check-exercise <exercise-folder> [solution|starter|mutants/NAME.ts|path]");
-  const dir = resolve("exercises", exArg);
-  const meta = JSON.parse(readFileSync(join(dir, "exercise.json"), "utf8")) as {
-    files: string[];
-    groups: Array<{ id: string; file: string; kind: string; points: number }>;
-  };
+  const { dir, meta } = findExercise(exArg);
   const only = rest.includes("--group") ? rest[rest.indexOf("--group") + 1] : undefined;
   let implPath: string;
   if (implArg === "solution" || implArg === "starter") implPath = join(dir, implArg, meta.files[0]!);

@@ -8,8 +8,7 @@
  *   npm start -- all           every known bug
  *   npm start -- <id> [...]    chosen ones (e.g. inc-not-zero)
  */
-import { explore, formatReport, type TraceStep } from "../simulator/src/index";
-import { KNOWN_BUGS, knownBug } from "../simulator/src/scenarios/known-bugs";
+import { explore, formatReport, KNOWN_BUGS, knownBug, type TraceStep } from "rmap-sim/testing";
 
 const FROM_THREADS = ["inc-not-zero", "down-read-in-rcu", "copy-page-range-enomem", "root-reference-leak", "per-vma-reuse"];
 

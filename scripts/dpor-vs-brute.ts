@@ -8,10 +8,11 @@
  *
  * Exits non-zero on a mismatch.
  */
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { readdirSync } from "node:fs";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { explore, isSuite } from "../simulator/src/index";
+import { listExerciseDirs, readExercise } from "rmap-grader";
+import { explore, isSuite } from "rmap-sim/testing";
 
 /** Brute force past this many executions is skipped: the bigger scenarios cost minutes each. */
 const BRUTE_BUDGET = 30_000;
@@ -20,10 +21,9 @@ async function main() {
   let checked = 0;
   let mismatches = 0;
   let skipped = 0;
-  for (const ex of readdirSync("exercises").filter((d) => /^\d\d-/.test(d)).sort()) {
-    const dir = resolve("exercises", ex);
-    const meta = JSON.parse(readFileSync(join(dir, "exercise.json"), "utf8"));
-    const impls = [join(dir, "solution", meta.files[0]), ...readdirSync(join(dir, "mutants")).map((m: string) => join(dir, "mutants", m))];
+  for (const { dir, meta } of listExerciseDirs().map(readExercise)) {
+    const ex = basename(dir);
+    const impls = [join(dir, "solution", meta.files[0]!), ...readdirSync(join(dir, "mutants")).map((m: string) => join(dir, "mutants", m))];
     for (const implPath of impls) {
       const impl = await import(pathToFileURL(implPath).href);
       for (const g of meta.groups) {

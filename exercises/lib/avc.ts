@@ -59,7 +59,7 @@ import {
   spin_unlock,
   vm_area_cachep,
   vma_alloc_now,
-} from "rmap-sim";
+} from "rmap-sim/testing";
 
 /** The learner's functions that the drivers call. */
 export interface AvcImpl {

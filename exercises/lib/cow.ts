@@ -35,7 +35,7 @@ import {
   secondary_mmu_violations,
   vma_alloc_now,
   AnonVma,
-} from "rmap-sim";
+} from "rmap-sim/testing";
 
 /** The errno copy_page_range() returns when a page-table allocation fails. */
 export const ENOMEM = 12;

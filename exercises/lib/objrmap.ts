@@ -50,7 +50,7 @@ import {
   vm_area_cachep,
   mm_ptes,
   PAGE_SIZE,
-} from "rmap-sim";
+} from "rmap-sim/testing";
 
 /** The rmap functions the drivers call: the learner's module provides them. */
 export interface RmapOps {

@@ -26,7 +26,7 @@ import {
   sched_point,
   vma_alloc_now,
   vm_area_cachep,
-} from "rmap-sim";
+} from "rmap-sim/testing";
 
 /** What the drivers need of the learner's module. */
 export interface PerVmaLock {

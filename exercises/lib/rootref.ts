@@ -37,7 +37,7 @@ import {
   up_read,
   up_write,
   vm_area_cachep,
-} from "rmap-sim";
+} from "rmap-sim/testing";
 
 /** What the drivers need of the learner's module. */
 export interface RootRefRmap {

@@ -15,7 +15,7 @@ import {
   ListHead,
   type Sim,
   type ThreadSpec,
-} from "rmap-sim";
+} from "rmap-sim/testing";
 
 /** The shape of the lesson's log, as the tests see it. */
 export interface LogLike extends KObject {

@@ -1,23 +1,27 @@
 /*
  * From the learner's TypeScript to code the sandbox can run.
  *
- * 1. The import rule: a learner file imports only "rmap-sim" (and the other
- *    files of the same exercise); anything else, `require` or `import()`
- *    included, makes the submission not gradable.
+ * 1. The import rule: a learner file imports only "rmap-sim" (the learner's
+ *    API; not "rmap-sim/testing") and the other files of the same exercise;
+ *    anything else, `require` or `import()` included, makes the submission
+ *    not gradable.
  * 2. The type check: the TypeScript compiler against the simulator's own
- *    types ("rmap-sim" is simulator/src/index.ts), with the repository's
- *    strict options. The checker is warm: library and simulator source files
- *    are parsed once and reused, and each program is built from the previous
- *    one, so a submission is checked in a fraction of the first check's time.
+ *    types, with the repository's strict options. "rmap-sim" resolves
+ *    through the package's `exports`, looked up from the grader's own
+ *    folder (so it works wherever the grader is installed). The checker is
+ *    warm: library and simulator source files are parsed once and reused,
+ *    and each program is built from the previous one, so a submission is
+ *    checked in a fraction of the first check's time.
  * 3. esbuild turns each file into CommonJS (`import ... from "rmap-sim"`
  *    becomes `require("rmap-sim")`) with a source map, so the sandbox can
  *    name the learner's lines in reports.
  */
 import { readFileSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
+import { fileURLToPath } from "node:url";
 import { transformSync } from "esbuild";
 import ts from "typescript";
-import type { CompileError } from "./results-schema";
+import type { CompileError } from "rmap-schemas";
 
 export interface CompiledFile {
   /** The file name as the exercise names it (rmap.ts). */
@@ -33,8 +37,13 @@ export type CheckResult = { ok: true; files: CompiledFile[] } | { ok: false; err
 /** The module name under which the learner's code sees the simulator. */
 export const SIM_MODULE = "rmap-sim";
 
-/** A virtual folder for submissions: never on disk, so it cannot collide with repository files. */
-const SUBMISSION_ROOT = "/__submission__";
+/**
+ * A virtual folder for submissions, inside the grader's package folder so
+ * that bare specifiers resolve the way the grader's own imports do (through
+ * node_modules and package exports). It never exists on disk: only the
+ * checker's host answers for it.
+ */
+const SUBMISSION_ROOT = join(fileURLToPath(new URL("..", import.meta.url)), "__submission__").replaceAll("\\", "/");
 
 interface CachedSource {
   mtimeMs: number;
@@ -48,7 +57,7 @@ export class SubmissionChecker {
   private virtual = new Map<string, string>();
   private previous: ts.Program | undefined;
 
-  constructor(readonly repoRoot: string) {
+  constructor() {
     this.options = {
       target: ts.ScriptTarget.ES2022,
       lib: ["lib.es2022.d.ts"],
@@ -64,8 +73,6 @@ export class SubmissionChecker {
       noEmit: true,
       allowImportingTsExtensions: true,
       types: [],
-      baseUrl: repoRoot,
-      paths: { [SIM_MODULE]: ["simulator/src/index.ts"] },
     };
     const base = ts.createCompilerHost(this.options, true);
     const isVirtual = (f: string): boolean => f.startsWith(`${SUBMISSION_ROOT}/`);
@@ -221,11 +228,11 @@ function importErrors(sf: ts.SourceFile, name: string, names: readonly string[])
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
       const spec = ts.isStringLiteral(node.moduleSpecifier) ? node.moduleSpecifier.text : "";
-      if (!allowedImport(spec, names)) at(node, `cannot import "${spec}": ${only}`);
+      if (!allowedImport(spec, names)) at(node, refusal(spec, only));
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       const e = node.moduleReference.expression;
       const spec = ts.isStringLiteral(e) ? e.text : "";
-      if (!allowedImport(spec, names)) at(node, `cannot import "${spec}": ${only}`);
+      if (!allowedImport(spec, names)) at(node, refusal(spec, only));
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       at(node, `dynamic import() is not available: ${only}`);
     } else if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === "require") {
@@ -233,7 +240,7 @@ function importErrors(sf: ts.SourceFile, name: string, names: readonly string[])
     } else if (ts.isImportTypeNode(node)) {
       const arg = node.argument;
       const spec = ts.isLiteralTypeNode(arg) && ts.isStringLiteral(arg.literal) ? arg.literal.text : "";
-      if (!allowedImport(spec, names)) at(node, `cannot import type from "${spec}": ${only}`);
+      if (!allowedImport(spec, names)) at(node, refusal(spec, only, "type "));
     }
     ts.forEachChild(node, visit);
   };
@@ -241,9 +248,16 @@ function importErrors(sf: ts.SourceFile, name: string, names: readonly string[])
   return errors;
 }
 
-/** The simulator's source folder, for hashing and bundling. */
-export function simulatorDir(repoRoot: string): string {
-  return join(repoRoot, "simulator", "src");
+/** Why an import is refused; the simulator's test entry point gets its own explanation. */
+function refusal(spec: string, only: string, what = ""): string {
+  const head = what ? `cannot import ${what}from "${spec}"` : `cannot import "${spec}"`;
+  if (spec === `${SIM_MODULE}/testing`) {
+    return (
+      `${head}: that is the simulator's test and grading side (scenarios, explorers, ` +
+      `setup helpers), not available to the code under test. Import the kernel API from "${SIM_MODULE}"; ${only}`
+    );
+  }
+  return `${head}: ${only}`;
 }
 
 /** Read a file for hashing; missing files hash as empty. */

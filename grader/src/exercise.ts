@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { type Exercise, ExerciseSchema } from "./exercise-schema";
+import { type Exercise, ExerciseSchema } from "rmap-schemas";
 
 /** A problem with the grader's input (not with the learner's code): missing exercise, bad exercise.json, unreadable file. */
 export class GraderError extends Error {

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseMutantHeader } from "./exercise-schema";
+import { parseMutantHeader } from "rmap-schemas";
 import { listExerciseDirs, readExercise, readReference } from "./exercise";
 import { createLocalGrader } from "./grader";
 

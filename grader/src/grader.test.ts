@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { findExercise, GraderError, readExercise, readSubmission } from "./exercise";
 import { createLocalGrader } from "./grader";
 import { formatResults } from "./report";
-import { ResultsSchema } from "./results-schema";
+import { ResultsSchema } from "rmap-schemas";
 
 const FIXTURE = join(import.meta.dirname, "..", "test", "fixture-exercise");
 const grader = createLocalGrader();
@@ -41,6 +41,25 @@ describe("not gradable", () => {
     // The same call driven with yield* is fine.
     const ok = await grader.grade(FIXTURE, { "counter.ts": src.replace("  counter_inc(c);", "  yield* counter_inc(c);") });
     expect(ok.gradable).toBe(true);
+  });
+
+  it("learner code may not import rmap-sim/testing (or anything but rmap-sim): refused with its line", async () => {
+    const lines = solution.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("import ")) + 1;
+    for (const [imp, why] of [
+      ['import { explore } from "rmap-sim/testing";', /cannot import "rmap-sim\/testing": that is the simulator's test and grading side .*Import the kernel API from "rmap-sim"/],
+      ['import type { Scenario } from "rmap-sim/testing";', /cannot import "rmap-sim\/testing"/],
+      ['export { runTest } from "rmap-sim/testing";', /cannot import "rmap-sim\/testing"/],
+      ['import { cur } from "rmap-sim/src/runtime";', /cannot import "rmap-sim\/src\/runtime": a learner file may import only "rmap-sim"/],
+    ] as const) {
+      const src = [...lines.slice(0, at - 1), imp, ...lines.slice(at - 1)].join("\n");
+      const r = await grader.grade(FIXTURE, { "counter.ts": src });
+      expect(r.gradable, imp).toBe(false);
+      expect(r.compileErrors, imp).toContainEqual(expect.objectContaining({ file: "counter.ts", line: at, message: expect.stringMatching(why) }));
+    }
+    // The learner's entry point does not offer the test side's names either.
+    const r = await grader.grade(FIXTURE, { "counter.ts": `import { explore } from "rmap-sim";\n${solution}` });
+    expect(r.compileErrors).toContainEqual(expect.objectContaining({ line: 1, message: expect.stringMatching(/TS2305.*explore/) }));
   });
 
   it("a syntax error is reported with its line", async () => {

@@ -15,10 +15,11 @@
 import { originalPositionFor, TraceMap, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
 import { type CompiledFile, SubmissionChecker } from "./compile";
 import { type LoadedExercise, readExercise, REPO_ROOT } from "./exercise";
-import { type Results, ResultsSchema, type TestResult, type WireOutcome } from "./results-schema";
+import { type Results, ResultsSchema, type TestResult } from "rmap-schemas";
 import { BundleCache, sandboxRuntime } from "./sandbox/bundle";
 import { USER_PREFIX } from "./sandbox/protocol";
 import { runInSandbox } from "./sandbox/run";
+import type { WireOutcome } from "./sandbox/wire-schema";
 
 export interface Grader {
   /** Grade the learner's files (name -> TypeScript source) against the exercise in `exerciseDir`. */
@@ -45,7 +46,7 @@ export class LocalGrader implements Grader {
 
   constructor(private readonly options: LocalGraderOptions = {}) {
     const root = options.repoRoot ?? REPO_ROOT;
-    this.checker = new SubmissionChecker(root);
+    this.checker = new SubmissionChecker();
     this.bundles = new BundleCache(root);
   }
 

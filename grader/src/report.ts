@@ -1,7 +1,7 @@
 /*
  * The readable report of a grading, for the terminal.
  */
-import type { Results, TestResult } from "./results-schema";
+import type { Results, TestResult } from "rmap-schemas";
 
 const indent = (s: string, pad = "      "): string => s.split("\n").map((l) => pad + l).join("\n");
 

@@ -9,7 +9,7 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
-import { listExerciseDirs, readExercise } from "../../grader/src/exercise";
+import { listExerciseDirs, readExercise } from "rmap-grader";
 import { REPO_ROOT } from "./paths";
 
 export interface CatalogExercise {

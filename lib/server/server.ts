@@ -8,7 +8,7 @@ import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createLocalGrader } from "../../grader/src/grader";
+import { createLocalGrader } from "rmap-grader";
 import { createDal, type Dal } from "./dal";
 import { type Database, openDatabase } from "./db";
 import { type Env, env as loadEnv } from "./env";

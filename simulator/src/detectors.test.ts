@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { explore, replay } from "./index";
+import { explore, replay } from "./testing";
 import { KNOWN_BUGS } from "./scenarios/known-bugs";
 
 describe("known bugs are caught, their fixed twins pass", () => {

@@ -32,7 +32,7 @@ import {
   ScheduleTokenError,
   RwSemaphore,
   list_del,
-} from "./index";
+} from "./testing";
 import { cur } from "./runtime";
 import { KNOWN_BUGS } from "./scenarios/known-bugs";
 

@@ -7,25 +7,33 @@
  * multi-line body in the style of the kernel log.
  */
 
-export type DetectorKind =
-  | "use-after-free"
-  | "double-free"
-  | "leak"
-  | "lock-inversion"
-  | "recursive-locking"
-  | "bad-unlock"
-  | "lock-held-at-exit"
-  | "sleep-in-atomic"
-  | "refcount"
-  | "unbalanced"
-  | "deadlock"
-  | "step-budget"
-  | "nondeterminism"
-  | "forgotten-yield"
-  | "assertion"
-  | "exception"
-  | "list-corruption"
-  | "lock-not-held";
+/**
+ * Every kind of report, in one list: the results schema (rmap-schemas)
+ * validates report kinds against it, so a kind added here is known to the
+ * grader, the site and the browser runner at once.
+ */
+export const DETECTOR_KINDS = [
+  "use-after-free",
+  "double-free",
+  "leak",
+  "lock-inversion",
+  "recursive-locking",
+  "bad-unlock",
+  "lock-held-at-exit",
+  "sleep-in-atomic",
+  "refcount",
+  "unbalanced",
+  "deadlock",
+  "step-budget",
+  "nondeterminism",
+  "forgotten-yield",
+  "assertion",
+  "exception",
+  "list-corruption",
+  "lock-not-held",
+] as const;
+
+export type DetectorKind = (typeof DETECTOR_KINDS)[number];
 
 export interface SourceLocation {
   file: string;

@@ -26,6 +26,7 @@
  * an unseeded random source.
  */
 
+import { type LocationProvider, stackLocations } from "./locations";
 import { type BugReport, type DetectorKind, SimBug, SimUsageError, type SourceLocation } from "./report";
 
 /* ------------------------------------------------------------------------ */
@@ -506,8 +507,8 @@ export interface ExecutionHooks {
 export interface ExecutionOptions {
   limits: Limits;
   tracing: boolean;
-  /** Pick the frame of the learner's code from a stack; default: first frame outside the simulator. */
-  isUserFrame?: (file: string) => boolean;
+  /** Where the learner's code is (traced runs only); default: stackLocations(), frames outside the simulator. */
+  locations?: LocationProvider;
   /** Shared across the executions of one exploration (lockdep's graph of lock classes). */
   shared: SharedState;
   /** Fault injection: which caches may fail, and how many failures per execution. */
@@ -534,6 +535,9 @@ export class SharedState {
 }
 
 export type ExecutionOutcome = "ok" | "bug" | "abandoned";
+
+/** The provider of executions that were given none (it holds no execution state). */
+let defaultLocations: LocationProvider | undefined;
 
 export class Execution {
   readonly threads: ThreadState[] = [];
@@ -714,18 +718,19 @@ export class Execution {
 
   /* ---- source locations (traced runs only) ---- */
 
+  private get locations(): LocationProvider {
+    return this.opts.locations ?? (defaultLocations ??= stackLocations());
+  }
+
   locate(): SourceLocation | undefined {
-    const stack = new Error().stack;
-    if (!stack) return undefined;
-    return pickFrame(stack, this.opts.isUserFrame);
+    return this.locations.current();
   }
 
   /** The learner-facing function name for a report headline. */
   userFunction(): string {
     const op = this.running?.pending?.impl.name;
     if (!this.tracing) return op ?? "simulated code";
-    const stack = new Error().stack ?? "";
-    return pickFunction(stack, this.opts.isUserFrame) ?? op ?? "simulated code";
+    return this.locations.currentFunction() ?? op ?? "simulated code";
   }
 
   /* ---- running ---- */
@@ -1097,7 +1102,7 @@ export class Execution {
     const err = e as Error;
     const msg = err && typeof err === "object" && "message" in err ? String(err.message) : String(e);
     const kind = err && typeof err === "object" && "name" in err ? String(err.name) : "Error";
-    const loc = err && typeof err.stack === "string" ? pickFrame(err.stack, this.opts.isUserFrame) : undefined;
+    const loc = this.locations.thrownAt(err);
     this.report = {
       kind: kind === "AssertionError" ? "assertion" : "exception",
       title:
@@ -1251,45 +1256,4 @@ function jsonValue(v: unknown): unknown {
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") return v;
   if (v instanceof KObject) return { ref: ref(v) };
   return String(v);
-}
-
-/* Stack parsing (V8 format: "    at fn (file:line:col)" or "    at file:line:col"). */
-
-const FRAME_RE = /^\s*at (?:(.*?) \()?(.*?):(\d+):(\d+)\)?$/;
-let simulatorFiles: string[] | null = null;
-
-function isSimulatorFile(file: string): boolean {
-  if (simulatorFiles === null) {
-    // Frames of this module tell where the simulator lives (its folder).
-    const own = (new Error().stack ?? "").split("\n").map((l) => FRAME_RE.exec(l)?.[2]).find((f) => f);
-    const dir = own ? own.slice(0, own.lastIndexOf("/") + 1) : "\0";
-    simulatorFiles = [dir];
-  }
-  return simulatorFiles.some((d) => file.startsWith(d)) || file.startsWith("node:") || file.includes("/node_modules/");
-}
-
-function frames(stack: string): Array<{ fn: string; file: string; line: number; column: number }> {
-  const out: Array<{ fn: string; file: string; line: number; column: number }> = [];
-  for (const l of stack.split("\n")) {
-    const m = FRAME_RE.exec(l);
-    if (!m) continue;
-    out.push({ fn: m[1] ?? "", file: m[2]!, line: Number(m[3]), column: Number(m[4]) });
-  }
-  return out;
-}
-
-export function pickFrame(stack: string, isUserFrame?: (file: string) => boolean): SourceLocation | undefined {
-  const accept = isUserFrame ?? ((f: string) => !isSimulatorFile(f));
-  for (const f of frames(stack)) {
-    if (accept(f.file)) return { file: f.file, line: f.line, column: f.column };
-  }
-  return undefined;
-}
-
-function pickFunction(stack: string, isUserFrame?: (file: string) => boolean): string | undefined {
-  const accept = isUserFrame ?? ((f: string) => !isSimulatorFile(f));
-  for (const f of frames(stack)) {
-    if (accept(f.file) && f.fn) return f.fn.replace(/^(?:Generator\.next|Object\.|async )/, "").replace(/^.*\./, "");
-  }
-  return undefined;
 }

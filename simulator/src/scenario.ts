@@ -23,6 +23,7 @@ import {
 import type { CacheFlags, CacheState } from "./primitives";
 import type { BugReport } from "./report";
 import { encodeSchedule } from "./schedule";
+import type { LocationProvider } from "./locations";
 
 export interface ThreadSpec<S> {
   name: string;
@@ -73,7 +74,7 @@ export interface RunOptions {
   tracing?: boolean;
   shared?: SharedState;
   executionIndex?: number;
-  isUserFrame?: (file: string) => boolean;
+  locations?: LocationProvider;
   /** Fault injection on or off for this run (the scenario says which caches). */
   faults?: boolean;
 }
@@ -110,7 +111,7 @@ export function runOnce<S>(scenario: Scenario<S>, hooks: ExecutionHooks, opts: R
       shared: opts.shared ?? new SharedState(),
       faults,
       executionIndex: opts.executionIndex ?? 0,
-      ...(opts.isUserFrame ? { isUserFrame: opts.isUserFrame } : {}),
+      ...(opts.locations ? { locations: opts.locations } : {}),
     },
     hooks,
   );

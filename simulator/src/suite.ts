@@ -13,6 +13,7 @@ import { explore, type ExploreOptions, type FoundBug } from "./explore/index";
 import type { BugReport } from "./report";
 import type { Scenario } from "./scenario";
 import type { TraceObject, TraceStep } from "./runtime";
+import type { LocationProvider } from "./locations";
 
 export interface TestCase {
   /** Shown to learners: the scenario's name ("reclaim vs munmap"). */
@@ -68,7 +69,7 @@ export interface TestOutcome {
 export interface SuiteRunOptions {
   /** Scale every test's maxExecutions (the grader's budget). */
   maxExecutions?: number;
-  isUserFrame?: (file: string) => boolean;
+  locations?: LocationProvider;
   /** Include traces of failures (default true). */
   trace?: boolean;
 }
@@ -101,7 +102,7 @@ export function runTest(t: TestCase, o: SuiteRunOptions = {}): TestOutcome {
   for (const sc of t.scenarios) {
     const opts: ExploreOptions = { ...t.explore };
     if (o.maxExecutions !== undefined) opts.maxExecutions = Math.min(opts.maxExecutions ?? o.maxExecutions, o.maxExecutions);
-    if (o.isUserFrame) opts.isUserFrame = o.isUserFrame;
+    if (o.locations) opts.locations = o.locations;
     if (o.trace === false) opts.trace = false;
     let r;
     try {

@@ -1,4 +1,4 @@
-import type { Results } from "../../grader/src/results-schema";
+import type { Results } from "rmap-schemas";
 
 /** A results object as the grader returns it, with the given hidden test outcomes. */
 export function fakeResults(

@@ -5,8 +5,9 @@
  *   Function.prototype.toString that shows only the learner's own functions
  *   (so values the learner receives do not reveal test source), SES, and
  *   lockdown();
- * - the bundle: the simulator ("rmap-sim"), the exercise's suites and
- *   entry.ts, as one strict-mode script.
+ * - the bundle: the simulator ("rmap-sim" and "rmap-sim/testing", found
+ *   through package resolution), the exercise's suites and entry.ts, as one
+ *   strict-mode script.
  *
  * The bundle cache is keyed by a hash of every input file's contents, so an
  * edited suite or simulator file is picked up at the next grading.
@@ -15,7 +16,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative, resolve } from "node:path";
-import { build } from "esbuild";
+import { fileURLToPath } from "node:url";
+import { build, type Plugin } from "esbuild";
 import { GraderError, type LoadedExercise } from "../exercise";
 import { readOrEmpty } from "../compile";
 
@@ -61,6 +63,26 @@ const PRELUDE = `
 })();
 `;
 
+/** The grader's own folder: "rmap-sim" resolves from here, as for the grader's own imports. */
+const GRADER_DIR = fileURLToPath(new URL("../..", import.meta.url));
+
+/**
+ * Every "rmap-sim" import of the bundle (the entry's and the suites') resolves
+ * from the grader's folder through the package's exports, so the bundle holds
+ * one copy of the simulator (suites and entry share its classes and its
+ * running execution) even for an exercise folder outside the repository.
+ */
+const oneSimulator: Plugin = {
+  name: "one-simulator",
+  setup(b) {
+    b.onResolve({ filter: /^rmap-sim(\/.*)?$/ }, async (args) => {
+      if (args.pluginData === "one-simulator") return undefined;
+      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: GRADER_DIR, pluginData: "one-simulator" });
+      return r.errors.length ? { errors: r.errors } : { path: r.path };
+    });
+  },
+};
+
 let runtimeCode: string | null = null;
 
 /** The SES runtime script: prelude, SES, lockdown(). Same for every exercise. */
@@ -91,6 +113,7 @@ export class BundleCache {
   private readonly cache = new Map<string, TrustedBundle>();
   builds = 0;
 
+  /** repoRoot: the folder that paths in error messages are shown relative to. */
   constructor(readonly repoRoot: string) {}
 
   /** The trusted bundle of an exercise: from the cache if no input changed. */
@@ -104,7 +127,7 @@ export class BundleCache {
   }
 
   private entrySource(ex: LoadedExercise): string {
-    const entry = join(this.repoRoot, "grader", "src", "sandbox", "entry.ts");
+    const entry = fileURLToPath(new URL("./entry.ts", import.meta.url));
     const lines = [`import { install } from ${JSON.stringify(entry)};`];
     ex.meta.groups.forEach((g, i) => lines.push(`import s${i} from ${JSON.stringify(join(ex.dir, g.file))};`));
     lines.push(`install([${ex.meta.groups.map((_, i) => `s${i}`).join(", ")}]);`);
@@ -123,7 +146,7 @@ export class BundleCache {
         platform: "neutral",
         target: "es2022",
         mainFields: ["module", "main"],
-        alias: { "rmap-sim": join(this.repoRoot, "simulator", "src", "index.ts") },
+        plugins: [oneSimulator],
         banner: { js: '"use strict";' },
         metafile: true,
         logLevel: "silent",

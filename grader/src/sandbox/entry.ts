@@ -9,13 +9,14 @@
  *   patch Object.prototype, Array.prototype, Map.prototype, the simulator's
  *   classes, primitives or detectors.
  * - Learner code runs in SES Compartments whose only globals are `require`
- *   (which returns the hardened "rmap-sim" namespace and nothing else),
+ *   (which returns the hardened "rmap-sim" namespace, the learner's API, and
+ *   nothing else: never "rmap-sim/testing"),
  *   `module`, `exports` and a size-capped `console`.
  * - Results leave the isolate as JSON strings built here from plain values;
  *   the host validates them again.
  */
-import * as sim from "rmap-sim";
-import type { Suite, TestCase, TestOutcome } from "rmap-sim";
+import * as learnerApi from "rmap-sim";
+import { isSuite, Op, runTest, stackLocations, type Suite, type TestCase, type TestOutcome } from "rmap-sim/testing";
 import { USER_PREFIX } from "./protocol";
 
 declare const harden: <T>(x: T) => T;
@@ -34,8 +35,6 @@ export interface EntryConfig {
 
 
 const MAX_STRING = 8_000;
-/** Exports learner code does not get: constructing primitives by hand. */
-const HIDDEN_EXPORTS = new Set(["Op"]);
 const MAX_STEP_JSON = 4_000;
 
 function str(v: unknown, max = MAX_STRING): string {
@@ -56,11 +55,12 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
   // Learner code must not construct operations: an Op's impl receives the execution (every
   // detector's state). Hide the constructor (the export and the prototype's back link); the
   // simulator rejects look-alikes made with Object.create(Op.prototype). Ops stay iterable.
-  Object.defineProperty(sim.Op.prototype, "constructor", { value: undefined, writable: false, enumerable: false, configurable: false });
-  harden(sim.Op);
+  Object.defineProperty(Op.prototype, "constructor", { value: undefined, writable: false, enumerable: false, configurable: false });
+  harden(Op);
   // The namespace esbuild builds has getters: copy to plain data, then harden every value.
   const ns: Record<string, unknown> = {};
-  for (const k of Object.keys(sim)) if (!HIDDEN_EXPORTS.has(k)) ns[k] = (sim as Record<string, unknown>)[k];
+  for (const k of Object.keys(learnerApi)) ns[k] = (learnerApi as Record<string, unknown>)[k];
+  if ("Op" in ns) throw new Error("the learner's API must not export Op: learner code may not construct operations");
   harden(ns);
 
   let config: EntryConfig = { maxExecutions: 20_000, maxTraceSteps: 200, maxOutput: 16_000 };
@@ -88,7 +88,8 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
     debug: print("debug"),
   });
 
-  const isUserFrame = (file: string): boolean => file.startsWith(USER_PREFIX);
+  // Learner files are evaluated with a sourceURL of submission/<file>: those frames are the learner's.
+  const locations = stackLocations((file) => file.startsWith(USER_PREFIX));
 
   const api = {
     configure(json: string): void {
@@ -135,7 +136,7 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
     list(): string {
       const out = suites.map((suite, g) => {
         try {
-          if (!sim.isSuite(suite)) throw new Error(`suite ${g + 1} does not default-export defineSuite(...)`);
+          if (!isSuite(suite)) throw new Error(`suite ${g + 1} does not default-export defineSuite(...)`);
           if (loadError !== null) throw new Error(loadError);
           const built = suite.factory(impl);
           if (!Array.isArray(built)) throw new Error("the suite did not return a list of tests");
@@ -160,7 +161,7 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
       const t = group[i]!;
       let outcome: TestOutcome;
       try {
-        outcome = sim.runTest(t, { maxExecutions: config.maxExecutions, isUserFrame });
+        outcome = runTest(t, { maxExecutions: config.maxExecutions, locations });
       } catch {
         return JSON.stringify(crashed(t));
       }

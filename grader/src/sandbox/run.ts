@@ -11,7 +11,7 @@
 import ivm from "isolated-vm";
 import { z } from "zod";
 import type { CompiledFile } from "../compile";
-import { type WireOutcome, WireOutcomeSchema, type WireTestList, WireTestListSchema } from "../results-schema";
+import { type WireOutcome, WireOutcomeSchema, type WireTestList, WireTestListSchema } from "./wire-schema";
 
 export interface SandboxBudgets {
   cpuMs: number;

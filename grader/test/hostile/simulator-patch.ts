@@ -5,13 +5,14 @@ import { GFP_KERNEL, kmem_cache_alloc, kmem_cache_free, sched_point, spin_lock, 
 import * as sim from "rmap-sim";
 const tried: string[] = [];
 function attempt(name: string, f: () => void) { try { f(); tried.push(name + ": patched"); } catch (e) { tried.push(name + ": " + (e as Error).message); } }
-attempt("namespace check_that", () => { (sim as any).check_that = () => {}; });
+attempt("namespace spin_lock", () => { (sim as any).spin_lock = () => {}; });
 attempt("Spinlock.prototype.describe", () => { (sim.Spinlock.prototype as any).describe = () => ({}); });
 attempt("KObject.prototype.freed", () => { Object.defineProperty(sim.KObject.prototype, "freed", { get: () => false }); });
 attempt("KmemCache.prototype", () => { (sim.KmemCache.prototype as any).name = "x"; });
-attempt("runTest", () => { (sim as any).runTest = () => ({ passed: true }); });
-attempt("DEFAULT_LIMITS", () => { (sim.DEFAULT_LIMITS as any).maxSteps = 1e9; });
-attempt("trackFields on a kernel class", () => { sim.trackFields(sim.Spinlock as any, ["hijack"]); });
+attempt("namespace kmem_cache_free", () => { (sim as any).kmem_cache_free = () => {}; });
+// The test side of the simulator is not reachable from learner code at all.
+const internals = ["trackFields", "DEFAULT_LIMITS", "runTest", "check_that", "explore", "Op", "allocateNow", "runAtomically"];
+tried.push("internals: " + (internals.filter((k) => (sim as any)[k] !== undefined).join(",") || "none"));
 export function* counter_release(c: any) {
   attempt("cache flags", () => { (c.cachep as any).flags.typesafe = true; });
   attempt("cache create", () => { (c.cachep as any).create = () => null; });

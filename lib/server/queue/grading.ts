@@ -17,8 +17,7 @@
  */
 import "server-only";
 import { randomUUID } from "node:crypto";
-import type { Results } from "../../../grader/src/results-schema";
-import { ResultsSchema } from "../../../grader/src/results-schema";
+import { type Results, ResultsSchema } from "rmap-schemas";
 import { finalScore, lateness } from "../dal";
 import type { Catalog } from "../exercises";
 import type { PrismaClient } from "../generated/prisma/client";

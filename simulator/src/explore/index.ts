@@ -17,6 +17,7 @@ import { BruteForceStrategy } from "./brute";
 import { DporStrategy } from "./dpor";
 import { PctStrategy } from "./pct";
 import { Runner, type Strategy } from "./runner";
+import type { LocationProvider } from "../locations";
 
 export type StrategyName = "dpor" | "bounded" | "pct" | "brute";
 
@@ -39,7 +40,7 @@ export interface ExploreOptions {
   /** Replay the failing schedule with tracing (default true). */
   trace?: boolean;
   collectFinalStates?: boolean;
-  isUserFrame?: (file: string) => boolean;
+  locations?: LocationProvider;
 }
 
 export interface FoundBug {
@@ -95,7 +96,7 @@ export function explore<S>(scenario: Scenario<S>, o: ExploreOptions = {}): Explo
   const runner = new Runner(sc, { maxExecutions }, {
     ...(o.faults !== undefined ? { faults: o.faults } : {}),
     ...(o.collectFinalStates ? { collectFinalStates: true } : {}),
-    ...(o.isUserFrame ? { isUserFrame: o.isUserFrame } : {}),
+    ...(o.locations ? { locations: o.locations } : {}),
   });
   const strategy = makeStrategy(strategyName, o, maxExecutions);
   const complete = strategy.explore(runner) && runner.found === null;
@@ -146,7 +147,7 @@ function finish(sc: Scenario<unknown>, runner: Runner, found: RunResult, o: Expl
   if (o.trace !== false) {
     const traced = replay(sc, token, {
       ...(o.faults !== undefined ? { faults: o.faults } : {}),
-      ...(o.isUserFrame ? { isUserFrame: o.isUserFrame } : {}),
+      ...(o.locations ? { locations: o.locations } : {}),
     });
     bug.trace = traced.trace ?? [];
     bug.objects = traced.objects ?? [];
@@ -172,7 +173,7 @@ function finish(sc: Scenario<unknown>, runner: Runner, found: RunResult, o: Expl
 export interface ReplayOptions {
   faults?: boolean;
   tracing?: boolean;
-  isUserFrame?: (file: string) => boolean;
+  locations?: LocationProvider;
 }
 
 /**
@@ -204,7 +205,7 @@ export function replay<S>(scenario: Scenario<S>, token: string, o: ReplayOptions
         shared,
         executionIndex: index,
         ...(o.faults !== undefined ? { faults: o.faults } : {}),
-        ...(o.isUserFrame ? { isUserFrame: o.isUserFrame } : {}),
+        ...(o.locations ? { locations: o.locations } : {}),
       },
     );
     const r = last;

@@ -7,6 +7,7 @@
 import type { Choice, ExecutionHooks } from "../runtime";
 import { SharedState } from "../runtime";
 import { type RunResult, runOnce, type Scenario } from "../scenario";
+import type { LocationProvider } from "../locations";
 
 export interface Budget {
   /** Executions (complete or abandoned) before the search stops. */
@@ -31,7 +32,7 @@ export class Runner {
   constructor(
     readonly scenario: Scenario<unknown>,
     readonly budget: Budget,
-    readonly opts: { faults?: boolean; collectFinalStates?: boolean; isUserFrame?: (file: string) => boolean } = {},
+    readonly opts: { faults?: boolean; collectFinalStates?: boolean; locations?: LocationProvider } = {},
   ) {}
 
   get stopped(): boolean {
@@ -49,7 +50,7 @@ export class Runner {
       shared: this.shared,
       executionIndex: index,
       ...(this.opts.faults !== undefined ? { faults: this.opts.faults } : {}),
-      ...(this.opts.isUserFrame ? { isUserFrame: this.opts.isUserFrame } : {}),
+      ...(this.opts.locations ? { locations: this.opts.locations } : {}),
     });
     this.steps += r.steps;
     // lockdep's graph remembers which executions added edges: keep their schedules for cross-schedule reports.

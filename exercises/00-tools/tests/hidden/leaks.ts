@@ -1,7 +1,7 @@
 /*
  * Hidden tests, lesson 0: what is trimmed is freed (kmemleak).
  */
-import { defineSuite } from "rmap-sim";
+import { defineSuite } from "rmap-sim/testing";
 import type * as Log from "../../starter/eventlog";
 import { drain, type InitFlag, initFlag, withInit } from "../../../lib/tools";
 

@@ -2,7 +2,7 @@
  * Hidden tests, lesson 0: both ends of the log under concurrency, every
  * interleaving explored (DPOR).
  */
-import { check_that, defineSuite, type Sim } from "rmap-sim";
+import { check_that, defineSuite, type Sim } from "rmap-sim/testing";
 import type * as Log from "../../starter/eventlog";
 import { drain, type InitFlag, initFlag, seqs, withInit } from "../../../lib/tools";
 

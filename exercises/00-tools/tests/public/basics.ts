@@ -2,7 +2,7 @@
  * Public tests, lesson 0: what log_event and log_trim must do, and a first
  * race to read in the timeline.
  */
-import { cache_live_count, check_that, defineSuite, type Sim } from "rmap-sim";
+import { cache_live_count, check_that, defineSuite, type Sim } from "rmap-sim/testing";
 import type * as Log from "../../starter/eventlog";
 import { drain, seqs } from "../../../lib/tools";
 

@@ -1,7 +1,7 @@
 /*
  * Hidden tests, lesson 1: no anon_vma survives the last process that used it.
  */
-import { defineSuite, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim";
+import { defineSuite, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import { do_anonymous_page, do_wp_page, dup_mmap, exit_mmap, newWorld, teardown, withInit, type World } from "../../../lib/objrmap";
 

@@ -3,7 +3,7 @@
  * goes through fork, copy-on-write, mremap and exit; after each step the
  * walk must find exactly the ptes that the page tables say map the page.
  */
-import { check_that, defineSuite, mm_alloc_now, type MmStruct, type Page, type Sim, vma_alloc_now } from "rmap-sim";
+import { check_that, defineSuite, mm_alloc_now, type MmStruct, type Page, type Sim, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import { do_anonymous_page, do_wp_page, dup_mmap, exit_mmap, move_vma, newWorld, ptes_mapping, teardown, type World } from "../../../lib/objrmap";
 

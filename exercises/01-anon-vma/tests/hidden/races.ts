@@ -2,7 +2,7 @@
  * Hidden tests, lesson 1: the rmap under concurrency. Every interleaving of
  * the threads is explored (DPOR).
  */
-import { check_that, defineSuite, type Sim, list_for_each_entry, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim";
+import { check_that, defineSuite, type Sim, list_for_each_entry, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   do_anonymous_page,

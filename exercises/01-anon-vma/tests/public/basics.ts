@@ -11,7 +11,7 @@ import {
   type MmStruct,
   type Sim,
   vma_alloc_now,
-} from "rmap-sim";
+} from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import { do_anonymous_page, dup_mmap, exit_mmap, newWorld, ptes_mapping, teardown, type World } from "../../../lib/objrmap";
 

@@ -2,7 +2,7 @@
  * Hidden tests, lesson 2: every reference taken is dropped, and the last one
  * frees the anon_vma.
  */
-import { defineSuite, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim";
+import { defineSuite, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import { do_anonymous_page, dup_mmap, exit_mmap, newWorld, teardown, withInit, type World } from "../../../lib/objrmap";
 

@@ -15,7 +15,7 @@ import {
   type Vma,
   vma_alloc_now,
   wait_event,
-} from "rmap-sim";
+} from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import { do_anonymous_page, dup_mmap, exit_mmap, newWorld, ptes_mapping, teardown, unmap_vma, withInit, type World } from "../../../lib/objrmap";
 

@@ -2,7 +2,7 @@
  * Public tests, lesson 2: the reference count and the locks, one thread at a
  * time. The hidden tests race walkers against munmap in every interleaving.
  */
-import { cache_live_count, check_that, defineSuite, mm_alloc_now, type MmStruct, type Sim, vma_alloc_now } from "rmap-sim";
+import { cache_live_count, check_that, defineSuite, mm_alloc_now, type MmStruct, type Sim, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import { do_anonymous_page, dup_mmap, exit_mmap, newWorld, teardown, type World } from "../../../lib/objrmap";
 

@@ -1,7 +1,7 @@
 /*
  * Hidden: every page-table allocation of the copy fails in turn.
  */
-import { PAGE_SIZE, defineSuite, type Scenario } from "rmap-sim";
+import { PAGE_SIZE, defineSuite, type Scenario } from "rmap-sim/testing";
 import {
   PGTABLE_CACHES,
   PUD_SPAN,

@@ -1,7 +1,7 @@
 /*
  * Hidden: a guest faults through the secondary MMU while the parent forks.
  */
-import { PAGE_SIZE, defineSuite, type Scenario } from "rmap-sim";
+import { PAGE_SIZE, defineSuite, type Scenario } from "rmap-sim/testing";
 import {
   check_fork_result,
   check_secondary_mmu,

@@ -2,7 +2,7 @@
  * Public tests of copy_page_range(): what a fork must leave behind, with and
  * without memory.
  */
-import { defineSuite } from "rmap-sim";
+import { defineSuite } from "rmap-sim/testing";
 import {
   PGTABLE_CACHES,
   check_fork_result,

@@ -2,7 +2,7 @@
  * Hidden: fork and split with every anon_vma and anon_vma_chain allocation
  * failing in turn.
  */
-import { PAGE_SIZE, defineSuite, vma_alloc_now, type Scenario } from "rmap-sim";
+import { PAGE_SIZE, defineSuite, vma_alloc_now, type Scenario } from "rmap-sim/testing";
 import { type AvcWorld, avc_oracle, avc_world_now, exit_all, fork_mm, split_vma, write_fault } from "../../../lib/avc";
 import type * as Rmap from "../../starter/rmap";
 

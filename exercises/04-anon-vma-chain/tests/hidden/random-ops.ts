@@ -2,7 +2,7 @@
  * Hidden: long random sequences of fork, mmap, fault, split, merge, munmap
  * and exit in one thread, checked by the oracle after every operation.
  */
-import { PAGE_SIZE, type MmStruct, type Sim, type Vma, defineSuite, vma_alloc_now, type Scenario } from "rmap-sim";
+import { PAGE_SIZE, type MmStruct, type Sim, type Vma, defineSuite, vma_alloc_now, type Scenario } from "rmap-sim/testing";
 import {
   type AvcWorld,
   avc_oracle,

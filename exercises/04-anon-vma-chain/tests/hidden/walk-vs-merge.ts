@@ -2,7 +2,7 @@
  * Hidden: an rmap walk of a shared page runs while the child merges the vma
  * that maps it into its neighbour.
  */
-import { PAGE_SIZE, type Page, type Vma, defineSuite, kstruct, mm_ptes, vma_alloc_now, type Sim } from "rmap-sim";
+import { PAGE_SIZE, type Page, type Vma, defineSuite, kstruct, mm_ptes, vma_alloc_now, type Sim } from "rmap-sim/testing";
 import {
   type AvcWorld,
   type Mapping,

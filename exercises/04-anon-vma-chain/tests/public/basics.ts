@@ -3,7 +3,7 @@
  * each followed by the oracle (every list well linked, every mapped page
  * reachable by the rmap walk) and, at the end, kmemleak.
  */
-import { PAGE_SIZE, defineSuite, vma_alloc_now, type Scenario } from "rmap-sim";
+import { PAGE_SIZE, defineSuite, vma_alloc_now, type Scenario } from "rmap-sim/testing";
 import {
   type AvcWorld,
   avc_oracle,

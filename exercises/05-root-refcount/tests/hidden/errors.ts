@@ -2,7 +2,7 @@
  * Hidden: fork with every allocation failing in turn. Error paths put what
  * they allocated, they never free it directly.
  */
-import { defineSuite } from "rmap-sim";
+import { defineSuite } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import { ROOTREF_CACHES, build_chain, check_root_last, exit_proc, proc, world, type World } from "../../../lib/rootref";
 

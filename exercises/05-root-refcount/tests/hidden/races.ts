@@ -2,7 +2,7 @@
  * Hidden: references taken under RCU racing the final put, and a migration
  * that holds a reference across the unmap and the remap of a page.
  */
-import { check_that, defineSuite } from "rmap-sim";
+import { check_that, defineSuite } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   ROOTREF_CACHES,

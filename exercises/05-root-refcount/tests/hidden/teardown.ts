@@ -3,7 +3,7 @@
  * may be used after it was freed, and the root must be the last anon_vma
  * of its tree to be freed.
  */
-import { defineSuite } from "rmap-sim";
+import { defineSuite } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   ROOTREF_CACHES,

@@ -2,7 +2,7 @@
  * Public tests: one thread each, so a failure is about the rules, not about
  * an interleaving. They run in the browser as you work.
  */
-import { check_that, defineSuite } from "rmap-sim";
+import { check_that, defineSuite } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   ROOTREF_CACHES,

@@ -1,7 +1,7 @@
 /*
  * Hidden: readers never push vm_refcnt past VMA_REF_LIMIT.
  */
-import { VMA_REF_LIMIT, check_that, defineSuite, hex, mm_alloc_now } from "rmap-sim";
+import { VMA_REF_LIMIT, check_that, defineSuite, hex, mm_alloc_now } from "rmap-sim/testing";
 import type * as Lock from "../../starter/mmap_lock";
 import { PERVMA_TYPESAFE, handle_fault, mapped_vma_now } from "../../../lib/pervma";
 

@@ -1,7 +1,7 @@
 /*
  * Hidden: faults racing writers of their vma.
  */
-import { check_that, defineSuite, mm_alloc_now } from "rmap-sim";
+import { check_that, defineSuite, mm_alloc_now } from "rmap-sim/testing";
 import type * as Lock from "../../starter/mmap_lock";
 import { PERVMA_TYPESAFE, handle_fault, mapped_vma_now, mprotect_vma, munmap_vma, unmap_all } from "../../../lib/pervma";
 

@@ -2,7 +2,7 @@
  * Hidden: a vma found under RCU is freed and reused (SLAB_TYPESAFE_BY_RCU)
  * before the fault pins it.
  */
-import { defineSuite, mm_alloc_now } from "rmap-sim";
+import { defineSuite, mm_alloc_now } from "rmap-sim/testing";
 import type * as Lock from "../../starter/mmap_lock";
 import { PERVMA_TYPESAFE, handle_fault, mapped_vma_now, mmap_region, munmap_vma, unmap_all } from "../../../lib/pervma";
 

@@ -1,7 +1,7 @@
 /*
  * Public tests: the life of a vm_refcnt, and the two ways a fault ends.
  */
-import { check_that, defineSuite, mm_alloc_now, rcu_read_lock, rcu_read_unlock } from "rmap-sim";
+import { check_that, defineSuite, mm_alloc_now, rcu_read_lock, rcu_read_unlock } from "rmap-sim/testing";
 import type * as Lock from "../../starter/mmap_lock";
 import { PERVMA_TYPESAFE, handle_fault, mapped_vma_now, mmap_region, mprotect_vma, munmap_vma, unmap_all } from "../../../lib/pervma";
 

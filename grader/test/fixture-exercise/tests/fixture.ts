@@ -2,7 +2,7 @@
  * The fixture's shared setup: a counter with its lock and the cache its
  * events come from.
  */
-import { KmemCache, Spinlock, kstruct } from "rmap-sim";
+import { KmemCache, Spinlock, kstruct } from "rmap-sim/testing";
 import type { Counter, FixtureEvent } from "../starter/counter";
 
 export const event_cachep = new KmemCache<FixtureEvent>("fixture_event", () => kstruct("fixture_event", { value: 0 }) as FixtureEvent);

@@ -1,4 +1,4 @@
-import { defineSuite } from "rmap-sim";
+import { defineSuite } from "rmap-sim/testing";
 import type * as Impl from "../../starter/counter";
 import { counter_alloc_now } from "../fixture";
 

@@ -1,4 +1,4 @@
-import { check_that, defineSuite } from "rmap-sim";
+import { check_that, defineSuite } from "rmap-sim/testing";
 import type * as Impl from "../../starter/counter";
 import { counter_alloc_now } from "../fixture";
 

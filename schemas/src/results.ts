@@ -12,7 +12,8 @@
  * their own failing schedule and its replay token. Never the test's source.
  */
 import { z } from "zod";
-import { TEST_KINDS } from "./exercise-schema";
+import { DetectorKindSchema } from "./detectors";
+import { TEST_KINDS } from "./exercise";
 
 export const SourceLocationSchema = z
   .object({
@@ -24,7 +25,7 @@ export const SourceLocationSchema = z
 
 export const DetectorReportSchema = z
   .object({
-    kind: z.string().describe("Detector kind: use-after-free, leak, lock-inversion, assertion, exception, ..."),
+    kind: DetectorKindSchema,
     title: z.string().describe("The kernel-style headline (BUG: KASAN: slab-use-after-free in ...)."),
     message: z.string().describe("The kernel-log-style body, several lines."),
     thread: z.string().describe("Thread running when the detector fired; empty for end-of-scenario checks."),
@@ -113,38 +114,3 @@ export type TraceStepOut = z.infer<typeof TraceStepSchema>;
 export type TestResult = z.infer<typeof TestResultSchema>;
 export type CompileError = z.infer<typeof CompileErrorSchema>;
 export type Results = z.infer<typeof ResultsSchema>;
-
-/**
- * What the sandbox sends back for one test: the simulator's TestOutcome,
- * reduced to plain data. It crosses a trust boundary (learner code ran beside
- * it), so the host parses it with this schema and turns anything else into a
- * recorded failure.
- */
-export const WireOutcomeSchema = z
-  .object({
-    name: z.string(),
-    description: z.string(),
-    weight: z.number().finite().min(0),
-    passed: z.boolean(),
-    message: z.string(),
-    executions: z.number().int().min(0),
-    scenario: z.string().optional(),
-    models: z.string().optional(),
-    report: DetectorReportSchema.optional(),
-    token: z.string().optional(),
-    preemptions: z.number().int().min(0).optional(),
-    trace: z.array(TraceStepSchema).optional(),
-    traceOmitted: z.number().int().min(0).optional(),
-    limitHit: z.string().optional(),
-  })
-  .strict();
-export type WireOutcome = z.infer<typeof WireOutcomeSchema>;
-
-/** The list of tests of each group, built inside the sandbox from the suites. */
-export const WireTestListSchema = z.array(
-  z.union([
-    z.object({ ok: z.literal(true), tests: z.array(z.object({ name: z.string(), description: z.string(), weight: z.number().finite().min(0) }).strict()) }).strict(),
-    z.object({ ok: z.literal(false), error: z.string() }).strict(),
-  ]),
-);
-export type WireTestList = z.infer<typeof WireTestListSchema>;

@@ -1,0 +1,17 @@
+/*
+ * rmap-grader: grading a submission into one results object, and reading
+ * exercises and submissions from disk (the one loader every tool uses).
+ */
+export { createLocalGrader, LocalGrader, type Grader, type GradeStats, type LocalGraderOptions } from "./grader";
+export {
+  GraderError,
+  EXERCISES_DIR,
+  findExercise,
+  listExerciseDirs,
+  readExercise,
+  readReference,
+  readSubmission,
+  type LoadedExercise,
+} from "./exercise";
+export { formatResults } from "./report";
+export { benchGrade, type GradeBench } from "./bench";
