@@ -1,7 +1,8 @@
 /*
  * npm run bench -- explore [--json]   explorer throughput and reduction
  * npm run bench -- grade [--json]     grading time per exercise
- * npm run bench                       both
+ * npm run bench -- load [--json]      submission bursts drained and HTTP load (scripts/bench-load.ts)
+ * npm run bench                       explore and grade
  *
  * Figures are medians over several runs on this machine; --json ends the
  * output with one JSON line.
@@ -101,8 +102,11 @@ async function main(): Promise<void> {
       }
       if (!mod.benchGrade) throw new Error("rmap-grader does not export benchGrade");
       Object.assign(out, await mod.benchGrade({ runs: Math.max(runs, 10), json: false }));
+    } else if (w === "load") {
+      const { benchLoad } = await import("./bench-load");
+      Object.assign(out, await benchLoad(args));
     } else {
-      throw new Error(`unknown benchmark "${w}": use explore or grade`);
+      throw new Error(`unknown benchmark "${w}": use explore, grade or load`);
     }
   }
   if (json) console.log(JSON.stringify(out));

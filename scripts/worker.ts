@@ -5,12 +5,14 @@
  * Each grades GRADER_CONCURRENCY submissions at once. SIGINT/SIGTERM finish
  * the gradings in progress, then exit.
  */
+import { createLocalGrader } from "rmap-grader";
 import { EnvError } from "../lib/server/env";
 import type { PgBossQueue } from "../lib/server/queue/pgboss";
 import { workerServer } from "../lib/server/server";
 
 async function main() {
-  const s = await workerServer();
+  const grader = createLocalGrader();
+  const s = await workerServer((dir, files) => grader.grade(dir, files));
   const queue = s.queue as PgBossQueue;
   console.log(`[worker] grading with concurrency ${s.env.GRADER_CONCURRENCY} (pid ${process.pid})`);
   const sweep = setInterval(() => {

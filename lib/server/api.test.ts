@@ -59,6 +59,7 @@ const ROUTES: Record<keyof Api, { req: () => Parameters<typeof call>[2]; cases: 
   "GET /api/cohorts/[id]/gradebook": cohort(200),
   "GET /api/cohorts/[id]/gradebook/csv": { ...cohort(200), req: () => ({ params: { id: w.ids.cohortA }, query: "?format=moodle" }) },
   "GET /api/cohorts/[id]/analytics": cohort(200),
+  "GET /api/cohorts/[id]/submissions": cohort(200),
   "PUT /api/admin/users/[id]/role": {
     req: () => ({ params: { id: w.ids.userA }, body: { role: "learner" } }),
     cases: [["anonymous", 401], ["learnerA", 403], ["instructorA", 403], ["admin", 200]],

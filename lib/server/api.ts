@@ -104,6 +104,7 @@ export function createApi(deps: () => Promise<ApiDeps>) {
         headers: { "content-type": "text/csv; charset=utf-8", "content-disposition": `attachment; filename="${filename}"`, "cache-control": "no-store" },
       });
     }),
+    "GET /api/cohorts/[id]/submissions": route(({ actor, dal, params }) => dal.cohortSubmissions(actor, params.id)),
     "GET /api/cohorts/[id]/analytics": route(({ actor, dal, params }) => dal.analytics(actor, params.id)),
     "PUT /api/admin/users/[id]/role": route(async ({ req, actor, dal, params }) => {
       const body = (await small(req)) as { role?: unknown } | null;

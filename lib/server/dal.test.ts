@@ -114,6 +114,17 @@ const TABLE: Record<keyof Dal, { call: (w: World, a: Actor) => Promise<unknown>;
     w.dal.createAssignment(a, w.ids.cohortA, { exerciseId: ["02-rwsem-refcount", "03-paired-notifiers", "06-per-vma-locks"][assignmentsMade++ % 3]!, opensAt: "2026-01-01", dueAt: "2026-12-01", latePolicy: "closed" }),
   ),
   gradebook: cohortCases((w, a) => w.dal.gradebook(a, w.ids.cohortA)),
+  cohortSubmissions: {
+    ...cohortCases((w, a) => w.dal.cohortSubmissions(a, w.ids.cohortA)),
+    cases: [
+      ["anonymous", "unauthenticated"],
+      ["learnerA", "forbidden"],
+      ["instructorB", "not_found"],
+      ["instructorA", "ok", (v, w) => expect((v as { id: string }[]).map((s) => s.id)).toContain(w.ids.submissionA)],
+      ["instructorA", "ok", (v, w) => expect((v as { id: string }[]).map((s) => s.id)).not.toContain(w.ids.submissionB)],
+      ["admin", "ok"],
+    ],
+  },
   gradebookCsv: cohortCases((w, a) => w.dal.gradebookCsv(a, w.ids.cohortA, "canvas")),
   analytics: cohortCases((w, a) => w.dal.analytics(a, w.ids.cohortA)),
 };

@@ -471,6 +471,27 @@ export function createDal(o: DalOptions) {
       }
     },
 
+    /** Instructors: the latest submissions made for the assignments of a cohort they teach (without files or results). */
+    async cohortSubmissions(actor: Actor, cohortId: unknown) {
+      const { cohort } = await taughtCohort(actor, cohortId);
+      return prisma.submission.findMany({
+        where: { assignment: { cohortId: cohort.id } },
+        orderBy: { createdAt: "desc" },
+        take: 200,
+        select: {
+          id: true,
+          exerciseId: true,
+          status: true,
+          score: true,
+          finalScore: true,
+          late: true,
+          gradable: true,
+          createdAt: true,
+          user: { select: { id: true, name: true, email: true } },
+        },
+      });
+    },
+
     /** Instructors: learners x assignments with best score (after late policy), lateness of that best, attempts. */
     async gradebook(actor: Actor, cohortId: unknown): Promise<Gradebook> {
       const { cohort } = await taughtCohort(actor, cohortId);

@@ -1,6 +1,7 @@
 /*
  * The exercise catalog as the site's server sees it: exercise folders under
- * exercises/ (read through the grader's schema), each with a content hash of
+ * exercises/ (each exercise.json parsed with rmap-schemas' ExerciseSchema; the
+ * server never loads the grader itself, which runs in its own process), each with a content hash of
  * its folder (recorded on every submission as `exerciseVersion`) and the
  * lesson it belongs to (content/<lesson>/lesson.mdx names it in `exercise:`).
  * Course content lives in git; the database only names exercises by folder.
@@ -8,8 +9,8 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { basename, join, relative } from "node:path";
-import { listExerciseDirs, readExercise } from "rmap-grader";
+import { join, relative } from "node:path";
+import { ExerciseSchema } from "rmap-schemas";
 import { REPO_ROOT } from "./paths";
 
 export interface CatalogExercise {
@@ -57,10 +58,18 @@ function lessonsByExercise(contentDir: string): Map<string, string> {
 
 export function loadCatalog(root = REPO_ROOT): Catalog {
   const lessons = lessonsByExercise(join(root, "content"));
-  const exercises = listExerciseDirs(join(root, "exercises")).map((dir) => {
-    const ex = readExercise(dir);
-    const id = basename(dir);
-    return { id, title: ex.meta.title, files: ex.meta.files, dir, version: hashFolder(dir), lessonSlug: lessons.get(id) ?? id };
+  const base = join(root, "exercises");
+  const ids = existsSync(base)
+    ? readdirSync(base, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(join(base, d.name, "exercise.json")))
+        .map((d) => d.name)
+        .sort()
+    : [];
+  const exercises = ids.map((id) => {
+    const dir = join(base, id);
+    const parsed = ExerciseSchema.safeParse(JSON.parse(readFileSync(join(dir, "exercise.json"), "utf8")));
+    if (!parsed.success) throw new Error(`exercises/${id}/exercise.json does not match the exercise schema: ${parsed.error.issues[0]?.message}`);
+    return { id, title: parsed.data.title, files: parsed.data.files, dir, version: hashFolder(dir), lessonSlug: lessons.get(id) ?? id };
   });
   const byId = new Map(exercises.map((e) => [e.id, e]));
   return { exercises, get: (id) => byId.get(id) };

@@ -8,14 +8,14 @@ import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createLocalGrader } from "rmap-grader";
 import { createDal, type Dal } from "./dal";
 import { type Database, openDatabase } from "./db";
 import { type Env, env as loadEnv } from "./env";
 import { type Catalog, loadCatalog } from "./exercises";
 import { REPO_ROOT } from "./paths";
 import { createQueue, type GradingQueue } from "./queue";
-import type { GradingDeps } from "./queue/grading";
+import { createProcessGrader } from "./queue/grader-process";
+import type { GradeFn, GradingDeps } from "./queue/grading";
 
 export interface Server {
   env: Env;
@@ -51,18 +51,19 @@ function localSecret(dataDir: string): string {
   return secret;
 }
 
-export function gradingDeps(e: Env, db: Database, catalog: Catalog): GradingDeps {
-  const grader = createLocalGrader();
-  return { prisma: db.prisma, catalog, grade: (dir, files) => grader.grade(dir, files), graderVersion: graderVersion(), maxAttempts: e.GRADE_MAX_ATTEMPTS };
-}
-
-async function build(role: "site" | "worker"): Promise<Server> {
+/**
+ * `grade`: how this process grades. The site grades in a child process
+ * (createProcessGrader); a worker process passes the grader it holds.
+ */
+async function build(role: "site" | "worker", grade?: GradeFn): Promise<Server> {
   const e = loadEnv();
   const db = await openDatabase({ databaseUrl: e.DATABASE_URL, dataDir: e.DATA_DIR });
   const where = db.kind === "pglite" ? `embedded database in ${db.location}` : `PostgreSQL at ${db.location}`;
   console.log(`[server] ${where}; migrations applied now: ${db.applied.length ? db.applied.join(", ") : "none (up to date)"}`);
   const catalog = loadCatalog();
-  const queue = createQueue(e, gradingDeps(e, db, catalog), role, (m) => console.log(`[grading] ${m}`));
+  const log = (m: string) => console.log(`[grading] ${m}`);
+  const deps: GradingDeps = { prisma: db.prisma, catalog, grade: grade ?? createProcessGrader(log), graderVersion: graderVersion(), maxAttempts: e.GRADE_MAX_ATTEMPTS };
+  const queue = createQueue(e, deps, role, log);
   await queue.start();
   const dal = createDal({
     prisma: db.prisma,
@@ -84,7 +85,7 @@ export function server(): Promise<Server> {
   return g.__rmapServer;
 }
 
-/** For `npm run worker`: the same wiring with a grading (not sending) queue. */
-export function workerServer(): Promise<Server> {
-  return build("worker");
+/** For `npm run worker`: the same wiring with a grading (not sending) queue and the worker's own grader. */
+export function workerServer(grade: GradeFn): Promise<Server> {
+  return build("worker", grade);
 }
