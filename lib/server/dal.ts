@@ -45,6 +45,13 @@ export interface DalOptions {
   now?: () => Date;
 }
 
+/**
+ * A burst of submissions (a deadline) queues their transactions on the pool
+ * (on the embedded database, on its one connection): wait for a turn rather
+ * than fail after Prisma's default 2 s.
+ */
+const SUBMIT_TRANSACTION = { maxWait: 20_000, timeout: 10_000 };
+
 /** Limits of what one request may store. */
 export const LIMITS = {
   fileBytes: 64 * 1024,
@@ -350,7 +357,7 @@ export function createDal(o: DalOptions) {
           data: { userId: u.id, exerciseId: ex.id, assignmentId: i.assignmentId ?? null, files: i.files, exerciseVersion: ex.version, late, createdAt: at },
           select: { id: true, status: true, createdAt: true },
         });
-      });
+      }, SUBMIT_TRANSACTION);
       await o.queue.enqueue(sub.id);
       return sub;
     },
