@@ -6,7 +6,7 @@
  */
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
-import { DalError } from "../lib/server/errors";
+import { isDalError } from "../lib/server/errors";
 import { server } from "../lib/server/server";
 import { currentActor } from "../lib/server/session";
 
@@ -20,7 +20,7 @@ async function attempt(fn: () => Promise<string | void>): Promise<FormState> {
     const ok = await fn();
     return ok ? { ok } : {};
   } catch (e) {
-    if (e instanceof DalError) return { error: e.message };
+    if (isDalError(e)) return { error: e.message };
     throw e;
   }
 }

@@ -68,11 +68,13 @@ async function burst(db: Database, queue: GradingQueue, n: number, mode: string)
 }
 
 function startWorker(url: string): ChildProcess {
-  return spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", join(REPO_ROOT, "scripts", "worker.ts")], {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", join(REPO_ROOT, "scripts", "worker.ts")], {
     cwd: REPO_ROOT,
     env: { ...process.env, DATABASE_URL: url, GRADING_QUEUE: "pgboss", GRADER_CONCURRENCY: "1", NODE_ENV: "development" },
     stdio: ["ignore", "pipe", "inherit"],
   });
+  child.stdout!.on("error", () => undefined);
+  return child;
 }
 
 async function waitForLine(child: ChildProcess, re: RegExp): Promise<void> {
@@ -86,8 +88,12 @@ async function waitForLine(child: ChildProcess, re: RegExp): Promise<void> {
   });
 }
 
-export async function benchDrain(n: number): Promise<DrainFigure[]> {
+export async function benchDrain(n: number, report: (d: DrainFigure) => void = () => undefined): Promise<DrainFigure[]> {
   const out: DrainFigure[] = [];
+  const push = (d: DrainFigure) => {
+    out.push(d);
+    report(d);
+  };
   const grader = createLocalGrader();
   const catalog = loadCatalog();
   // Warm the grader's checker once, as a running site has.
@@ -95,7 +101,7 @@ export async function benchDrain(n: number): Promise<DrainFigure[]> {
 
   const lite = await openDatabase({ dataDir: join(mkdtempSync(join(tmpdir(), "rmap-bench-")), "data") });
   const inproc = new InProcessQueue({ prisma: lite.prisma, catalog, grade: (d, f) => grader.grade(d, f), graderVersion: graderVersion(), maxAttempts: 3, concurrency: 1 });
-  out.push(await burst(lite, inproc, n, "in-process, embedded PGlite"));
+  push(await burst(lite, inproc, n, "in-process, embedded PGlite"));
   await inproc.stop();
   await lite.close();
 
@@ -109,7 +115,7 @@ export async function benchDrain(n: number): Promise<DrainFigure[]> {
       const procs = Array.from({ length: workers }, () => startWorker(url));
       await Promise.all(procs.map((p) => waitForLine(p, /\[worker\] grading with concurrency/)));
       // Each worker pays its checker's start-up before the burst, as long-running workers have.
-      out.push(await burst(db, site, n, `pg-boss, PostgreSQL, ${workers} worker process${workers > 1 ? "es" : ""}`));
+      push(await burst(db, site, n, `pg-boss, PostgreSQL, ${workers} worker process${workers > 1 ? "es" : ""}`));
       for (const p of procs) p.kill("SIGTERM");
       await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
       await site.stop();
@@ -124,10 +130,9 @@ export async function benchDrain(n: number): Promise<DrainFigure[]> {
 export async function benchLoad(args: string[]): Promise<Record<string, unknown>> {
   const n = Number(args.find((a) => a.startsWith("--burst="))?.slice(8) ?? "300");
   if (!Number.isInteger(n) || n < 1) throw new Error("--burst=N needs a positive whole number");
-  const drain = await benchDrain(n);
   console.log(`submission bursts (${n} learners submit ${EXERCISE}'s solution at once; real grader)`);
   console.log("| queue | accepted in ms | drained in ms | gradings/s | lost | each recorded once |");
   console.log("|---|---|---|---|---|---|");
-  for (const d of drain) console.log(`| ${d.mode} | ${d.acceptMs} | ${d.drainMs} | ${d.perSecond} | ${d.lost} | ${d.recordedOnce ? "yes" : "NO"} |`);
+  const drain = await benchDrain(n, (d) => console.log(`| ${d.mode} | ${d.acceptMs} | ${d.drainMs} | ${d.perSecond} | ${d.lost} | ${d.recordedOnce ? "yes" : "NO"} |`));
   return { drain };
 }

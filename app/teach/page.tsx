@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { createCohortAction } from "../actions";
 import { ActionForm } from "../_components/ActionForm";
-import { DalError } from "../../lib/server/errors";
+import { isDalError } from "../../lib/server/errors";
 import { server } from "../../lib/server/server";
 import { requireActor } from "../../lib/server/session";
 
@@ -13,7 +13,7 @@ export default async function TeachPage() {
   const actor = await requireActor("/teach");
   const { dal } = await server();
   const cohorts = await dal.teachingCohorts(actor).catch((e: unknown) => {
-    if (e instanceof DalError && e.code === "forbidden") return null;
+    if (isDalError(e) && e.code === "forbidden") return null;
     throw e;
   });
   if (!cohorts) {

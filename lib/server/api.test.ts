@@ -130,3 +130,14 @@ describe("API routes", () => {
     expect(await res.json()).toMatchObject({ saved: false, server: { files: SOURCE, revision: 1 } });
   });
 });
+
+describe("refusals from another copy of the errors module", () => {
+  it("map to their status (the site's bundler may duplicate the module, so instanceof is not used)", async () => {
+    const foreign = Object.assign(new Error("only instructors can do this"), { name: "DalError", code: "forbidden", status: 403 });
+    const throwing = new Proxy({} as Api extends never ? never : Record<string, unknown>, { get: () => async () => Promise.reject(foreign) });
+    const a = createApi(async () => ({ dal: throwing as never, actor: async () => null }));
+    const res = await a["GET /api/cohorts"](new Request("http://localhost/api/cohorts"), { params: Promise.resolve({}) });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({ error: "only instructors can do this", code: "forbidden" });
+  });
+});

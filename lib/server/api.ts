@@ -7,7 +7,7 @@
  */
 import "server-only";
 import { type Actor, type Dal, LIMITS } from "./dal";
-import { DalError } from "./errors";
+import { DalError, isDalError } from "./errors";
 
 export interface ApiDeps {
   dal: Dal;
@@ -54,7 +54,7 @@ export async function readJson(req: Request, max: number): Promise<unknown> {
 }
 
 function failure(e: unknown): Response {
-  if (e instanceof DalError) {
+  if (isDalError(e)) {
     const headers: Record<string, string> = e.retryAfterSeconds ? { "retry-after": String(e.retryAfterSeconds) } : {};
     return json({ error: e.message, code: e.code, ...(e.retryAfterSeconds ? { retryAfterSeconds: e.retryAfterSeconds } : {}) }, e.status, headers);
   }

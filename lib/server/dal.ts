@@ -48,9 +48,9 @@ export interface DalOptions {
 /**
  * A burst of submissions (a deadline) queues their transactions on the pool
  * (on the embedded database, on its one connection): wait for a turn rather
- * than fail after Prisma's default 2 s.
+ * than fail after Prisma's default 2 s (the HTTP request waits as long).
  */
-const SUBMIT_TRANSACTION = { maxWait: 20_000, timeout: 10_000 };
+const SUBMIT_TRANSACTION = { maxWait: 60_000, timeout: 30_000 };
 
 /** Limits of what one request may store. */
 export const LIMITS = {

@@ -34,3 +34,12 @@ export class DalError extends Error {
     this.status = STATUS[code];
   }
 }
+
+/**
+ * Whether `e` is a DalError. The site's bundler may give route handlers and
+ * the data access layer separate copies of this module, so `instanceof`
+ * cannot be trusted across them; the name and fields can.
+ */
+export function isDalError(e: unknown): e is DalError {
+  return e instanceof Error && e.name === "DalError" && typeof (e as DalError).code === "string" && typeof (e as DalError).status === "number";
+}

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import type { Results } from "rmap-schemas";
-import { DalError } from "../../../lib/server/errors";
+import { isDalError } from "../../../lib/server/errors";
 import { server } from "../../../lib/server/server";
 import { requireActor } from "../../../lib/server/session";
 import { StatusPoller } from "./StatusPoller";
@@ -15,7 +15,7 @@ export default async function SubmissionPage({ params }: { params: Promise<{ id:
   const actor = await requireActor(`/submissions/${id}`);
   const { dal } = await server();
   const s = await dal.getSubmission(actor, id).catch((e: unknown) => {
-    if (e instanceof DalError && e.status === 404) notFound();
+    if (isDalError(e) && e.status === 404) notFound();
     throw e;
   });
   const r = s.results as Results | null;

@@ -3,7 +3,7 @@ import Link from "next/link";
 import { notFound, redirect } from "next/navigation";
 import { createAssignmentAction, rotateJoinCodeAction } from "../../actions";
 import { ActionForm } from "../../_components/ActionForm";
-import { DalError } from "../../../lib/server/errors";
+import { isDalError } from "../../../lib/server/errors";
 import { server } from "../../../lib/server/server";
 import { requireActor } from "../../../lib/server/session";
 
@@ -18,8 +18,8 @@ export default async function CohortPage({ params }: { params: Promise<{ cohortI
   const { dal, catalog } = await server();
   const load = async () => Promise.all([dal.getCohort(actor, cohortId), dal.gradebook(actor, cohortId), dal.analytics(actor, cohortId), dal.cohortSubmissions(actor, cohortId)]);
   const [cohort, book, analytics, submissions] = await load().catch((e: unknown) => {
-    if (e instanceof DalError && e.code === "not_found") notFound();
-    if (e instanceof DalError && e.code === "forbidden") redirect("/teach");
+    if (isDalError(e) && e.code === "not_found") notFound();
+    if (isDalError(e) && e.code === "forbidden") redirect("/teach");
     throw e;
   });
   const csv = (format: string) => `/api/cohorts/${cohortId}/gradebook/csv?format=${format}`;
