@@ -16,6 +16,7 @@ export default defineConfig({
       "schemas/**/*.test.ts",
       "exercises/**/*.test.ts",
       "scripts/**/*.test.ts",
+      "app/**/*.test.ts",
       "lib/**/*.test.ts",
       "test/**/*.test.ts",
     ],

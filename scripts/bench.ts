@@ -2,6 +2,7 @@
  * npm run bench -- explore [--json]   explorer throughput and reduction
  * npm run bench -- grade [--json]     grading time per exercise
  * npm run bench -- load [--json]      submission bursts drained and HTTP load (scripts/bench-load.ts)
+ * npm run bench -- site [--json]      JavaScript, TTFB and LCP of a lesson page (scripts/bench-site.ts)
  * npm run bench                       explore and grade
  *
  * Figures are medians over several runs on this machine; --json ends the
@@ -20,19 +21,27 @@ function median(xs: number[]): number {
 interface ExploreFigures {
   schedulesPerSecond: number;
   exploredOverOptimal: number;
+  /** Smallest share of brute-force traces covered by DPOR's complete executions (must be 1). */
+  coverage: number;
   scenarios: Array<Record<string, unknown>>;
 }
 
 function benchExplore(runs: number): ExploreFigures {
   const scenarios: Array<Record<string, unknown>> = [];
   let worstRatio = 0;
+  let minCoverage = 1;
   let throughput = 0;
   for (const ref of REFERENCE_SCENARIOS) {
     if (ref.small) {
-      const brute = explore(ref.scenario, { strategy: "brute", maxExecutions: 2_000_000, trace: false });
-      const dpor = explore(ref.scenario, { strategy: "dpor", trace: false });
-      const ratio = dpor.executions / brute.traces!;
+      const brute = explore(ref.scenario, { strategy: "brute", maxExecutions: 2_000_000, trace: false, collectTraces: true });
+      const dpor = explore(ref.scenario, { strategy: "dpor", trace: false, collectTraces: true });
+      // Only complete executions count: one cut short by sleep sets explores no trace.
+      const ratio = dpor.completeExecutions / brute.traces!;
       worstRatio = Math.max(worstRatio, ratio);
+      // Coverage: brute-force traces that some complete DPOR execution reaches.
+      let covered = 0;
+      for (const t of brute.traceSet!) if (dpor.traceSet!.has(t)) covered++;
+      minCoverage = Math.min(minCoverage, covered / brute.traces!);
       scenarios.push({
         scenario: ref.id,
         threads: ref.threads,
@@ -41,6 +50,9 @@ function benchExplore(runs: number): ExploreFigures {
         mazurkiewiczTraces: brute.traces,
         dporExecutions: dpor.executions,
         dporSleepBlocked: dpor.abandoned,
+        dporComplete: dpor.completeExecutions,
+        tracesCovered: covered,
+        coverage: Number((covered / brute.traces!).toFixed(3)),
         exploredOverOptimal: Number(ratio.toFixed(3)),
         complete: dpor.complete && brute.complete,
       });
@@ -72,7 +84,12 @@ function benchExplore(runs: number): ExploreFigures {
       });
     }
   }
-  return { schedulesPerSecond: Math.round(throughput), exploredOverOptimal: Number(worstRatio.toFixed(3)), scenarios };
+  return {
+    schedulesPerSecond: Math.round(throughput),
+    exploredOverOptimal: Number(worstRatio.toFixed(3)),
+    coverage: Number(minCoverage.toFixed(3)),
+    scenarios,
+  };
 }
 
 async function main(): Promise<void> {
@@ -91,7 +108,10 @@ async function main(): Promise<void> {
       const f = benchExplore(runs);
       console.log(`explore (${runs} runs each, median)`);
       for (const s of f.scenarios) console.log("  " + JSON.stringify(s));
-      console.log(`  schedules/s (3 threads x ~30 ops): ${f.schedulesPerSecond}   worst explored/optimal: ${f.exploredOverOptimal}`);
+      console.log(
+        `  schedules/s (3 threads x ~30 ops): ${f.schedulesPerSecond}   worst explored/optimal: ${f.exploredOverOptimal}` +
+          `   traces covered (worst): ${(f.coverage * 100).toFixed(1)} %`,
+      );
       Object.assign(out, f);
     } else if (w === "grade") {
       let mod: { benchGrade?: (o: { runs?: number; json?: boolean }) => Promise<Record<string, unknown>> };
@@ -105,8 +125,13 @@ async function main(): Promise<void> {
     } else if (w === "load") {
       const { benchLoad } = await import("./bench-load");
       Object.assign(out, await benchLoad(args));
+    } else if (w === "site") {
+      const { benchSite, formatSite } = await import("./bench-site");
+      const f = await benchSite({ runs: Math.max(runs, 10) });
+      console.log(formatSite(f));
+      out.site = f;
     } else {
-      throw new Error(`unknown benchmark "${w}": use explore, grade or load`);
+      throw new Error(`unknown benchmark "${w}": use explore, grade, site or load`);
     }
   }
   if (json) console.log(JSON.stringify(out));

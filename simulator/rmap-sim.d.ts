@@ -21,7 +21,8 @@ declare module "rmap-sim" {
 		"assertion",
 		"exception",
 		"list-corruption",
-		"lock-not-held"
+		"lock-not-held",
+		"data-race"
 	];
 	type DetectorKind = (typeof DETECTOR_KINDS)[number];
 	interface SourceLocation {
@@ -92,6 +93,10 @@ declare module "rmap-sim" {
 		perform(op: Op, t: ThreadState, ex: Execution): unknown;
 		/** Can this op fail by fault injection (an allocation)? */
 		faultable?(op: Op, ex: Execution): boolean;
+		/** A nondeterministic choice (nondet_bool): both outcomes are explored, like a fault, but always and uncounted. */
+		readonly nondet?: boolean;
+		/** A thread blocked here is on an excluded path (assume(false)): when nothing else can run, the execution just ends. */
+		readonly excludesPath?: boolean;
 		/** Describe the op's argument for the trace. */
 		args?(op: Op): unknown;
 		/** Trace names of the phases of a multi-phase op ("list_add (link)"). */
@@ -168,6 +173,10 @@ declare module "rmap-sim" {
 			step: number;
 		}>;
 		steps: number;
+		/** Steps of this thread since its last cpu_relax() (what a spin loop read: see CPU_RELAX). */
+		spinSteps: number[];
+		/** The thread that created this one with kthread_run(), if any. */
+		createdBy: ThreadState | null;
 		/** A serial thread (teardown) runs alone after all others: it is never a choice. */
 		serial: boolean;
 		readonly handle: ThreadHandle;
@@ -242,6 +251,8 @@ declare module "rmap-sim" {
 		} | null;
 		/** Index of this execution in its exploration (for lockdep's notes). */
 		executionIndex: number;
+		/** Report data races (KCSAN, below) among the scenario's threads. */
+		kcsan?: boolean;
 	}
 	interface LockEdge {
 		from: string;
@@ -263,6 +274,8 @@ declare module "rmap-sim" {
 		private readonly hooks;
 		readonly threads: ThreadState[];
 		readonly objects: KObject[];
+		/** Objects by id (cpu_relax() resolves the locations a spin loop read). */
+		readonly byId: Map<number, KObject>;
 		private nextId;
 		/** Ops created but not yet driven: a forgotten `yield*`. */
 		unstarted: number;
@@ -281,13 +294,27 @@ declare module "rmap-sim" {
 		readonly choices: Choice[];
 		/** Enabled choices at each step (for the explorers). */
 		readonly enabledAt: Choice[][];
-		/** For a step that released a lock: the step that acquired it (for the explorers' lock races). */
-		readonly releaseOf: Map<number, number>;
+		/**
+		 * For a step after which the thread that ran it waits (its next op is
+		 * disabled): the locations its enabling condition reads. The explorers
+		 * treat the wait as a read of them right after the step (see dpor.ts).
+		 */
+		readonly blockReads: Map<number, number[]>;
+		/** The enabled choices at the last scheduling decision (the state after the last step). */
+		lastEnabled: readonly Choice[];
+		/** While the explorers ask what an enabling condition reads: the locations read, instead of the footprint. */
+		private capture;
+		/** > 0 while a primitive performs (or a wait's condition is read): its accesses are marked, not plain. */
+		marked: number;
+		/** The data-race detector, on while the scenario's threads run (not the prelude, not the teardown). */
+		kcsan: Kcsan | null;
 		/** Steps taken by a serial (teardown) thread: not choice points. */
 		readonly serialFrom: number[];
 		failures: number;
 		report: BugReport | null;
 		outcome: ExecutionOutcome;
+		/** The threads stopped because one is on a path excluded by assume(false): the end checks do not run. */
+		pathExcluded: boolean;
 		readonly trace: TraceStep[];
 		private traceWrites;
 		private traceNotes;
@@ -321,6 +348,15 @@ declare module "rmap-sim" {
 		touch(obj: KObject, write: boolean): void;
 		/** Record an access to a thread's own location (its RCU state). */
 		touchThread(t: ThreadState, write: boolean): void;
+		/** Record an access to one of a thread's own locations (THREAD_CREATED, THREAD_EXITED). */
+		touchThreadSlot(t: ThreadState, slot: number, write: boolean): void;
+		/** Record a read of a raw location (loc = objectId * SLOTS + slot). */
+		touchLoc(loc: number): void;
+		/**
+		 * The locations the enabling condition of `t`'s pending op reads, as
+		 * footprint entries (reads). Nothing is checked or recorded meanwhile.
+		 */
+		condReads(t: ThreadState): number[];
 		checkFreedAccess(inner: KObject, write: boolean, what: string): void;
 		cacheIsTypesafe(name: string | null): boolean;
 		/** Record a bug report and unwind the running thread. */
@@ -367,6 +403,25 @@ declare module "rmap-sim" {
 		runRcuCallbacks(all: boolean): void;
 		private recordTraceStep;
 		objectTable(): TraceObject[];
+	}
+	class Kcsan {
+		private readonly vc;
+		private readonly syncClock;
+		private readonly locs;
+		/** data_race() nesting: reads inside are not checked. */
+		quiet: number;
+		private clock;
+		beginStep(t: ThreadState): void;
+		private release;
+		private acquire;
+		/** A primitive's access to a location that is not a field (a lock word, a thread's state). */
+		sync(ex: Execution, loc: number, write: boolean): void;
+		/** A marked access of a field: synchronises, and a marked write still races with plain reads. */
+		marked(ex: Execution, loc: number, write: boolean, obj: KObject, field: string): void;
+		plain(ex: Execution, loc: number, write: boolean, obj: KObject, field: string): void;
+		private noteWrite;
+		private checkReads;
+		private report;
 	}
 	/** What learner functions built from primitives return: drive them with `yield*`. */
 	export type Sim<T = void> = Generator<Op, T, unknown>;
@@ -557,6 +612,65 @@ declare module "rmap-sim" {
 	export function wait_event(condition: () => boolean, what?: string): Op<void>;
 	/** A scheduling point that may sleep (cond_resched / might_sleep). */
 	export function cond_resched(): Op<void>;
+	/**
+	 * cpu_relax(): the pause in a busy-wait loop. A scheduling point that lets
+	 * other threads run; the thread runs again once another thread has changed
+	 * something its loop read, so a spin loop
+	 *
+	 *     while (!(yield* spin_trylock(l))) yield* cpu_relax();
+	 *
+	 * is explored like spin_lock(), not as runaway code.
+	 */
+	export function cpu_relax(): Op<void>;
+	/**
+	 * A nondeterministic boolean (SV-COMP's __VERIFIER_nondet_bool): a
+	 * scheduling point whose two outcomes the explorers both explore, like an
+	 * allocation that may fail. In traces and schedule tokens the `true`
+	 * outcome is the choice marked "!".
+	 */
+	export function nondet_bool(what?: string): Op<boolean>;
+	/** A nondeterministic integer in [lo, hi], made of nondet_bool() choices (one per bit). */
+	export function nondet_int(lo: number, hi: number, what?: string): Sim<number>;
+	/**
+	 * assume(condition) (SV-COMP's __VERIFIER_assume): the model excludes the
+	 * paths where `condition` is false. The thread stops there for good (as if it
+	 * spun forever in a loop that never exits); the other threads go on, and
+	 * when none can, the execution ends without a deadlock report. The
+	 * condition is a value the thread computed: it reads nothing shared.
+	 */
+	export function assume(condition: boolean, what?: string): Op<void>;
+	/**
+	 * assume_wait(condition): wait until `condition()` holds, like wait_event();
+	 * if it never can (every other thread done or waiting), the path is
+	 * excluded rather than reported as a deadlock. SV-COMP's atomic blocks
+	 * that begin with __VERIFIER_assume (a lock built from plain variables).
+	 */
+	export function assume_wait(condition: () => boolean, what?: string): Op<void>;
+	/** A thread created with kthread_run(): pass it to kthread_join(). */
+	export type TaskHandle = ThreadHandle;
+	/**
+	 * Create and start a thread running `fn` (kthread_run / pthread_create).
+	 * The new thread is one more choice for the scheduler from the next step on.
+	 */
+	export function kthread_run(fn: () => Iterable<unknown>, name?: string): Op<TaskHandle>;
+	/** Wait until a thread created by kthread_run() has returned; returns its return value (pthread_join). */
+	export function kthread_join(task: TaskHandle): Op<unknown>;
+	/**
+	 * READ_ONCE(obj, "field"): a marked read of a shared field, for a read
+	 * that is lockless on purpose (a fast-path check before taking the lock, a
+	 * flag polled in a loop). It is a scheduling point of its own, so other
+	 * threads can run between it and what the thread does next.
+	 */
+	export function READ_ONCE<T extends KObject, K extends keyof T & string>(obj: T, field: K): Op<T[K]>;
+	/** WRITE_ONCE(obj, "field", v): a marked store to a shared field; a scheduling point of its own. */
+	export function WRITE_ONCE<T extends KObject, K extends keyof T & string>(obj: T, field: K, value: T[K]): Op<void>;
+	/**
+	 * data_race(() => expr): evaluate `expr` with its plain reads exempt from
+	 * the data-race detector (the kernel's data_race()), for a lockless read
+	 * whose value may be stale on purpose: a statistic, a hint that is checked
+	 * again under the lock. Not a scheduling point.
+	 */
+	export function data_race<T>(expr: () => T): T;
 	/** A scheduling point that does nothing else: lets another thread run here. */
 	export function sched_point(): Op<void>;
 	/** BUG_ON(): an invariant of the kernel code itself. */

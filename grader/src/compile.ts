@@ -12,7 +12,17 @@
  *    warm: library and simulator source files are parsed once and reused,
  *    and each program is built from the previous one, so a submission is
  *    checked in a fraction of the first check's time.
- * 3. esbuild turns each file into CommonJS (`import ... from "rmap-sim"`
+ * 3. Module-level state: a learner file is loaded once and its code runs in
+ *    every simulated execution, so a mutable variable or object at the top
+ *    of the file would be shared by every execution (one run's state leaking
+ *    into the next) and would be invisible to the explorer (a lost update
+ *    through it never explored). It is refused, with its line and why:
+ *    `let`/`var`, and a `const` bound to a new object, array, collection or
+ *    kernel object. Constants stay allowed (literals, functions, a
+ *    KmemCache, and objects frozen with Object.freeze, `as const` or a
+ *    Readonly type). A lock at module level (DEFINE_SPINLOCK) is refused with
+ *    its own explanation: put it in the structure it protects.
+ * 4. esbuild turns each file into CommonJS (`import ... from "rmap-sim"`
  *    becomes `require("rmap-sim")`) with a source map, so the sandbox can
  *    name the learner's lines in reports.
  */
@@ -123,6 +133,7 @@ export class SubmissionChecker {
       if (diags.length === 0) diags.push(...program.getSemanticDiagnostics(sf));
       for (const d of diags) errors.push(diagnosticError(d, name));
       if (diags.length === 0) errors.push(...unyieldedCalls(program.getTypeChecker(), sf, name));
+      errors.push(...moduleStateErrors(sf, name));
     }
     if (errors.length) return { ok: false, errors: dedupe(errors) };
 
@@ -267,4 +278,78 @@ export function readOrEmpty(path: string): string {
   } catch {
     return "";
   }
+}
+
+/** Kernel objects whose module-level instance (DEFINE_SPINLOCK, DEFINE_MUTEX, ...) gets its own explanation. */
+const LOCK_CLASSES = new Set(["Spinlock", "Mutex", "RwSemaphore"]);
+const KOBJECT_CLASSES = new Set(["Atomic", "Refcount", "ListHead"]);
+
+/** A constant initializer: a literal, a function, a KmemCache, or something frozen. */
+function constantInit(e: ts.Expression, typeNode: ts.TypeNode | undefined): boolean {
+  while (ts.isParenthesizedExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  if (ts.isAsExpression(e)) {
+    if (ts.isTypeReferenceNode(e.type) && e.type.typeName.getText() === "const") return true;
+    return constantInit(e.expression, typeNode);
+  }
+  if (
+    ts.isNumericLiteral(e) || ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isBigIntLiteral(e) ||
+    ts.isTemplateExpression(e) || ts.isArrowFunction(e) || ts.isFunctionExpression(e) || ts.isClassExpression(e) ||
+    e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword ||
+    ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)
+  ) {
+    return true;
+  }
+  if (ts.isPrefixUnaryExpression(e)) return constantInit(e.operand, undefined);
+  if (ts.isBinaryExpression(e)) return constantInit(e.left, undefined) && constantInit(e.right, undefined);
+  if (ts.isNewExpression(e)) return e.expression.getText() === "KmemCache";
+  if (ts.isCallExpression(e)) return e.expression.getText() === "Object.freeze";
+  if (ts.isObjectLiteralExpression(e) || ts.isArrayLiteralExpression(e)) {
+    const t = typeNode?.getText() ?? "";
+    return t.startsWith("Readonly<") || t.startsWith("ReadonlyArray<") || t.startsWith("readonly ");
+  }
+  return false;
+}
+
+function moduleStateErrors(sf: ts.SourceFile, name: string): CompileError[] {
+  const out: CompileError[] = [];
+  const at = (n: ts.Node, message: string): void => {
+    const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
+    out.push({ file: name, line: line + 1, column: character + 1, message });
+  };
+  const why =
+    "This file is loaded once and runs in every simulated execution: module-level state would carry over from one " +
+    "execution to the next, and the explorer cannot see the threads share it (a lost update through it would never be " +
+    "explored).";
+  for (const st of sf.statements) {
+    if (!ts.isVariableStatement(st)) continue;
+    const isConst = (st.declarationList.flags & ts.NodeFlags.Const) !== 0;
+    for (const d of st.declarationList.declarations) {
+      const id = d.name.getText(sf);
+      if (!isConst) {
+        at(d, `module-level variable \`${id}\`: ${why} Keep state in the kernel objects the functions receive (their tracked fields), or make it a const.`);
+        continue;
+      }
+      const init = d.initializer;
+      if (init === undefined || constantInit(init, d.type)) continue;
+      let e: ts.Expression = init;
+      while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+      const cls = ts.isNewExpression(e) ? e.expression.getText(sf) : "";
+      if (LOCK_CLASSES.has(cls)) {
+        at(
+          d,
+          `module-level lock \`${id}\` (a DEFINE_SPINLOCK-style global lock): not supported in the simulator. ${why} ` +
+            "Use the lock of the structure the data belongs to (mm.page_table_lock, anon_vma.lock, ...), as the exercise's functions receive it.",
+        );
+      } else if (KOBJECT_CLASSES.has(cls)) {
+        at(d, `module-level ${cls} \`${id}\`: ${why} Use the counter or list of the structure it belongs to.`);
+      } else {
+        at(
+          d,
+          `module-level mutable object \`${id}\` (${e.getText(sf).slice(0, 40)}): ${why} ` +
+            "Keep shared state in kernel objects; a constant table can stay if frozen (Object.freeze, \`as const\` or a Readonly type).",
+        );
+      }
+    }
+  }
+  return out;
 }

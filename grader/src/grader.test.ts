@@ -74,6 +74,28 @@ describe("not gradable", () => {
     expect(r.message).toMatch(/lacks counter\.ts/);
   });
 
+  it("module-level state is refused with its line and why (never a silent zero, never an unexplored race)", async () => {
+    const lines = solution.split("\n");
+    const at = lines.findIndex((l) => l.startsWith("import ") && l.includes(";")) + 2;
+    for (const [decl, why] of [
+      ["let hits = 0;", /module-level variable `hits`.*every simulated execution/],
+      ["const seen = new Map<number, number>();", /module-level mutable object `seen`/],
+      ["const totals = [0, 0];", /module-level mutable object `totals`/],
+      ['const big_lock = new Spinlock("big_lock");', /module-level lock `big_lock` \(a DEFINE_SPINLOCK-style global lock\)/],
+    ] as const) {
+      const src = [...lines.slice(0, at - 1), decl, ...lines.slice(at - 1)].join("\n");
+      const r = await grader.grade(FIXTURE, { "counter.ts": src });
+      expect(r.gradable, decl).toBe(false);
+      expect(r.compileErrors, decl).toContainEqual(expect.objectContaining({ file: "counter.ts", line: at, message: expect.stringMatching(why) }));
+    }
+    // Constants stay allowed.
+    for (const decl of ["const LIMIT = 4;", "const TABLE = Object.freeze({ a: 1 });", "const NAMES = [\"a\", \"b\"] as const;"]) {
+      const src = [...lines.slice(0, at - 1), decl, ...lines.slice(at - 1)].join("\n");
+      const r = await grader.grade(FIXTURE, { "counter.ts": src });
+      expect(r.compileErrors ?? [], decl).toEqual([]);
+    }
+  });
+
   it("the simulator's types are enforced", async () => {
     const r = await grader.grade(FIXTURE, { "counter.ts": solution.replace("yield* spin_lock(c.lock);", "yield* spin_lock(c);") });
     expect(r.gradable).toBe(false);

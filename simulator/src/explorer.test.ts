@@ -32,9 +32,18 @@ import {
   ScheduleTokenError,
   RwSemaphore,
   list_del,
+  cpu_relax,
+  spin_trylock,
+  nondet_int,
+  kthread_run,
+  kthread_join,
+  READ_ONCE,
+  type KObject,
 } from "./testing";
 import { cur } from "./runtime";
 import { KNOWN_BUGS } from "./scenarios/known-bugs";
+import { REFERENCE_SCENARIOS } from "./scenarios/reference";
+import { SVCOMP_PORTS } from "./scenarios/svcomp";
 
 /* Small scenarios whose final states are easy to enumerate. */
 
@@ -218,7 +227,69 @@ function preluded(): Scenario<{ head: ListHead; l: Spinlock; got: { a: number; b
 }
 const ent_cachep = new KmemCache("ent", () => kstruct("ent", { idx: -1 }));
 
+/* Blocking: a thread that waits is a race with the step that made it wait (issue 6). */
+
+/** B waits for a flag that A sets and, two steps later, clears: B may run before A. */
+function waitSetThenCleared(): Scenario<{ f: { busy: number; x: number; seen: number } }> {
+  return {
+    name: "wait on a flag set then cleared",
+    models: "wait_event on a flag that the other thread sets, then clears",
+    setup: () => ({ f: kstruct("f", { busy: 0, x: 0, seen: -1 }) }),
+    threads: [
+      { name: "A", run: function* (s) { s.f.busy = 1; yield* sched_point(); s.f.x = 1; yield* sched_point(); s.f.busy = 0; } },
+      { name: "B", run: function* (s) { yield* wait_event(() => s.f.busy === 0, "idle"); s.f.seen = s.f.x; } },
+    ],
+    finalState: (s) => s.f.seen,
+  };
+}
+
+/** W writes under down_write; R reads right after down_read: R may run before W. */
+function readerRightAfterDownRead(): Scenario<{ sem: RwSemaphore; f: { v: number; seen: number } }> {
+  return {
+    name: "reader right after down_read",
+    models: "a writer under down_write and a reader right after down_read",
+    setup: () => ({ sem: newSem(), f: kstruct("f", { v: 0, seen: -1 }) }),
+    threads: [
+      { name: "W", run: function* (s) { yield* sched_point(); yield* down_write(s.sem); s.f.v = 1; yield* sched_point(); s.f.v = 2; yield* up_write(s.sem); } },
+      { name: "R", run: function* (s) { yield* down_read(s.sem); s.f.seen = s.f.v; yield* up_read(s.sem); } },
+    ],
+    finalState: (s) => s.f.seen,
+  };
+}
+
+/** A waits for a lock that the other thread takes after an unrelated step. */
+function lockAfterStep(): Scenario<{ l: Spinlock; f: { v: number; x: number } }> {
+  return {
+    name: "lock taken after an unrelated step",
+    models: "two lockers, one of which does an unrelated step first",
+    setup: () => ({ l: new Spinlock("&l"), f: kstruct("f", { v: 0, x: 0 }) }),
+    threads: [
+      { name: "a", run: function* (s) { yield* spin_lock(s.l); s.f.v = s.f.v * 10 + 1; yield* sched_point(); yield* spin_unlock(s.l); } },
+      { name: "b", run: function* (s) { s.f.x = 1; yield* sched_point(); yield* spin_lock(s.l); s.f.v = s.f.v * 10 + 2; yield* spin_unlock(s.l); } },
+    ],
+    finalState: (s) => s.f.v,
+  };
+}
+
+/** synchronize_rcu waits for a reader that entered its section first. */
+function gracePeriod(): Scenario<{ f: { p: number; seen: number } }> {
+  return {
+    name: "grace period waits for a reader",
+    models: "an updater's synchronize_rcu against a reader's critical section",
+    setup: () => ({ f: kstruct("f", { p: 1, seen: -1 }) }),
+    threads: [
+      { name: "reader", run: function* (s) { yield* rcu_read_lock(); yield* sched_point(); s.f.seen = s.f.p; yield* rcu_read_unlock(); } },
+      { name: "updater", run: function* (s) { yield* synchronize_rcu(); s.f.p = 2; } },
+    ],
+    finalState: (s) => s.f.seen,
+  };
+}
+
 const SMALL: Array<() => Scenario<any>> = [
+  waitSetThenCleared,
+  readerRightAfterDownRead,
+  lockAfterStep,
+  gracePeriod,
   preluded,
   () => counter(2, false),
   () => counter(3, false),
@@ -231,14 +302,26 @@ const SMALL: Array<() => Scenario<any>> = [
   handoff,
 ];
 
-describe("DPOR reaches exactly the final states of brute-force enumeration", () => {
-  for (const make of SMALL) {
+/** Brute-force traces that no complete DPOR execution covers. */
+function missedTraces(brute: { traceSet?: Set<string> }, dpor: { traceSet?: Set<string> }): number {
+  let n = 0;
+  for (const t of brute.traceSet!) if (!dpor.traceSet!.has(t)) n++;
+  return n;
+}
+
+describe("DPOR covers every Mazurkiewicz trace of brute-force enumeration", () => {
+  const cases: Array<() => Scenario<any>> = [
+    ...SMALL,
+    ...REFERENCE_SCENARIOS.filter((r) => r.small && r.threads === 2).map((r) => () => r.scenario),
+  ];
+  for (const make of cases) {
     const sc = make();
     it(sc.name, () => {
-      const brute = explore(sc, { strategy: "brute", collectFinalStates: true, maxExecutions: 200_000 });
-      const dpor = explore(sc, { strategy: "dpor", collectFinalStates: true });
+      const brute = explore(sc, { strategy: "brute", collectFinalStates: true, collectTraces: true, maxExecutions: 200_000 });
+      const dpor = explore(sc, { strategy: "dpor", collectFinalStates: true, collectTraces: true });
       expect(brute.complete).toBe(true);
       expect(dpor.complete).toBe(true);
+      expect(missedTraces(brute, dpor)).toBe(0);
       expect(dpor.finalStates).toEqual(brute.finalStates);
       expect(dpor.ok).toBe(brute.ok);
       // Partial-order reduction: never more executions than brute force, and at most 2x the distinct traces.
@@ -252,9 +335,10 @@ describe("DPOR finds a bug exactly when brute force does (known bugs and twins)"
   for (const kb of KNOWN_BUGS) {
     for (const [label, sc] of [["buggy", kb.buggy], ["fixed", kb.fixed]] as const) {
       it(`${kb.id} (${label})`, () => {
-        const brute = explore(sc, { strategy: "brute", maxExecutions: 200_000, trace: false, shrink: false });
-        const dpor = explore(sc, { strategy: "dpor", trace: false, shrink: false });
+        const brute = explore(sc, { strategy: "brute", maxExecutions: 200_000, trace: false, shrink: false, collectTraces: true });
+        const dpor = explore(sc, { strategy: "dpor", trace: false, shrink: false, collectTraces: true });
         expect(dpor.ok).toBe(brute.ok);
+        if (dpor.ok && brute.complete) expect(missedTraces(brute, dpor)).toBe(0);
       });
     }
   }
@@ -348,5 +432,101 @@ describe("search strategies", () => {
     const r = explore(counter(3, false), { maxExecutions: 3 });
     expect(r.complete).toBe(false);
     expect(r.limitHit).toMatch(/maxExecutions/);
+  });
+});
+
+describe("SV-COMP concurrency benchmarks: every verdict matches the benchmark's", () => {
+  for (const p of SVCOMP_PORTS) {
+    it(`${p.benchmark} (expected ${p.expected ? "safe" : "unsafe"})`, () => {
+      const r = explore(p.scenario, { trace: false, shrink: false });
+      if (p.expected) {
+        expect(r.bug?.report.title).toBeUndefined();
+        expect(r.complete).toBe(true);
+      } else {
+        expect(r.bug?.report.title).toBe("kernel BUG: reach_error()");
+      }
+      if (p.small) {
+        const b = explore(p.scenario, { strategy: "brute", trace: false, shrink: false, collectTraces: true, maxExecutions: 5_000 });
+        expect(b.complete || !b.ok).toBe(true);
+        expect(b.ok).toBe(r.ok);
+        if (r.ok) {
+          const d = explore(p.scenario, { trace: false, shrink: false, collectTraces: true });
+          expect(missedTraces(b, d)).toBe(0);
+        }
+      }
+    });
+  }
+});
+
+describe("spin loops, nondeterminism, threads created at run time", () => {
+  const spin = (): Scenario<{ l: Spinlock; f: { v: number } }> => ({
+    name: "trylock spin",
+    models: "a spin_trylock loop with cpu_relax",
+    setup: () => ({ l: new Spinlock("&l"), f: kstruct("f", { v: 0 }) }),
+    threads: [
+      {
+        name: "holder",
+        run: function* (s) {
+          yield* spin_lock(s.l);
+          s.f.v = 1;
+          yield* sched_point();
+          yield* spin_unlock(s.l);
+        },
+      },
+      {
+        name: "spinner",
+        run: function* (s) {
+          while (!(yield* spin_trylock(s.l))) yield* cpu_relax();
+          s.f.v = s.f.v * 10 + 2;
+          yield* spin_unlock(s.l);
+        },
+      },
+    ],
+    finalState: (s) => s.f.v,
+  });
+  it("a spin_trylock loop with cpu_relax is explored like spin_lock, not as runaway code", () => {
+    const brute = explore(spin(), { strategy: "brute", collectFinalStates: true, collectTraces: true });
+    const dpor = explore(spin(), { collectFinalStates: true, collectTraces: true });
+    expect(dpor.bug?.report.message).toBeUndefined();
+    expect(dpor.complete).toBe(true);
+    expect(dpor.finalStates).toEqual(["1", "12"]);
+    const missed = [...brute.traceSet!].filter((t) => !dpor.traceSet!.has(t));
+    expect(missed, JSON.stringify({ missed, dpor: [...dpor.traceSet!] }, null, 1)).toEqual([]);
+  });
+  it("a spin nothing can end is reported as every thread blocked", () => {
+    const r = explore({
+      name: "spin on a flag nobody sets",
+      models: "a polling loop with cpu_relax and no other thread",
+      setup: () => ({ f: kstruct("f", { ready: 0 }) }),
+      threads: [{ name: "poller", run: function* (s) { while ((yield* READ_ONCE(s.f, "ready")) === 0) yield* cpu_relax(); } }],
+    });
+    expect(r.bug?.report.kind).toBe("deadlock");
+    expect(r.bug?.report.message).toMatch(/cpu_relax.*spin loop/);
+  });
+  it("nondet_int explores every value; kthread_run/kthread_join order the threads", () => {
+    const sc: Scenario<{ f: { v: number; w: number } & KObject }> = {
+      name: "nondet and join",
+      models: "main picks a value, a child doubles it, main joins",
+      setup: () => ({ f: kstruct("f", { v: 0, w: 0 }) }),
+      threads: [
+        {
+          name: "main",
+          run: function* (s) {
+            s.f.v = yield* nondet_int(1, 3);
+            const t = yield* kthread_run(function* () {
+              s.f.w = ((yield* READ_ONCE(s.f, "v")) as number) * 2;
+              return 7;
+            }, "child");
+            const r = yield* kthread_join(t);
+            s.f.v = s.f.w + (r as number);
+          },
+        },
+      ],
+      kcsan: true,
+      finalState: (s) => s.f.v,
+    };
+    const r = explore(sc, { collectFinalStates: true });
+    expect(r.bug?.report.message).toBeUndefined();
+    expect(r.finalStates).toEqual(["11", "13", "9"]);
   });
 });

@@ -23,6 +23,8 @@ import {
   KObject,
   Op,
   type OpImpl,
+  THREAD_CREATED,
+  THREAD_EXITED,
   ThreadState,
   type ThreadHandle,
   trackFields,
@@ -224,7 +226,6 @@ function popHeld(ex: Execution, t: ThreadState, lock: LockLike, mode: "excl" | "
         );
       }
       t.held.splice(i, 1);
-      if (h.step >= 0 && ex.stepIndex >= 0 && ex.running === t) ex.releaseOf.set(ex.stepIndex, h.step);
       return;
     }
   }
@@ -247,7 +248,7 @@ function lockArgs(op: Op): unknown {
 const SPIN_LOCK: OpImpl = {
   name: "spin_lock",
   reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "spin_lock", (op.arg as number | undefined) ?? 0),
-  enabled: (op) => F(op.obj as Spinlock)[1] === null,
+  enabled: (op) => (op.obj as Spinlock).owner === null,
   perform(op, t, ex) {
     const l = op.obj as Spinlock;
     l.owner = t.handle;
@@ -305,7 +306,7 @@ const MUTEX_LOCK: OpImpl = {
   name: "mutex_lock",
   sleeps: true,
   reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "mutex_lock"),
-  enabled: (op) => F(op.obj as Mutex)[1] === null,
+  enabled: (op) => (op.obj as Mutex).owner === null,
   perform(op, t, ex) {
     (op.obj as Mutex).owner = t.handle;
     pushHeld(ex, t, op.obj as Mutex, "excl", op);
@@ -331,7 +332,7 @@ const DOWN_READ: OpImpl = {
   name: "down_read",
   sleeps: true,
   reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "read", "down_read"),
-  enabled: (op) => F(op.obj as RwSemaphore)[1] === null,
+  enabled: (op) => (op.obj as RwSemaphore).writer === null,
   perform(op, t, ex) {
     const s = op.obj as RwSemaphore;
     s.readers = s.readers + 1;
@@ -363,11 +364,10 @@ const DOWN_WRITE: OpImpl = {
   name: "down_write",
   sleeps: true,
   reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "down_write", (op.arg as number | undefined) ?? 0),
-  enabled: (op) => F(op.obj as RwSemaphore)[1] === null && F(op.obj as RwSemaphore)[2] === 0,
+  enabled: (op) => (op.obj as RwSemaphore).writer === null && (op.obj as RwSemaphore).readers === 0,
   perform(op, t, ex) {
     const s = op.obj as RwSemaphore;
     s.writer = t.handle;
-    void s.readers; // the writer waited for the readers: a read of the count
     pushHeld(ex, t, s, "excl", op);
   },
   args: lockArgs,
@@ -670,22 +670,25 @@ function rcuReaders(ex: Execution, self: ThreadState | null): Array<[ThreadState
   return out;
 }
 
-function readersDone(waitFor: Array<[ThreadState, number]>): boolean {
-  for (const [r, section] of waitFor) if (r.rcuDepth > 0 && r.rcuSection === section) return false;
-  return true;
+function readersDone(ex: Execution, waitFor: Array<[ThreadState, number]>): boolean {
+  let done = true;
+  for (const [r, section] of waitFor) {
+    ex.touchThread(r, false);
+    if (r.rcuDepth > 0 && r.rcuSection === section) done = false;
+  }
+  return done;
 }
 
 const SYNCHRONIZE_RCU: OpImpl = {
   name: "synchronize_rcu",
   phaseNames: ["synchronize_rcu (start grace period)", "synchronize_rcu (readers done)"],
   sleeps: true,
-  enabled: (op) => op.phase === 0 || readersDone(op.aux as Array<[ThreadState, number]>),
+  enabled: (op, _t, ex) => op.phase === 0 || readersDone(ex, op.aux as Array<[ThreadState, number]>),
   perform(op, t, ex) {
     if (op.phase === 0) {
       op.aux = rcuReaders(ex, t);
       return AGAIN;
     }
-    for (const [r] of op.aux as Array<[ThreadState, number]>) ex.touchThread(r, false);
     return undefined;
   },
 };
@@ -1146,20 +1149,10 @@ export function* list_for_each_entry_safe<E extends KObject>(head: ListHead<E>):
 const WAIT_EVENT: OpImpl = {
   name: "wait_event",
   sleeps: true,
-  enabled: (op) => {
-    const ex = cur();
-    const prev = ex.tracking;
-    ex.tracking = false;
-    try {
-      return (op.arg as () => boolean)() === true;
-    } finally {
-      ex.tracking = prev;
-    }
-  },
-  perform(op) {
-    // Evaluate again with tracking on: the step reads what the condition reads.
-    (op.arg as () => boolean)();
-  },
+  // Evaluated untracked by the scheduler; the step that performs the wait
+  // evaluates it once more with tracking on, so it reads what the condition reads.
+  enabled: (op) => (op.arg as () => boolean)() === true,
+  perform() {},
   args: (op) => op.arg2,
 };
 
@@ -1175,6 +1168,264 @@ const SCHED: OpImpl = { name: "cond_resched", sleeps: true, perform() {} };
 /** A scheduling point that may sleep (cond_resched / might_sleep). */
 export function cond_resched(): Op<void> {
   return new Op(SCHED, null);
+}
+
+/*
+ * cpu_relax() in a spin loop. A thread that spins re-reads the same state
+ * until another thread changes it; running it again before that changes
+ * nothing. So, as CHESS's fair scheduler and loom's yield_now() do, a thread
+ * that calls cpu_relax() waits until another thread has written one of the
+ * locations the thread read since its previous cpu_relax() (the loop's last
+ * iteration): the lock word of a failed spin_trylock, the flag it polls.
+ * (A write by another thread after the loop's first read of a location,
+ * before the cpu_relax(), counts too: some read of the loop saw the old value.)
+ * The wait is a blocking op like any other, so the explorers treat it like
+ * a lock (see dpor.ts). A loop that no other thread can ever release is a
+ * livelock, reported as every thread blocked.
+ */
+interface RelaxState {
+  /** Locations (objectId * SLOTS + slot) the loop read. */
+  locs: Set<number>;
+  /** Footprint position up to which writes of other threads were scanned. */
+  cursor: number;
+  changed: boolean;
+}
+
+const CPU_RELAX: OpImpl = {
+  name: "cpu_relax",
+  reached(op, t, ex) {
+    // The first read of each location by the loop (its position in the footprints).
+    const firstRead = new Map<number, number>();
+    const fp = ex.fp;
+    const own = new Set(t.spinSteps);
+    for (const k of t.spinSteps) {
+      const start = ex.stepFpStart[k];
+      if (start === undefined) continue;
+      const end = k + 1 < ex.stepFpStart.length ? ex.stepFpStart[k + 1]! : fp.length;
+      for (let a = start; a < end; a++) if ((fp[a]! & 1) === 0 && !firstRead.has(fp[a]! >>> 1)) firstRead.set(fp[a]! >>> 1, a);
+    }
+    const locs = new Set(firstRead.keys());
+    // A write by another thread after the loop first read that location: some read of the loop may have seen
+    // another value than the next iteration will. (Ordered after the read by their conflict, so the same in every
+    // equivalent schedule.)
+    let changed = locs.size === 0;
+    const first = t.spinSteps[0];
+    if (!changed && first !== undefined) {
+      for (let k = first; k < ex.stepIndex && !changed; k++) {
+        if (own.has(k)) continue;
+        const start = ex.stepFpStart[k]!;
+        const end = k + 1 < ex.stepFpStart.length ? ex.stepFpStart[k + 1]! : fp.length;
+        for (let a = start; a < end; a++) {
+          const acc = fp[a]!;
+          if ((acc & 1) === 1 && a > (firstRead.get(acc >>> 1) ?? Infinity)) {
+            changed = true;
+            break;
+          }
+        }
+      }
+    }
+    op.aux = { locs, cursor: fp.length, changed } satisfies RelaxState;
+  },
+  enabled(op, _t, ex) {
+    const st = op.aux as RelaxState;
+    if (!st.changed) {
+      const fp = ex.fp;
+      for (let a = st.cursor; a < fp.length; a++) {
+        if ((fp[a]! & 1) === 1 && st.locs.has(fp[a]! >>> 1)) {
+          st.changed = true;
+          break;
+        }
+      }
+      st.cursor = fp.length;
+    }
+    for (const l of st.locs) ex.touchLoc(l);
+    return st.changed;
+  },
+  perform(_op, t) {
+    t.spinSteps.length = 0;
+  },
+};
+
+/**
+ * cpu_relax(): the pause in a busy-wait loop. A scheduling point that lets
+ * other threads run; the thread runs again once another thread has changed
+ * something its loop read, so a spin loop
+ *
+ *     while (!(yield* spin_trylock(l))) yield* cpu_relax();
+ *
+ * is explored like spin_lock(), not as runaway code.
+ */
+export function cpu_relax(): Op<void> {
+  return new Op(CPU_RELAX, null);
+}
+
+/* ======================================================================== */
+/* Nondeterministic choice, threads created at run time, marked accesses     */
+/* ======================================================================== */
+
+const NONDET_BOOL: OpImpl = {
+  name: "nondet_bool",
+  nondet: true,
+  perform: (op) => op.fail,
+  args: (op) => op.arg,
+};
+
+/**
+ * A nondeterministic boolean (SV-COMP's __VERIFIER_nondet_bool): a
+ * scheduling point whose two outcomes the explorers both explore, like an
+ * allocation that may fail. In traces and schedule tokens the `true`
+ * outcome is the choice marked "!".
+ */
+export function nondet_bool(what = "nondet"): Op<boolean> {
+  return new Op(NONDET_BOOL, null, what);
+}
+
+/** A nondeterministic integer in [lo, hi], made of nondet_bool() choices (one per bit). */
+export function* nondet_int(lo: number, hi: number, what = "nondet"): Sim<number> {
+  if (!Number.isInteger(lo) || !Number.isInteger(hi) || hi < lo) throw new TypeError(`nondet_int(${lo}, ${hi}): an integer range`);
+  while (lo < hi) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    if (yield* nondet_bool(what)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const ASSUME: OpImpl = {
+  name: "assume",
+  excludesPath: true,
+  enabled: (op) => op.arg === true,
+  perform() {},
+  args: (op) => op.arg2,
+};
+
+/**
+ * assume(condition) (SV-COMP's __VERIFIER_assume): the model excludes the
+ * paths where `condition` is false. The thread stops there for good (as if it
+ * spun forever in a loop that never exits); the other threads go on, and
+ * when none can, the execution ends without a deadlock report. The
+ * condition is a value the thread computed: it reads nothing shared.
+ */
+export function assume(condition: boolean, what = "assume"): Op<void> {
+  return new Op(ASSUME, null, condition === true, what);
+}
+
+const ASSUME_WAIT: OpImpl = {
+  ...WAIT_EVENT,
+  name: "assume_wait",
+  excludesPath: true,
+};
+
+/**
+ * assume_wait(condition): wait until `condition()` holds, like wait_event();
+ * if it never can (every other thread done or waiting), the path is
+ * excluded rather than reported as a deadlock. SV-COMP's atomic blocks
+ * that begin with __VERIFIER_assume (a lock built from plain variables).
+ */
+export function assume_wait(condition: () => boolean, what = "condition"): Op<void> {
+  return new Op(ASSUME_WAIT, null, condition, what);
+}
+
+/** A thread created with kthread_run(): pass it to kthread_join(). */
+export type TaskHandle = ThreadHandle;
+
+const KTHREAD_RUN: OpImpl = {
+  name: "kthread_run",
+  perform(op, t, ex) {
+    const body = op.arg as () => Iterable<unknown>;
+    const name = (op.arg2 as string | undefined) ?? `kthread${ex.threads.length}`;
+    const nt = ex.addThread(name, () => body());
+    nt.createdBy = t;
+    ex.touchThreadSlot(nt, THREAD_CREATED, true);
+    return nt.handle;
+  },
+  args: (op) => op.arg2,
+};
+
+/**
+ * Create and start a thread running `fn` (kthread_run / pthread_create).
+ * The new thread is one more choice for the scheduler from the next step on.
+ */
+export function kthread_run(fn: () => Iterable<unknown>, name?: string): Op<TaskHandle> {
+  if (typeof fn !== "function") throw new TypeError("kthread_run() expects a generator function");
+  return new Op(KTHREAD_RUN, null, fn, name);
+}
+
+function joinTarget(ex: Execution, h: TaskHandle): ThreadState {
+  const t = ex.threads[h.index];
+  if (t === undefined || t.handle !== h) throw new SimUsageError("kthread_join() expects a handle returned by kthread_run() or a scenario thread");
+  return t;
+}
+
+const KTHREAD_JOIN: OpImpl = {
+  name: "kthread_join",
+  sleeps: true,
+  enabled(op, _t, ex) {
+    const target = joinTarget(ex, op.arg as TaskHandle);
+    ex.touchThreadSlot(target, THREAD_EXITED, false);
+    return target.finished;
+  },
+  perform: (op, _t, ex) => joinTarget(ex, op.arg as TaskHandle).result,
+  args: (op) => (op.arg as TaskHandle).name,
+};
+
+/** Wait until a thread created by kthread_run() has returned; returns its return value (pthread_join). */
+export function kthread_join(task: TaskHandle): Op<unknown> {
+  return new Op(KTHREAD_JOIN, null, task);
+}
+
+const READ_ONCE_OP: OpImpl = {
+  name: "READ_ONCE",
+  perform: (op) => (op.obj as unknown as Record<string, unknown>)[op.arg as string],
+  args: (op) => `${op.obj!.name}.${String(op.arg)}`,
+};
+const WRITE_ONCE_OP: OpImpl = {
+  name: "WRITE_ONCE",
+  perform(op) {
+    (op.obj as unknown as Record<string, unknown>)[op.arg as string] = op.arg2;
+  },
+  args: (op) => `${op.obj!.name}.${String(op.arg)}`,
+};
+
+function checkField(obj: unknown, field: unknown, fn: string): KObject {
+  if (!(obj instanceof KObject)) throw new TypeError(`${fn}() expects a kernel object and a field name`);
+  const slots = (obj.constructor as { fieldSlots?: Map<string, number> }).fieldSlots;
+  if (typeof field !== "string" || slots?.has(field) !== true) {
+    throw new TypeError(`${fn}(${obj.name}, ${String(field)}): not a tracked field of ${obj.type}`);
+  }
+  return obj;
+}
+
+/**
+ * READ_ONCE(obj, "field"): a marked read of a shared field, for a read
+ * that is lockless on purpose (a fast-path check before taking the lock, a
+ * flag polled in a loop). It is a scheduling point of its own, so other
+ * threads can run between it and what the thread does next.
+ */
+export function READ_ONCE<T extends KObject, K extends keyof T & string>(obj: T, field: K): Op<T[K]> {
+  return new Op<T[K]>(READ_ONCE_OP, checkField(obj, field, "READ_ONCE"), field);
+}
+
+/** WRITE_ONCE(obj, "field", v): a marked store to a shared field; a scheduling point of its own. */
+export function WRITE_ONCE<T extends KObject, K extends keyof T & string>(obj: T, field: K, value: T[K]): Op<void> {
+  return new Op<void>(WRITE_ONCE_OP, checkField(obj, field, "WRITE_ONCE"), field, value);
+}
+
+/**
+ * data_race(() => expr): evaluate `expr` with its plain reads exempt from
+ * the data-race detector (the kernel's data_race()), for a lockless read
+ * whose value may be stale on purpose: a statistic, a hint that is checked
+ * again under the lock. Not a scheduling point.
+ */
+export function data_race<T>(expr: () => T): T {
+  const k = cur().kcsan;
+  if (k === null) return expr();
+  k.quiet++;
+  try {
+    return expr();
+  } finally {
+    k.quiet--;
+  }
 }
 
 const YIELD_POINT: OpImpl = { name: "barrier", perform() {} };

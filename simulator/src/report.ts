@@ -31,6 +31,7 @@ export const DETECTOR_KINDS = [
   "exception",
   "list-corruption",
   "lock-not-held",
+  "data-race",
 ] as const;
 
 export type DetectorKind = (typeof DETECTOR_KINDS)[number];

@@ -21,6 +21,18 @@
  * footprints for partial-order reduction; the detectors use the accessors for
  * use-after-free checks.
  *
+ * The code between two primitives is one step, so the explorer never
+ * interleaves inside it: a check and the update it guards, a read just after
+ * an unlock, an unlocked store, all run as if atomic. What makes those races
+ * visible is the data-race detector (KCSAN, at the end of this file; on for
+ * scenarios with `kcsan: true`): a plain read of a field that another thread
+ * writes, with no synchronisation ordering the two, is reported with both
+ * accesses, whatever the order the schedule ran them in. Intended lockless
+ * reads are marked with READ_ONCE() (its own scheduling point) or
+ * data_race(). A blocking op's enabling condition is read with tracking on
+ * when it is performed, so waits are ordinary dependences for the explorers
+ * (see explore/dpor.ts).
+ *
  * All state of one execution lives in one Execution object, so every run
  * starts clean and a schedule replays exactly. Nothing here reads the clock or
  * an unseeded random source.
@@ -51,6 +63,9 @@ export function cur(): Execution {
 
 /** Locations: objectId * SLOTS + slot. Slot 0 is the object itself (locks, atomics). */
 export const SLOTS = 64;
+/** Slots of a thread's own object id: 1 its RCU state, 2 its creation, 3 its exit. */
+export const THREAD_CREATED = 2;
+export const THREAD_EXITED = 3;
 
 let rawFields: (o: KObject) => unknown[];
 
@@ -177,6 +192,7 @@ export abstract class KObject {
     this.id = ex.newObjectId();
     this.label = label ?? "";
     ex.objects.push(this);
+    ex.byId.set(this.id, this);
   }
 
   /** A small JSON view of the object for traces. Override to add state. */
@@ -264,6 +280,10 @@ export interface OpImpl {
   perform(op: Op, t: ThreadState, ex: Execution): unknown;
   /** Can this op fail by fault injection (an allocation)? */
   faultable?(op: Op, ex: Execution): boolean;
+  /** A nondeterministic choice (nondet_bool): both outcomes are explored, like a fault, but always and uncounted. */
+  readonly nondet?: boolean;
+  /** A thread blocked here is on an excluded path (assume(false)): when nothing else can run, the execution just ends. */
+  readonly excludesPath?: boolean;
   /** Describe the op's argument for the trace. */
   args?(op: Op): unknown;
   /** Trace names of the phases of a multi-phase op ("list_add (link)"). */
@@ -338,7 +358,14 @@ export class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T
     if (t === null || (t.pending !== this && ex.direct !== this)) {
       throw new SimUsageError(`${this.impl.name}() was resumed outside the scheduler.`);
     }
-    const r = this.impl.perform(this, t, ex);
+    // What a primitive reads and writes is a marked access (see KCSAN below).
+    ex.marked++;
+    let r: unknown;
+    try {
+      r = this.impl.perform(this, t, ex);
+    } finally {
+      ex.marked--;
+    }
     if (r === AGAIN) {
       this.phase++;
       YIELDED.value = this;
@@ -396,6 +423,10 @@ export class ThreadState {
   /** Open mmu-notifier ranges, in start order. */
   notifierRanges: Array<{ mm: KObject; start: number; end: number; step: number }> = [];
   steps = 0;
+  /** Steps of this thread since its last cpu_relax() (what a spin loop read: see CPU_RELAX). */
+  spinSteps: number[] = [];
+  /** The thread that created this one with kthread_run(), if any. */
+  createdBy: ThreadState | null = null;
   /** A serial thread (teardown) runs alone after all others: it is never a choice. */
   serial = false;
   readonly handle: ThreadHandle;
@@ -515,6 +546,8 @@ export interface ExecutionOptions {
   faults: { caches: ReadonlySet<string> | "all"; maxFailures: number } | null;
   /** Index of this execution in its exploration (for lockdep's notes). */
   executionIndex: number;
+  /** Report data races (KCSAN, below) among the scenario's threads. */
+  kcsan?: boolean;
 }
 
 export interface LockEdge {
@@ -542,6 +575,8 @@ let defaultLocations: LocationProvider | undefined;
 export class Execution {
   readonly threads: ThreadState[] = [];
   readonly objects: KObject[] = [];
+  /** Objects by id (cpu_relax() resolves the locations a spin loop read). */
+  readonly byId = new Map<number, KObject>();
   private nextId = 1;
   /** Ops created but not yet driven: a forgotten `yield*`. */
   unstarted = 0;
@@ -561,14 +596,28 @@ export class Execution {
   readonly choices: Choice[] = [];
   /** Enabled choices at each step (for the explorers). */
   readonly enabledAt: Choice[][] = [];
-  /** For a step that released a lock: the step that acquired it (for the explorers' lock races). */
-  readonly releaseOf = new Map<number, number>();
+  /**
+   * For a step after which the thread that ran it waits (its next op is
+   * disabled): the locations its enabling condition reads. The explorers
+   * treat the wait as a read of them right after the step (see dpor.ts).
+   */
+  readonly blockReads = new Map<number, number[]>();
+  /** The enabled choices at the last scheduling decision (the state after the last step). */
+  lastEnabled: readonly Choice[] = [];
+  /** While the explorers ask what an enabling condition reads: the locations read, instead of the footprint. */
+  private capture: number[] | null = null;
+  /** > 0 while a primitive performs (or a wait's condition is read): its accesses are marked, not plain. */
+  marked = 0;
+  /** The data-race detector, on while the scenario's threads run (not the prelude, not the teardown). */
+  kcsan: Kcsan | null = null;
   /** Steps taken by a serial (teardown) thread: not choice points. */
   readonly serialFrom: number[] = [];
   failures = 0;
 
   report: BugReport | null = null;
   outcome: ExecutionOutcome = "ok";
+  /** The threads stopped because one is on a path excluded by assume(false): the end checks do not run. */
+  pathExcluded = false;
   readonly trace: TraceStep[] = [];
   private traceWrites: string[] | null = null;
   private traceNotes: string[] | null = null;
@@ -618,6 +667,10 @@ export class Execution {
   /* ---- footprints and detectors on plain accesses ---- */
 
   access(obj: KObject, slot: number, write: boolean, field: string): void {
+    if (this.capture !== null) {
+      this.capture.push((obj.id * SLOTS + slot) * 2);
+      return;
+    }
     if (++this.accessesThisStep > this.opts.limits.maxAccessesPerStep) {
       this.fail(
         "step-budget",
@@ -628,20 +681,77 @@ export class Execution {
       );
     }
     if (obj.freed) this.checkFreedAccess(obj, write, field);
-    this.fp.push((obj.id * SLOTS + slot) * 2 + (write ? 1 : 0));
+    const loc = obj.id * SLOTS + slot;
+    this.fp.push(loc * 2 + (write ? 1 : 0));
+    if (this.kcsan !== null) {
+      if (this.marked > 0) this.kcsan.marked(this, loc, write, obj, field);
+      else this.kcsan.plain(this, loc, write, obj, field);
+    }
     if (write && this.traceWrites !== null) this.traceWrites.push(`${obj.name}.${field}`);
   }
 
   /** Record an access to the object itself (slot 0): locks, atomics, list heads. */
   touch(obj: KObject, write: boolean): void {
     if (!this.tracking) return;
+    if (this.capture !== null) {
+      this.capture.push(obj.id * SLOTS * 2);
+      return;
+    }
     this.fp.push(obj.id * SLOTS * 2 + (write ? 1 : 0));
+    if (this.kcsan !== null) this.kcsan.sync(this, obj.id * SLOTS, write);
   }
 
   /** Record an access to a thread's own location (its RCU state). */
   touchThread(t: ThreadState, write: boolean): void {
     if (!this.tracking) return;
+    if (this.capture !== null) {
+      this.capture.push((t.locBase * SLOTS + 1) * 2);
+      return;
+    }
     this.fp.push((t.locBase * SLOTS + 1) * 2 + (write ? 1 : 0));
+    if (this.kcsan !== null) this.kcsan.sync(this, t.locBase * SLOTS + 1, write);
+  }
+
+  /** Record an access to one of a thread's own locations (THREAD_CREATED, THREAD_EXITED). */
+  touchThreadSlot(t: ThreadState, slot: number, write: boolean): void {
+    if (!this.tracking) return;
+    const loc = t.locBase * SLOTS + slot;
+    if (this.capture !== null) this.capture.push(loc * 2);
+    else {
+      this.fp.push(loc * 2 + (write ? 1 : 0));
+      if (this.kcsan !== null) this.kcsan.sync(this, loc, write);
+    }
+  }
+
+  /** Record a read of a raw location (loc = objectId * SLOTS + slot). */
+  touchLoc(loc: number): void {
+    if (!this.tracking) return;
+    if (this.capture !== null) this.capture.push(loc * 2);
+    else {
+      this.fp.push(loc * 2);
+      if (this.kcsan !== null) this.kcsan.sync(this, loc, false);
+    }
+  }
+
+  /**
+   * The locations the enabling condition of `t`'s pending op reads, as
+   * footprint entries (reads). Nothing is checked or recorded meanwhile.
+   */
+  condReads(t: ThreadState): number[] {
+    const op = t.pending;
+    if (op === null || op.impl.enabled === undefined) return [];
+    const prevTracking = this.tracking;
+    const prevRunning = this.running;
+    this.capture = [];
+    this.tracking = true;
+    try {
+      op.impl.enabled(op, t, this);
+      return this.capture;
+    } finally {
+      this.capture = null;
+      this.tracking = prevTracking;
+      this.running = prevRunning;
+    }
   }
 
   checkFreedAccess(inner: KObject, write: boolean, what: string): void {
@@ -750,8 +860,11 @@ export class Execution {
     current = this;
     try {
       if (prelude !== null) this.runPrelude(prelude);
+      if (this.opts.kcsan === true) this.kcsan = new Kcsan();
       if (this.report === null) this.loop(false);
-      if (this.outcome === "ok" && this.report === null) this.endChecks(afterThreads, teardown, afterTeardown);
+      // The teardown runs after every thread has ended: nothing of it is concurrent.
+      this.kcsan = null;
+      if (this.outcome === "ok" && this.report === null && !this.pathExcluded) this.endChecks(afterThreads, teardown, afterTeardown);
     } finally {
       current = prev;
       this.tracking = false;
@@ -797,7 +910,6 @@ export class Execution {
     }
     // Nothing of the prelude is part of the schedule the explorers see.
     this.fp.length = 0;
-    this.releaseOf.clear();
     this.stepIndex = 0;
   }
 
@@ -865,7 +977,8 @@ export class Execution {
         }
         if (op.impl.enabled === undefined || op.impl.enabled(op, t, this)) {
           enabled.push(t.index * 2);
-          if (
+          if (op.impl.nondet === true) enabled.push(t.index * 2 + 1);
+          else if (
             this.opts.faults !== null &&
             this.failures < this.opts.faults.maxFailures &&
             op.impl.faultable?.(op, this) === true
@@ -874,8 +987,26 @@ export class Execution {
           }
         }
       }
+      this.lastEnabled = enabled;
+      if (
+        !serialPhase &&
+        prevThread !== null &&
+        prevThread.index >= 0 &&
+        !prevThread.finished &&
+        this.stepIndex > 0 &&
+        !enabled.includes(prevThread.index * 2)
+      ) {
+        // The thread that just ran now waits: what its wait reads is a race of its last step (dpor.ts).
+        this.blockReads.set(this.stepIndex - 1, this.condReads(prevThread));
+      }
       if (unfinished === 0) return;
       if (enabled.length === 0) {
+        if (this.threads.some((x) => !x.finished && x.pending?.impl.excludesPath === true)) {
+          // A thread is on a path the model excludes (assume(false): a loop that spins forever):
+          // no deadlock, nothing more happens.
+          this.pathExcluded = true;
+          return;
+        }
         this.reportDeadlock();
         return;
       }
@@ -942,7 +1073,7 @@ export class Execution {
     const op = t.pending;
     const phase = op?.phase ?? 0;
     if (op !== null) op.fail = fail;
-    if (fail) this.failures++;
+    if (fail && op?.impl.nondet !== true) this.failures++;
     const traced = this.tracing;
     if (traced) {
       this.traceWrites = [];
@@ -958,12 +1089,29 @@ export class Execution {
     try {
       if (!t.started) {
         t.started = true;
+        // A thread created by another (kthread_run) starts after the step that created it.
+        if (t.createdBy !== null) {
+          this.fp.push((t.locBase * SLOTS + THREAD_CREATED) * 2);
+          if (this.kcsan !== null) this.kcsan.sync(this, t.locBase * SLOTS + THREAD_CREATED, false);
+        }
         const it = t.body();
         t.gen = (typeof (it as Iterator<unknown>).next === "function"
           ? it
           : (it as Iterable<unknown>)[Symbol.iterator]()) as Iterator<unknown, unknown, unknown>;
       }
+      // A blocking op reads what its enabling condition reads (the lock word, the
+      // waited-for state): the step that disabled it or enabled it depends on it.
+      if (this.kcsan !== null) this.kcsan.beginStep(t);
+      if (op !== null && op.impl.enabled !== undefined) {
+        this.marked++;
+        try {
+          op.impl.enabled(op, t, this);
+        } finally {
+          this.marked--;
+        }
+      }
       res = t.gen!.next();
+      if (t.index >= 0) t.spinSteps.push(this.stepIndex);
     } catch (e) {
       threw = true;
       thrown = e;
@@ -994,6 +1142,11 @@ export class Execution {
 
   private afterTransition(t: ThreadState, res: IteratorResult<unknown, unknown>): void {
     if (res.done) {
+      // kthread_join() waits for this: the exit is a write of the thread's exit location.
+      if (t.index >= 0) {
+        this.fp.push((t.locBase * SLOTS + THREAD_EXITED) * 2 + 1);
+        if (this.kcsan !== null) this.kcsan.sync(this, t.locBase * SLOTS + THREAD_EXITED, true);
+      }
       t.finished = true;
       t.pending = null;
       t.result = res.value;
@@ -1128,6 +1281,7 @@ export class Execution {
       const holder = op?.obj ? this.describeHolders(op.obj) : "";
       lines.push(
         `INFO: task ${t.name} blocked for more than 120 seconds.\n  waiting in ${op ? op.impl.name : "?"}(${op?.obj?.name ?? ""})${holder}` +
+          (op?.impl.name === "cpu_relax" ? " (a spin loop: no other thread will change what it polls)" : "") +
           (t.held.length ? `\n  holding: ${t.held.map((h) => h.lock.name).join(", ")}` : ""),
       );
     }
@@ -1256,4 +1410,210 @@ function jsonValue(v: unknown): unknown {
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") return v;
   if (v instanceof KObject) return { ref: ref(v) };
   return String(v);
+}
+
+/* ------------------------------------------------------------------------ */
+/* KCSAN: data races                                                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The kernel's data-race detector, done exactly on the explored schedules.
+ * The code between two primitives runs as one step, so a plain read and a
+ * plain write of a shared field that no lock orders can sit in one step and
+ * never be interleaved by the explorer; they are still a race. Following the
+ * Linux-kernel memory model as KCSAN checks it:
+ *
+ *  - Accesses made by a primitive (a lock's word, an atomic's counter, a
+ *    list's pointers, READ_ONCE/WRITE_ONCE, a wait's condition) are marked;
+ *    field reads and writes in the learner's code between primitives are
+ *    plain.
+ *  - Happens-before is program order plus synchronisation: every write
+ *    (release) is seen by a later marked read or write of the same location
+ *    (acquire). Vector clocks per thread; each write ends an epoch.
+ *  - A data race is a plain read of a field and a write of it by another
+ *    thread, neither happening before the other. As with the kernel's
+ *    default CONFIG_KCSAN_ASSUME_PLAIN_WRITES_ATOMIC, a plain write racing
+ *    only with marked reads or other writes is not reported.
+ *
+ * Intended lockless reads are marked: READ_ONCE(obj, "field") (a scheduling
+ * point of its own), or data_race(() => expr) for a read whose race is
+ * harmless (a statistic, a hint re-checked under the lock).
+ */
+const MAXT = 16;
+
+interface PlainLoc {
+  /** Last write: thread index, epoch, step, where (traced runs). */
+  wT: number;
+  wE: number;
+  wStep: number;
+  wLoc: SourceLocation | undefined;
+  wFn: string;
+  /** Epoch of each thread's last plain read since that write (0: none), and its step and place. */
+  rE: Int32Array;
+  rStep: Int32Array;
+  rLoc: Array<SourceLocation | undefined> | null;
+  rFn: string[] | null;
+}
+
+export class Kcsan {
+  private readonly vc: Int32Array[] = [];
+  private readonly syncClock = new Map<number, Int32Array>();
+  private readonly locs = new Map<number, PlainLoc>();
+  /** data_race() nesting: reads inside are not checked. */
+  quiet = 0;
+
+  private clock(t: number): Int32Array {
+    let c = this.vc[t];
+    if (c === undefined) {
+      c = new Int32Array(MAXT);
+      this.vc[t] = c;
+    }
+    return c;
+  }
+
+  beginStep(t: ThreadState): void {
+    if (t.index < 0 || t.serial) return;
+    const c = this.clock(t.index);
+    if (c[t.index] === 0) {
+      // A thread made by kthread_run starts where its creator was.
+      const p = t.createdBy;
+      if (p !== null && p.index >= 0) c.set(this.clock(p.index));
+    }
+    c[t.index]!++;
+  }
+
+  private release(t: number, loc: number): void {
+    const c = this.clock(t);
+    let s = this.syncClock.get(loc);
+    if (s === undefined) this.syncClock.set(loc, (s = new Int32Array(MAXT)));
+    for (let i = 0; i < MAXT; i++) if (c[i]! > s[i]!) s[i] = c[i]!;
+    c[t]!++;
+  }
+
+  private acquire(t: number, loc: number): void {
+    const s = this.syncClock.get(loc);
+    if (s === undefined) return;
+    const c = this.clock(t);
+    for (let i = 0; i < MAXT; i++) if (s[i]! > c[i]!) c[i] = s[i]!;
+  }
+
+  /** A primitive's access to a location that is not a field (a lock word, a thread's state). */
+  sync(ex: Execution, loc: number, write: boolean): void {
+    const t = ex.running;
+    if (t === null || t.index < 0 || t.serial) return;
+    this.acquire(t.index, loc);
+    if (write) this.release(t.index, loc);
+  }
+
+  /** A marked access of a field: synchronises, and a marked write still races with plain reads. */
+  marked(ex: Execution, loc: number, write: boolean, obj: KObject, field: string): void {
+    const t = ex.running;
+    if (t === null || t.index < 0 || t.serial) return;
+    this.acquire(t.index, loc);
+    if (write) {
+      this.checkReads(ex, t, loc, obj, field, true);
+      this.noteWrite(ex, t, loc);
+      this.release(t.index, loc);
+    }
+  }
+
+  plain(ex: Execution, loc: number, write: boolean, obj: KObject, field: string): void {
+    const t = ex.running;
+    if (t === null || t.index < 0 || t.serial) return;
+    const c = this.clock(t.index);
+    if (write) {
+      this.checkReads(ex, t, loc, obj, field, false);
+      this.noteWrite(ex, t, loc);
+      // A plain write also publishes (assumed atomic): a later marked read is ordered after it.
+      this.release(t.index, loc);
+      return;
+    }
+    if (this.quiet > 0) return;
+    let st = this.locs.get(loc);
+    if (st !== undefined && st.wT >= 0 && st.wT !== t.index && st.wE > c[st.wT]!) {
+      this.report(ex, obj, field, { t: st.wT, step: st.wStep, write: true, loc: st.wLoc, fn: st.wFn, marked: false }, {
+        t: t.index,
+        step: ex.stepIndex,
+        write: false,
+        loc: ex.tracing ? ex.locate() : undefined,
+        fn: ex.tracing ? ex.userFunction() : "",
+        marked: false,
+      });
+    }
+    if (st === undefined) this.locs.set(loc, (st = newPlainLoc()));
+    st.rE[t.index] = c[t.index]!;
+    st.rStep[t.index] = ex.stepIndex;
+    if (ex.tracing) {
+      (st.rLoc ??= [])[t.index] = ex.locate();
+      (st.rFn ??= [])[t.index] = ex.userFunction();
+    }
+  }
+
+  private noteWrite(ex: Execution, t: ThreadState, loc: number): void {
+    let st = this.locs.get(loc);
+    if (st === undefined) this.locs.set(loc, (st = newPlainLoc()));
+    st.wT = t.index;
+    st.wE = this.clock(t.index)[t.index]!;
+    st.wStep = ex.stepIndex;
+    st.wLoc = ex.tracing ? ex.locate() : undefined;
+    st.wFn = ex.tracing ? ex.userFunction() : "";
+    st.rE.fill(0);
+  }
+
+  private checkReads(ex: Execution, t: ThreadState, loc: number, obj: KObject, field: string, marked: boolean): void {
+    const st = this.locs.get(loc);
+    if (st === undefined) return;
+    const c = this.clock(t.index);
+    for (let u = 0; u < MAXT; u++) {
+      if (u === t.index) continue;
+      const e = st.rE[u]!;
+      if (e > 0 && e > c[u]!) {
+        this.report(
+          ex,
+          obj,
+          field,
+          { t: u, step: st.rStep[u]!, write: false, loc: st.rLoc?.[u], fn: st.rFn?.[u] ?? "", marked: false },
+          { t: t.index, step: ex.stepIndex, write: true, loc: ex.tracing ? ex.locate() : undefined, fn: ex.tracing ? ex.userFunction() : "", marked },
+        );
+      }
+    }
+  }
+
+  private report(
+    ex: Execution,
+    obj: KObject,
+    field: string,
+    first: { t: number; step: number; write: boolean; loc: SourceLocation | undefined; fn: string; marked: boolean },
+    second: { t: number; step: number; write: boolean; loc: SourceLocation | undefined; fn: string; marked: boolean },
+  ): never {
+    const name = (i: number) => ex.threads[i]?.name ?? `#${i}`;
+    const what = `${obj.container() === obj ? obj.name : obj.name}.${field}`;
+    const line = (a: typeof first) =>
+      `${a.write ? "write" : "read"}${a.marked ? " (marked)" : ""} to ${what} by task ${name(a.t)} at step ${a.step}${fmtLoc(a.loc)}` +
+      (a.fn ? ` in ${a.fn}` : "");
+    const fns = [first.fn || "?", second.fn || "?"].join(" / ");
+    const plainRead = first.write ? second : first;
+    return ex.fail(
+      "data-race",
+      `BUG: KCSAN: data-race in ${ex.tracing ? fns : what}`,
+      `${line(second)}:\n\n${line(first)}:\n\n` +
+        `${name(plainRead.t)} reads ${what} with a plain access while ${name(first.write ? first.t : second.t)} writes it, and nothing ` +
+        "orders the two (no lock held by both, no atomic or wait between them). Another interleaving lets the read " +
+        "see a value that is about to change: a check made on it no longer holds when the code acts on it.\n" +
+        "Hold the lock that protects the field around both the read and what depends on it. If the lockless read " +
+        "is intended (a fast-path check that is repeated under the lock), mark it: READ_ONCE(obj, \"field\"), or " +
+        "data_race(() => ...) when any value read is harmless.",
+      {
+        object: obj.id,
+        field,
+        first: { thread: name(first.t), step: first.step, write: first.write },
+        second: { thread: name(second.t), step: second.step, write: second.write },
+      },
+      second.loc,
+    );
+  }
+}
+
+function newPlainLoc(): PlainLoc {
+  return { wT: -1, wE: 0, wStep: -1, wLoc: undefined, wFn: "", rE: new Int32Array(MAXT), rStep: new Int32Array(MAXT), rLoc: null, rFn: null };
 }

@@ -68,6 +68,15 @@ export interface Scenario<S = unknown> {
   /** Cache flag overrides: { vm_area_struct: { typesafe: true } }. */
   caches?: Record<string, Partial<CacheFlags>>;
   limits?: Partial<Limits>;
+  /**
+   * KCSAN: report a plain read of a field that another thread writes with
+   * nothing ordering the two (see runtime.ts). The code between two
+   * primitives runs as one step; this is what makes a check-then-act, a read
+   * after an unlock or an unlocked store visible although the explorer never
+   * interleaves inside a step. Lockless reads that are intended are marked
+   * with READ_ONCE() or data_race().
+   */
+  kcsan?: boolean;
 }
 
 export interface RunOptions {
@@ -111,6 +120,7 @@ export function runOnce<S>(scenario: Scenario<S>, hooks: ExecutionHooks, opts: R
       shared: opts.shared ?? new SharedState(),
       faults,
       executionIndex: opts.executionIndex ?? 0,
+      kcsan: scenario.kcsan === true,
       ...(opts.locations ? { locations: opts.locations } : {}),
     },
     hooks,

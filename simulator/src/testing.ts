@@ -78,4 +78,5 @@ export {
 } from "./suite";
 export { KNOWN_BUGS, knownBug, type KnownBug } from "./scenarios/known-bugs";
 export { REFERENCE_SCENARIOS, type ReferenceScenario, type RefState } from "./scenarios/reference";
+export { SVCOMP_PORTS, type SvcompPort } from "./scenarios/svcomp";
 export { stackLocations, parseStack, type LocationProvider, type StackFrameInfo } from "./locations";

@@ -35,6 +35,7 @@ import {
   atomic_inc_return,
   kmem_cache_alloc,
   kmem_cache_free,
+  READ_ONCE,
   list_add,
   list_del,
   list_empty,
@@ -78,7 +79,8 @@ export function page_mapped(page: Page): boolean {
  * Must be called with mm->mmap_lock held for reading, and no spinlock held.
  */
 export function* anon_vma_prepare(vma: Vma): Sim<number> {
-  if (vma.anon_vma !== null) return 0;
+  /* lockless fast path: marked, as another fault may be installing it (re-checked under the lock) */
+  if ((yield* READ_ONCE(vma, "anon_vma")) !== null) return 0;
 
   const mm = vma.vm_mm!;
   const anon_vma = yield* kmem_cache_alloc(anon_vma_cachep);

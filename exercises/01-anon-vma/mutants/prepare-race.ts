@@ -1,7 +1,7 @@
 /**
  * @mutant prepare-race
- * @bug anon_vma_prepare installs its new anon_vma without taking mm->page_table_lock and without checking vma->anon_vma again after the allocation: two threads faulting the same vma both install one, and one allocation is lost. The second install links the vma's anon_vma_node a second time, which CONFIG_DEBUG_LIST reports as a double add (in the interleavings where it does not, the lost anon_vma leaks).
- * @caughtBy list-corruption
+ * @bug anon_vma_prepare installs its new anon_vma without taking mm->page_table_lock and without checking vma->anon_vma again after the allocation: two threads faulting the same vma both install one, and one allocation is lost. KCSAN reports the install racing with the other thread's read of vma->anon_vma; without it, the second install links the vma's anon_vma_node a second time, which CONFIG_DEBUG_LIST reports as a double add (in the interleavings where it does not, the lost anon_vma leaks).
+ * @caughtBy data-race
  * @test two faults race on a fresh vma
  */
 /*
@@ -34,6 +34,7 @@ import {
   atomic_inc_return,
   kmem_cache_alloc,
   kmem_cache_free,
+  READ_ONCE,
   list_add,
   list_del,
   list_empty,
@@ -77,7 +78,8 @@ export function page_mapped(page: Page): boolean {
  * Must be called with mm->mmap_lock held for reading, and no spinlock held.
  */
 export function* anon_vma_prepare(vma: Vma): Sim<number> {
-  if (vma.anon_vma !== null) return 0;
+  /* lockless fast path: marked, as another fault may be installing it (re-checked under the lock) */
+  if ((yield* READ_ONCE(vma, "anon_vma")) !== null) return 0;
 
   const mm = vma.vm_mm!;
   const anon_vma = yield* kmem_cache_alloc(anon_vma_cachep);

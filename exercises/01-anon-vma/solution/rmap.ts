@@ -29,6 +29,7 @@ import {
   atomic_inc_return,
   kmem_cache_alloc,
   kmem_cache_free,
+  READ_ONCE,
   list_add,
   list_del,
   list_empty,
@@ -62,7 +63,10 @@ export function page_mapped(page: Page): boolean {
  * @vma: the vma taking a write fault
  *
  * The fast path, taken by every fault but the first in a vma, allocates
- * nothing: the vma already has its anon_vma. Otherwise allocate one (this
+ * nothing: the vma already has its anon_vma. It reads vma->anon_vma
+ * without the lock, while another thread of the mm may be installing one:
+ * a lockless read on purpose, so it is marked (READ_ONCE), and the answer
+ * is checked again under the lock before anything depends on it. Otherwise allocate one (this
  * may sleep, so no spinlock may be held), then install it under the
  * page_table_lock, which serialises the threads of the mm faulting the same
  * vma at once. The loser of that race frees its allocation.
@@ -72,7 +76,8 @@ export function page_mapped(page: Page): boolean {
  * Must be called with mm->mmap_lock held for reading, and no spinlock held.
  */
 export function* anon_vma_prepare(vma: Vma): Sim<number> {
-  if (vma.anon_vma !== null) return 0;
+  /* lockless fast path: marked, as another fault may be installing it (re-checked under the lock) */
+  if ((yield* READ_ONCE(vma, "anon_vma")) !== null) return 0;
 
   const mm = vma.vm_mm!;
   const anon_vma = yield* kmem_cache_alloc(anon_vma_cachep);

@@ -60,7 +60,10 @@ export function page_mapped(page: Page): boolean {
  */
 export function* anon_vma_prepare(vma: Vma): Sim<number> {
   // TODO 1: the fast path. If vma.anon_vma is already set, return 0 at once:
-  //         every fault but the first must allocate nothing.
+  //         every fault but the first must allocate nothing. This read is
+  //         lockless on purpose (another fault may be installing one), so
+  //         mark it as the kernel does: yield* READ_ONCE(vma, "anon_vma")
+  //         (READ_ONCE comes from "rmap-sim").
   // TODO 2: allocate an anon_vma with kmem_cache_alloc(anon_vma_cachep).
   //         It may sleep: hold no spinlock here. Return -ENOMEM on null.
   // TODO 3: two threads of the same mm may fault this vma at the same time,

@@ -68,7 +68,7 @@ import {
 
 export const ENOMEM = 12;
 
-const LEVEL_SPAN: Record<PageTableLevel, number> = { pgd: 2 ** 39, pud: 2 ** 30, pmd: 2 ** 21, pte: PAGE_SIZE };
+const LEVEL_SPAN: Readonly<Record<PageTableLevel, number>> = { pgd: 2 ** 39, pud: 2 ** 30, pmd: 2 ** 21, pte: PAGE_SIZE };
 
 /**
  * pgtable_addr_end - end of the part of [addr, end) covered by one entry of a table

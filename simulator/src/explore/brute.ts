@@ -6,7 +6,6 @@
  */
 
 import type { Choice, Execution } from "../runtime";
-import { conflicts } from "./dpor";
 import { prefixHooks, type Runner, type Strategy } from "./runner";
 
 export class BruteForceStrategy implements Strategy {
@@ -25,14 +24,21 @@ export class BruteForceStrategy implements Strategy {
           return enabled[0]!;
         }),
       );
-      if (res === null || runner.stopped) return false;
+      if (res === null || runner.stopped) {
+        if (runner.opts.collectTraces) for (const t of runner.traces) this.traces.add(t);
+        return false;
+      }
       const ex = res.execution;
-      this.traces.add(canonicalTrace(ex));
+      // The runner already keeps the canonical traces when asked to (collectTraces).
+      if (!runner.opts.collectTraces) this.traces.add(canonicalTrace(ex));
       const firstSerial = ex.serialFrom.length ? ex.serialFrom[0]! : ex.choices.length;
       stack.length = Math.min(stack.length, firstSerial);
       let k = stack.length - 1;
       while (k >= 0 && stack[k]!.next >= stack[k]!.enabled.length) k--;
-      if (k < 0) return true;
+      if (k < 0) {
+        if (runner.opts.collectTraces) for (const t of runner.traces) this.traces.add(t);
+        return true;
+      }
       stack[k]!.next++;
       stack.length = k + 1;
       replayTo = k;
@@ -44,10 +50,13 @@ export class BruteForceStrategy implements Strategy {
  * The Mazurkiewicz trace of an execution: each event named by (thread, its
  * index in the thread, fault variant), with the set of earlier dependent
  * events of other threads. Two executions have the same canonical form iff
- * they order every pair of dependent events the same way.
+ * they order every pair of dependent events the same way. Only the threads'
+ * steps count: the serial teardown is no choice point (its steps depend on
+ * the end state, including untracked state such as a plain array's order).
  */
 export function canonicalTrace(ex: Execution): string {
-  const n = ex.choices.length;
+  // The serial teardown runs alone after every thread has ended: not a choice point, not part of the schedule.
+  const n = ex.serialFrom.length ? ex.serialFrom[0]! : ex.choices.length;
   const names: string[] = [];
   const perThread = new Map<number, number>();
   const fps: number[][] = [];
@@ -61,12 +70,34 @@ export function canonicalTrace(ex: Execution): string {
     const end = j + 1 < ex.stepFpStart.length ? ex.stepFpStart[j + 1]! : ex.fp.length;
     fps.push(ex.fp.slice(start, end));
   }
+  // Per location, the earlier events that read it and that wrote it: dependences without comparing every pair.
+  const readers = new Map<number, number[]>();
+  const writers = new Map<number, number[]>();
   const parts: string[] = [];
+  const mark = new Int32Array(n).fill(-1);
   for (let j = 0; j < n; j++) {
+    const q = ex.choices[j]! >> 1;
     const deps: string[] = [];
-    for (let i = 0; i < j; i++) {
-      if (ex.choices[i]! >> 1 === ex.choices[j]! >> 1) continue;
-      if (conflicts(fps[i]!, fps[j]!)) deps.push(names[i]!);
+    const add = (i: number): void => {
+      if (mark[i] === j || ex.choices[i]! >> 1 === q) return;
+      mark[i] = j;
+      deps.push(names[i]!);
+    };
+    for (const acc of fps[j]!) {
+      const l = acc >>> 1;
+      const w = writers.get(l);
+      if (w) for (const i of w) add(i);
+      if ((acc & 1) === 1) {
+        const r = readers.get(l);
+        if (r) for (const i of r) add(i);
+      }
+    }
+    for (const acc of fps[j]!) {
+      const l = acc >>> 1;
+      const m = (acc & 1) === 1 ? writers : readers;
+      let list = m.get(l);
+      if (!list) m.set(l, (list = []));
+      if (list[list.length - 1] !== j) list.push(j);
     }
     parts.push(`${names[j]}<${deps.sort().join(",")}`);
   }

@@ -13,6 +13,22 @@
  *
  * Footprints are recorded as the steps run (see runtime.ts), so dependence is
  * exact for the schedule at hand: a plain field read in a loop body counts.
+ *
+ * Blocking. A thread can be disabled: its next op waits (a lock held, a
+ * wait_event condition false, readers in a grace period, a join, a
+ * cpu_relax() whose loop saw nothing change). Two rules make every wait an
+ * ordinary race, with no case per primitive (the DPOR literature's treatment
+ * of blocking and `await`):
+ *  - the step that performs a blocking op reads what its enabling
+ *    condition reads (runtime.ts evaluates the condition with tracking on),
+ *    so the step that enabled it happens before it;
+ *  - a disabled thread's pending op is treated as reading its condition
+ *    (blockingRaces): the step of another thread that disabled it, and the
+ *    last write to the condition before a thread's own step left it
+ *    waiting, are races to reverse. A race with the step that *enabled* a
+ *    wait cannot be reversed and adds nothing.
+ * The cross-check (scripts/dpor-vs-brute.ts, explorer.test.ts) compares the
+ * Mazurkiewicz traces of DPOR's complete executions with brute force's.
  */
 
 import { type Choice, DIVERGED, type Execution, type OpImpl } from "../runtime";
@@ -280,13 +296,7 @@ export class DporStrategy implements Strategy {
       }
       C[q] = j + 1;
       clocks[j] = C;
-      for (const i of races) {
-        this.addBacktrack(ex, stack, clocks, i, j, C);
-        // A race with a lock release cannot be reversed while the lock is held; the
-        // reversal that matters is j before the acquisition that release ends.
-        const acq = ex.releaseOf.get(i);
-        if (acq !== undefined && acq < i) this.addBacktrack(ex, stack, clocks, acq, j, C);
-      }
+      for (const i of races) this.addBacktrack(ex, stack, clocks, i, j, C, q);
       lastOfThread[q] = j;
       // Apply the event to the location state, logging how to undo it.
       this.undoStart[j] = this.undoLoc.length;
@@ -309,11 +319,60 @@ export class DporStrategy implements Strategy {
         }
       }
       this.applied = j + 1;
+      if (j >= from) this.blockingRaces(ex, stack, clocks, j, q, C, n);
     }
     clocks.length = n;
   }
 
-  private addBacktrack(ex: Execution, stack: Node[], clocks: Int32Array[], i: number, j: number, Cj: Int32Array): void {
+  /*
+   * Blocking. A thread whose next op is disabled (a lock held, a wait_event
+   * condition false, readers inside a grace period, a cpu_relax() whose loop
+   * saw nothing change) is treated as if it polled its enabling condition:
+   * its pending op reads what the condition reads. Two kinds of steps race
+   * with that read:
+   *  - a step of another thread that disables it (the thread was enabled
+   *    before, not after): the reversal runs the waiting thread first, which
+   *    is possible there, since its op was enabled;
+   *  - when a thread's own step leaves it waiting, the last write to what its
+   *    condition reads: the reversal runs the thread (up to its wait) before
+   *    that write.
+   * A race of a step that *enables* a waiting op cannot be reversed (the op
+   * could not run before it); the two rules above reach the other orders, so
+   * such races add nothing (see addBacktrack).
+   */
+  private blockingRaces(ex: Execution, stack: Node[], clocks: Int32Array[], j: number, q: number, C: Int32Array, n: number): void {
+    const before = ex.enabledAt[j]!;
+    const after = j + 1 < n ? ex.enabledAt[j + 1]! : ex.lastEnabled;
+    const node = stack[j];
+    if (node !== undefined) {
+      for (const c of before) {
+        const u = c >> 1;
+        if (u === q || (c & 1) === 1) continue;
+        if (after.includes(c)) continue;
+        // u was enabled before step j and is disabled after it: j disabled u.
+        for (const e of node.enabled) if (e >> 1 === u) node.backtrack |= bit(e);
+      }
+    }
+    const reads = ex.blockReads.get(j);
+    if (reads === undefined) return;
+    for (const acc of reads) {
+      const l = acc >>> 1;
+      if (l >= this.lastW.length) continue;
+      const w = this.lastW[l]!;
+      if (w < 0 || w >= j) continue;
+      const p = ex.choices[w]! >> 1;
+      if (p === q || C[p]! > w) continue;
+      this.addBacktrack(ex, stack, clocks, w, j, C, q);
+    }
+  }
+
+  /**
+   * Add to the backtrack set of the state before event i a thread that starts
+   * the reversed race: an initial of notdep(i).j (events after i that do not
+   * depend on i and happen before j). `qj` is j's thread; for the read of a
+   * wait just after j (blockingRaces), j is that thread's last step and Cj its clock.
+   */
+  private addBacktrack(ex: Execution, stack: Node[], clocks: Int32Array[], i: number, j: number, Cj: Int32Array, qj: number): void {
     const node = stack[i];
     if (node === undefined) return;
     let all = 0;
@@ -342,6 +401,7 @@ export class DporStrategy implements Strategy {
       if (first) initials.add(thread(k));
     }
     const known = node.backtrack | node.done;
+    if (initials.size === 0) initials.add(qj);
     for (const u of initials) if (known & (bit(u * 2) | bit(u * 2 + 1))) return;
     for (const u of initials) {
       if (node.enabled.includes(u * 2)) {
@@ -349,6 +409,8 @@ export class DporStrategy implements Strategy {
         return;
       }
     }
-    for (const c of node.enabled) node.backtrack |= bit(c);
+    // Every initial waits at the state before i: i enables what j does, and
+    // the order cannot be reversed. The races of the step that made them
+    // wait (blockingRaces) explore the other orders.
   }
 }

@@ -40,6 +40,8 @@ export interface ExploreOptions {
   /** Replay the failing schedule with tracing (default true). */
   trace?: boolean;
   collectFinalStates?: boolean;
+  /** Collect the canonical Mazurkiewicz trace of every complete execution (cross-checks of the explorer). */
+  collectTraces?: boolean;
   locations?: LocationProvider;
 }
 
@@ -70,8 +72,12 @@ export interface Exploration {
   limitHit?: string;
   bug?: FoundBug;
   finalStates?: string[];
+  /** Executions that ran to the end or to a bug (not cut short by sleep sets). */
+  completeExecutions: number;
   /** Distinct Mazurkiewicz traces (brute force only). */
   traces?: number;
+  /** With collectTraces: the canonical traces of the complete executions. */
+  traceSet?: Set<string>;
 }
 
 export const DEFAULT_MAX_EXECUTIONS = 20_000;
@@ -96,6 +102,7 @@ export function explore<S>(scenario: Scenario<S>, o: ExploreOptions = {}): Explo
   const runner = new Runner(sc, { maxExecutions }, {
     ...(o.faults !== undefined ? { faults: o.faults } : {}),
     ...(o.collectFinalStates ? { collectFinalStates: true } : {}),
+    ...(o.collectTraces ? { collectTraces: true } : {}),
     ...(o.locations ? { locations: o.locations } : {}),
   });
   const strategy = makeStrategy(strategyName, o, maxExecutions);
@@ -108,8 +115,10 @@ export function explore<S>(scenario: Scenario<S>, o: ExploreOptions = {}): Explo
     complete,
     executions: runner.executions,
     abandoned: runner.abandoned,
+    completeExecutions: runner.complete,
     steps: runner.steps,
   };
+  if (o.collectTraces) out.traceSet = runner.traces;
   if (strategy instanceof BruteForceStrategy) out.traces = strategy.traces.size;
   if (o.collectFinalStates) out.finalStates = [...runner.finalStates].sort();
   if (runner.budgetHit && runner.found === null) {

@@ -5,6 +5,7 @@
  */
 
 import type { Choice, ExecutionHooks } from "../runtime";
+import { canonicalTrace } from "./brute";
 import { SharedState } from "../runtime";
 import { type RunResult, runOnce, type Scenario } from "../scenario";
 import type { LocationProvider } from "../locations";
@@ -27,12 +28,21 @@ export class Runner {
   steps = 0;
   found: RunResult | null = null;
   readonly finalStates = new Set<string>();
+  /** Canonical Mazurkiewicz traces of the complete (not sleep-blocked) executions, when collected. */
+  readonly traces = new Set<string>();
+  /** Complete executions: run to the end (or to a bug), not cut short by sleep sets. */
+  complete = 0;
   budgetHit = false;
 
   constructor(
     readonly scenario: Scenario<unknown>,
     readonly budget: Budget,
-    readonly opts: { faults?: boolean; collectFinalStates?: boolean; locations?: LocationProvider } = {},
+    readonly opts: {
+      faults?: boolean;
+      collectFinalStates?: boolean;
+      collectTraces?: boolean;
+      locations?: LocationProvider;
+    } = {},
   ) {}
 
   get stopped(): boolean {
@@ -56,6 +66,10 @@ export class Runner {
     // lockdep's graph remembers which executions added edges: keep their schedules for cross-schedule reports.
     if (this.shared.edgeTokens.has(index)) this.shared.edgeTokens.set(index, r.token);
     if (r.outcome === "abandoned") this.abandoned++;
+    else {
+      this.complete++;
+      if (this.opts.collectTraces) this.traces.add(canonicalTrace(r.execution));
+    }
     if (r.report !== null && this.found === null) this.found = r;
     if (this.opts.collectFinalStates && r.outcome === "ok" && r.report === null) {
       this.finalStates.add(JSON.stringify(r.finalState ?? null));

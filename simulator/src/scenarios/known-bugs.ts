@@ -75,6 +75,7 @@ import {
   refcount_add,
   refcount_sub_and_test,
   synchronize_rcu,
+  READ_ONCE,
 } from "../primitives";
 import type { DetectorKind } from "../report";
 import { cur, F } from "../runtime";
@@ -390,9 +391,147 @@ function simple<S>(name: string, models: string, setup: () => S, threads: Array<
   return { name, models, setup, threads: threads.map(([n, run]) => ({ name: n, run })), ...extra };
 }
 
+/* ------------------------------------------------------------------------ */
+/* The code between two primitives is not atomic (KCSAN)                      */
+/* ------------------------------------------------------------------------ */
+
+interface RaceState {
+  mm: MmStruct;
+  vma: Vma;
+  page: Page;
+  av: AnonVma;
+}
+
+function raceSetup(): RaceState {
+  const ex = cur();
+  const mm = mm_alloc_now();
+  const vma = vma_alloc_now(mm, 0x10000, 0x20000);
+  const av = allocateNow(ex, anon_vma_cachep, "setup");
+  F(av.refcount)[1] = 1;
+  const page = allocateNow(ex, page_cachep, "setup");
+  return { mm, vma, page, av };
+}
+
+/** (a) A read after the unlock: the other thread may change the field in between. */
+function readAfterUnlock(fixed: boolean): Scenario<RaceState> {
+  return {
+    name: fixed ? "check before unlock" : "check after unlock",
+    models: "a fault publishes page->mapping under the page-table lock and checks it; a zap clears it under the lock",
+    setup: raceSetup,
+    kcsan: true,
+    threads: [
+      {
+        name: "fault",
+        run: function* (s) {
+          yield* spin_lock(s.mm.page_table_lock);
+          s.page.mapping = s.av;
+          let ok = true;
+          if (fixed) ok = s.page.mapping === s.av;
+          yield* spin_unlock(s.mm.page_table_lock);
+          if (!fixed) ok = s.page.mapping === s.av; // after the unlock: nothing protects it any more
+          if (!ok) throw new Error("page->mapping changed under the fault");
+        },
+      },
+      {
+        name: "zap",
+        run: function* (s) {
+          yield* spin_lock(s.mm.page_table_lock);
+          s.page.mapping = null;
+          yield* spin_unlock(s.mm.page_table_lock);
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * (b) Check-then-act with no lock: lesson 1's anon_vma_prepare that dropped
+ * page_table_lock but kept the re-check. The re-check and the install run in
+ * one step, so no interleaving separates them; they are still a race.
+ */
+function prepareWithoutLock(fixed: boolean): Scenario<RaceState> {
+  function* prepare(s: RaceState): Sim<number> {
+    if ((yield* READ_ONCE(s.vma, "anon_vma")) !== null) return 0; // lockless fast path, marked
+    const av = yield* kmem_cache_alloc(anon_vma_cachep);
+    if (av === null) return -12;
+    if (fixed) yield* spin_lock(s.mm.page_table_lock);
+    let spare: AnonVma | null = av;
+    if (s.vma.anon_vma === null) {
+      s.vma.anon_vma = av;
+      spare = null;
+    }
+    if (fixed) yield* spin_unlock(s.mm.page_table_lock);
+    if (spare !== null) yield* kmem_cache_free(anon_vma_cachep, spare);
+    return 0;
+  }
+  return {
+    name: fixed ? "prepare under page_table_lock" : "prepare without the lock, re-check kept",
+    models: "two threads of one mm take the first fault of one vma and both prepare its anon_vma",
+    setup: raceSetup,
+    kcsan: true,
+    threads: [
+      { name: "fault1", run: prepare },
+      { name: "fault2", run: prepare },
+    ],
+  };
+}
+
+/** (c) A store without the lock that another thread reads under it. */
+function unlockedStore(fixed: boolean): Scenario<RaceState> {
+  return {
+    name: fixed ? "store under the lock" : "store without the lock",
+    models: "a migration updates page->index; an rmap walk reads it under the page-table lock",
+    setup: raceSetup,
+    kcsan: true,
+    threads: [
+      {
+        name: "migrate",
+        run: function* (s) {
+          if (fixed) yield* spin_lock(s.mm.page_table_lock);
+          s.page.index = 7;
+          if (fixed) yield* spin_unlock(s.mm.page_table_lock);
+        },
+      },
+      {
+        name: "walk",
+        run: function* (s) {
+          yield* spin_lock(s.mm.page_table_lock);
+          const addr = s.vma.vm_start + s.page.index * 4096;
+          yield* spin_unlock(s.mm.page_table_lock);
+          return addr;
+        },
+      },
+    ],
+  };
+}
+
 const twoLocks = () => ({ a: new Spinlock("&A"), b: new Spinlock("&B"), turn: kstruct("turn", { who: 0 }) });
 
 export const KNOWN_BUGS: KnownBug[] = [
+  {
+    id: "read-after-unlock",
+    title: "a shared field read after the lock that protects it was dropped",
+    source: "KCSAN · code after a release is not atomic with it",
+    detector: "data-race",
+    buggy: readAfterUnlock(false),
+    fixed: readAfterUnlock(true),
+  },
+  {
+    id: "prepare-without-lock",
+    title: "anon_vma_prepare without page_table_lock, keeping the re-check",
+    source: "lesson 1 · KCSAN: check-then-act with nothing between is not atomic",
+    detector: "data-race",
+    buggy: prepareWithoutLock(false),
+    fixed: prepareWithoutLock(true),
+  },
+  {
+    id: "unlocked-store",
+    title: "a store without the lock to a field another thread reads under it",
+    source: "KCSAN · an unlocked store is not ordered with the reader",
+    detector: "data-race",
+    buggy: unlockedStore(false),
+    fixed: unlockedStore(true),
+  },
   {
     id: "inc-not-zero",
     title: "a plain atomic_inc where atomic_inc_not_zero was needed under RCU",

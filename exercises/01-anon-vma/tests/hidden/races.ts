@@ -68,6 +68,8 @@ export default defineSuite<typeof Rmap>((rmap) => [
         teardown: (s: S) => teardown(rmap, s.w),
         leakCheck: ["anon_vma"],
         caches,
+        // KCSAN: the re-check and the install must be ordered by the lock, not by luck.
+        kcsan: true,
       },
     ],
     explore: { strategy: "dpor", maxExecutions: 2000 },

@@ -1,0 +1,47 @@
+/*
+ * Server-side code highlighting with shiki: one highlighter per process,
+ * grammars and themes from the package (nothing fetched). Both themes are
+ * emitted; the stylesheet picks one by the reader's colour scheme.
+ */
+import { createHighlighter, type Highlighter, type ShikiTransformer } from "shiki";
+import type { Element, ElementContent, Root } from "hast";
+
+/** Fence languages a lesson may use (with their aliases). */
+export const FENCE_LANGUAGES = ["c", "typescript", "ts", "tsx", "javascript", "js", "diff", "shellscript", "sh", "bash", "shell", "json", "yaml", "text", "txt", "plaintext"] as const;
+const GRAMMARS = ["c", "typescript", "tsx", "javascript", "diff", "shellscript", "json", "yaml"];
+export const THEMES = { light: "github-light-default", dark: "github-dark-default" } as const;
+
+let highlighter: Promise<Highlighter> | null = null;
+export function getHighlighter(): Promise<Highlighter> {
+  highlighter ??= createHighlighter({ themes: [THEMES.light, THEMES.dark], langs: GRAMMARS });
+  return highlighter;
+}
+
+/** The caption of a fence's meta string: ```c title="mm/rmap.c, 2.6.7" */
+export function fenceTitle(meta: string | undefined): string | null {
+  const m = /(?:^|\s)title=(?:"([^"]*)"|'([^']*)')/.exec(meta ?? "");
+  return m ? (m[1] ?? m[2] ?? "").trim() || null : null;
+}
+
+/** Wraps a captioned code block in <figure> with a <figcaption>; labels the scrollable <pre>. */
+export const captionTransformer: ShikiTransformer = {
+  name: "rmap:caption",
+  pre(node: Element) {
+    const title = fenceTitle(this.options.meta?.__raw);
+    node.properties["tabindex"] = "0";
+    node.properties["aria-label"] = title ? `Code: ${title}` : `Code (${this.options.lang})`;
+    return node;
+  },
+  root(root: Root) {
+    const title = fenceTitle(this.options.meta?.__raw);
+    if (!title) return root;
+    const caption: Element = { type: "element", tagName: "figcaption", properties: {}, children: [{ type: "text", value: title }] };
+    const figure: Element = {
+      type: "element",
+      tagName: "figure",
+      properties: { className: ["code-figure"] },
+      children: [caption, ...(root.children as ElementContent[])],
+    };
+    return { type: "root", children: [figure] };
+  },
+};

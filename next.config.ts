@@ -1,0 +1,27 @@
+import type { NextConfig } from "next";
+
+const config: NextConfig = {
+  reactStrictMode: true,
+  poweredByHeader: false,
+  // `npm test` type-checks the whole repository (tsc --noEmit -p .) and lints it; the build does not repeat it.
+  typescript: { ignoreBuildErrors: true },
+  // Pages read content/ and the exercise manifest from the repository root at build time.
+  outputFileTracingRoot: import.meta.dirname,
+  turbopack: { root: import.meta.dirname },
+  // The diagrams' SVG and the highlighter's grammars are read on the server only; the database
+  // drivers (WASM PostgreSQL, pg, pg-boss), the Prisma runtime and the password hash's native
+  // binding load from node_modules at run time.
+  serverExternalPackages: [
+    "shiki",
+    "@shikijs/rehype",
+    "@electric-sql/pglite",
+    "pglite-prisma-adapter",
+    "@prisma/client",
+    "@prisma/adapter-pg",
+    "pg",
+    "pg-boss",
+    "@node-rs/argon2",
+  ],
+};
+
+export default config;

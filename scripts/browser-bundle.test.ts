@@ -1,0 +1,124 @@
+/*
+ * The bundle a browser runner builds (the simulator and the public suites of
+ * every exercise) holds no hidden test name, no body of a reference
+ * solution's or a mutant's function, and no file of tests/hidden/,
+ * solution/ or mutants/. Positive controls prove each check would notice.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { build, transformSync } from "esbuild";
+import { listExerciseDirs, readExercise, type LoadedExercise } from "rmap-grader";
+import { isSuite } from "rmap-sim/testing";
+import ts from "typescript";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const exercises: LoadedExercise[] = listExerciseDirs().map(readExercise);
+const HIDDEN_INPUT = /(^|\/)exercises\/[^/]+\/(tests\/hidden|solution|mutants)\//;
+
+async function bundle(entries: string[]): Promise<{ text: string; inputs: string[] }> {
+  const r = await build({
+    stdin: {
+      contents: entries.map((e, i) => `export { default as s${i} } from ${JSON.stringify(e)};`).join("\n") + '\nexport * from "rmap-sim/testing";\n',
+      resolveDir: process.cwd(),
+      loader: "ts",
+    },
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    metafile: true,
+    logLevel: "silent",
+  });
+  return { text: r.outputFiles[0]!.text, inputs: Object.keys(r.metafile.inputs) };
+}
+
+const squash = (s: string): string => s.replace(/\s+/g, "");
+
+/** The bodies of every function in a file, as esbuild prints them, without whitespace; short ones left out. */
+function functionBodies(file: string): string[] {
+  const js = transformSync(readFileSync(file, "utf8"), { loader: "ts", format: "esm", target: "es2022" }).code;
+  const sf = ts.createSourceFile(file, js, ts.ScriptTarget.ES2022, true);
+  const out: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if ((ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n)) && n.body && ts.isBlock(n.body)) {
+      const body = squash(n.body.getText(sf));
+      if (body.length >= 60) out.push(body);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+/** Test names of the hidden suites, built from the reference solution; names that public tests or scenarios also use are left out. */
+async function hiddenTestNames(): Promise<string[]> {
+  const hidden = new Set<string>();
+  const visible = new Set<string>();
+  for (const ex of exercises) {
+    const impl = await import(join(ex.dir, "solution", ex.meta.files[0]!));
+    for (const g of ex.meta.groups) {
+      const suite = (await import(join(ex.dir, g.file))).default;
+      if (!isSuite(suite)) throw new Error(`${g.file} is not a suite`);
+      for (const t of suite.factory(impl)) {
+        if (g.kind !== "public") hidden.add(t.name);
+        else for (const n of [t.name, ...t.scenarios.map((s) => s.name)]) visible.add(n);
+      }
+    }
+  }
+  return [...hidden].filter((n) => !visible.has(n));
+}
+
+const publicSuites = exercises.flatMap((ex) => ex.meta.groups.filter((g) => g.kind === "public").map((g) => join(ex.dir, g.file)));
+const privateFiles = exercises.flatMap((ex) => {
+  const sol = ex.meta.files.map((f) => join(ex.dir, "solution", f));
+  const mutants = readdirSync(join(ex.dir, "mutants")).filter((f) => f.endsWith(".ts")).map((f) => join(ex.dir, "mutants", f));
+  return [...sol, ...mutants];
+});
+
+let browser: { text: string; inputs: string[] };
+let names: string[];
+let bodies: string[];
+
+beforeAll(async () => {
+  browser = await bundle(publicSuites);
+  names = await hiddenTestNames();
+  bodies = privateFiles.flatMap(functionBodies);
+}, 120_000);
+
+describe("the browser runner's bundle", () => {
+  it("is built from the public suites and the simulator, no hidden, solution or mutant file", () => {
+    expect(publicSuites.length).toBeGreaterThanOrEqual(7);
+    expect(browser.inputs.filter((p) => HIDDEN_INPUT.test(p))).toEqual([]);
+    expect(browser.inputs.some((p) => p.includes("simulator/src/runtime.ts"))).toBe(true);
+  });
+
+  it("holds no hidden test name", () => {
+    expect(names.length).toBeGreaterThan(20);
+    expect(names.filter((n) => browser.text.includes(JSON.stringify(n)))).toEqual([]);
+  });
+
+  it("holds no function body of a reference solution or a mutant", () => {
+    expect(bodies.length).toBeGreaterThan(50);
+    const text = squash(browser.text);
+    expect(bodies.filter((b) => text.includes(b)).map((b) => b.slice(0, 80))).toEqual([]);
+  });
+
+  it("the checks notice a leak (a bundle that also takes one hidden suite and one solution)", async () => {
+    const ex = exercises.find((e) => e.meta.groups.some((g) => g.kind !== "public"))!;
+    const hiddenSuite = join(ex.dir, ex.meta.groups.find((g) => g.kind !== "public")!.file);
+    const leaky = await bundle([...publicSuites, hiddenSuite]);
+    expect(leaky.inputs.some((p) => HIDDEN_INPUT.test(p))).toBe(true);
+    expect(names.some((n) => leaky.text.includes(JSON.stringify(n)))).toBe(true);
+    const withSolution = await build({
+      entryPoints: [join(ex.dir, "solution", ex.meta.files[0]!)],
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "browser",
+      logLevel: "silent",
+    });
+    const text = squash(withSolution.outputFiles[0]!.text);
+    expect(functionBodies(join(ex.dir, "solution", ex.meta.files[0]!)).some((b) => text.includes(b))).toBe(true);
+  }, 120_000);
+});
