@@ -127,6 +127,87 @@ export async function benchDrain(n: number, report: (d: DrainFigure) => void = (
   return out;
 }
 
+export interface HttpFigure {
+  endpoint: string;
+  connections: number;
+  seconds: number;
+  requests: number;
+  perSecond: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** Signs a learner up and in through the site's own endpoints; returns the session cookie. */
+async function signedInLearner(base: string, i: number): Promise<string> {
+  const email = `load-${i}@bench.example.org`;
+  const password = "correct horse battery";
+  const up = await fetch(`${base}/api/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password, name: `Load ${i}` }) });
+  if (up.status !== 201) throw new Error(`sign-up of ${email}: ${up.status} ${await up.text()}`);
+  const csrf = await fetch(`${base}/api/auth/csrf`);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const res = await fetch(`${base}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar },
+    body: new URLSearchParams({ csrfToken, email, password, callbackUrl: `${base}/dashboard` }),
+  });
+  const session = res.headers.getSetCookie().find((c) => c.startsWith("next-auth.session-token="));
+  if (!session) throw new Error(`sign-in of ${email} gave no session (${res.status})`);
+  return session.split(";")[0]!;
+}
+
+export async function benchHttp(connections = 200, seconds = 20): Promise<HttpFigure[]> {
+  const { default: autocannon } = await import("autocannon");
+  const { ensureBuild, freePort, serve } = await import("./site-build");
+  await ensureBuild();
+  const port = await freePort();
+  process.env.DATA_DIR = join(mkdtempSync(join(tmpdir(), "rmap-bench-site-")), "data");
+  process.env.NEXTAUTH_URL = `http://localhost:${port}`;
+  const site = await serve(port, { quiet: true });
+  try {
+    const cookies: string[] = [];
+    for (let i = 0; i < connections; i += 10) {
+      cookies.push(...(await Promise.all(Array.from({ length: Math.min(10, connections - i) }, (_, k) => signedInLearner(site.url, i + k)))));
+    }
+    const out: HttpFigure[] = [];
+    for (const path of [`/lessons/${EXERCISE}`, "/api/progress"]) {
+      let next = 0;
+      const r = await autocannon({
+        url: site.url,
+        connections,
+        duration: seconds,
+        requests: [
+          {
+            method: "GET",
+            path,
+            setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
+              context.cookie ??= cookies[next++ % cookies.length];
+              return { ...req, headers: { ...(req.headers as object), cookie: context.cookie as string } };
+            },
+          },
+        ],
+      } as Parameters<typeof autocannon>[0]);
+      out.push({
+        endpoint: path,
+        connections,
+        seconds,
+        requests: r.requests.total,
+        perSecond: Math.round(r.requests.average),
+        p50ms: r.latency.p50,
+        p99ms: r.latency.p99,
+        errors: r.errors + r.timeouts,
+        non2xx: r.non2xx,
+      });
+    }
+    return out;
+  } finally {
+    await site.stop();
+  }
+}
+
 export async function benchLoad(args: string[]): Promise<Record<string, unknown>> {
   const n = Number(args.find((a) => a.startsWith("--burst="))?.slice(8) ?? "300");
   if (!Number.isInteger(n) || n < 1) throw new Error("--burst=N needs a positive whole number");
@@ -134,5 +215,11 @@ export async function benchLoad(args: string[]): Promise<Record<string, unknown>
   console.log("| queue | accepted in ms | drained in ms | gradings/s | lost | each recorded once |");
   console.log("|---|---|---|---|---|---|");
   const drain = await benchDrain(n, (d) => console.log(`| ${d.mode} | ${d.acceptMs} | ${d.drainMs} | ${d.perSecond} | ${d.lost} | ${d.recordedOnce ? "yes" : "NO"} |`));
-  return { drain };
+  if (args.includes("--skip-http")) return { drain };
+  const http = await benchHttp();
+  console.log("HTTP (200 signed-in learners, 20 s per endpoint, next start on the embedded database)");
+  console.log("| endpoint | requests | req/s | p50 ms | p99 ms | errors | non-2xx |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const h of http) console.log(`| ${h.endpoint} | ${h.requests} | ${h.perSecond} | ${h.p50ms} | ${h.p99ms} | ${h.errors} | ${h.non2xx} |`);
+  return { drain, http };
 }
