@@ -22,6 +22,8 @@ const config: NextConfig = {
     "pg-boss",
     "@node-rs/argon2",
   ],
+  // Workspace packages export their TypeScript source.
+  transpilePackages: ["rmap-sim", "rmap-schemas"],
 };
 
 export default config;

@@ -36,10 +36,19 @@ export interface SiteFigures {
   withinBudget: boolean;
   ttfbMs: { median: number; p95: number; runs: number };
   lcpMs: { median: number; p95: number; runs: number };
+  /** The lesson page with the most inline script data, and its size (gzip). */
+  heaviestInline: { page: string; gzipBytes: number };
+}
+
+/** The inline <script> contents of an HTML page, gzip-compressed together. */
+function inlineScriptsGzip(html: string): number {
+  const bodies = [...html.matchAll(/<script(?![^>]*\ssrc=)[^>]*>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+  return gzipSync(Buffer.from(bodies.join("\n"))).length;
 }
 
 export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<SiteFigures> {
-  const slug = listLessonSlugs(contentDir())[0];
+  const slugs = listLessonSlugs(contentDir());
+  const slug = slugs[0];
   if (!slug) throw new Error(`no lesson in ${contentDir()} to measure (set RMAP_CONTENT_DIR to a folder with lessons)`);
   await ensureBuild();
   const site = await serve(await freePort(), { quiet: true, hostname: "127.0.0.1" });
@@ -89,6 +98,11 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
       lcp.push(t);
       await ctx.close();
     }
+    let heaviestInline = { page: path, gzipBytes: 0 };
+    for (const s of slugs) {
+      const bytes = inlineScriptsGzip(await (await fetch(`${site.url}/lessons/${s}`)).text());
+      if (bytes > heaviestInline.gzipBytes) heaviestInline = { page: `/lessons/${s}`, gzipBytes: bytes };
+    }
     const total = external + inlineGzip;
     return {
       page: path,
@@ -100,6 +114,7 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
       withinBudget: external <= JS_BUDGET_BYTES,
       ttfbMs: { median: round(median(ttfb)), p95: round(quantile(ttfb, 0.95)), runs: ttfb.length },
       lcpMs: { median: round(median(lcp)), p95: round(quantile(lcp, 0.95)), runs: lcp.length },
+      heaviestInline,
     };
   } finally {
     await browser.close();
@@ -115,6 +130,7 @@ export function formatSite(f: SiteFigures): string {
     `site: ${f.page} on the local production build`,
     `  JavaScript files (gzip): ${kb(f.jsExternalGzipBytes)} in ${f.jsFiles} files; budget ${kb(f.jsBudgetBytes)}: ${f.withinBudget ? "within" : "OVER"}`,
     `  inline scripts (gzip, the page's data for hydration): ${kb(f.jsInlineGzipBytes)}; in all ${kb(f.jsGzipBytes)}`,
+    `  heaviest inline data of any lesson: ${kb(f.heaviestInline.gzipBytes)} (${f.heaviestInline.page})`,
     `  time to first byte: median ${f.ttfbMs.median} ms, p95 ${f.ttfbMs.p95} ms (${f.ttfbMs.runs} requests)`,
     `  largest contentful paint: median ${f.lcpMs.median} ms, p95 ${f.lcpMs.p95} ms (${f.lcpMs.runs} cold loads)`,
   ].join("\n");

@@ -11,30 +11,16 @@ import type { ReactNode } from "react";
 import { ContentError, type GlossaryEntry, type Lesson, shown } from "../_lib/content";
 import { exerciseByFolder } from "../_lib/exercises";
 import { InlineCode } from "./InlineCode";
+import { prefixSvgIds } from "../_lib/svg";
 
 const KIND_LABEL = { note: "Note", warning: "Warning", history: "History" } as const;
 const KIND_NAME: Record<string, string> = {
-  public: "Public tests (you can run them in the workbench)",
+  public: "Public tests: you can run these yourself",
   interleaving: "Hidden: races, every interleaving explored",
   leak: "Hidden: leaks",
   fault: "Hidden: allocation failures",
   oracle: "Hidden: behaviour against the kernel's rules",
 };
-
-/** Make an SVG's ids unique on the page (several diagrams may each define #arrow). */
-export function prefixSvgIds(svg: string, prefix: string): string {
-  const ids = [...svg.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]!);
-  let out = svg.replace(/<\?xml[^>]*\?>/g, "").replace(/<!DOCTYPE[^>]*>/gi, "").replace(/<!--[\s\S]*?-->/g, "");
-  for (const id of ids) {
-    const esc = id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    out = out
-      .replace(new RegExp(`(\\sid=")${esc}(")`, "g"), `$1${prefix}-${id}$2`)
-      .replace(new RegExp(`url\\(#${esc}\\)`, "g"), `url(#${prefix}-${id})`)
-      .replace(new RegExp(`((?:xlink:)?href=")#${esc}(")`, "g"), `$1#${prefix}-${id}$2`)
-      .replace(new RegExp(`(aria-(?:labelledby|describedby)=")${esc}(")`, "g"), `$1${prefix}-${id}$2`);
-  }
-  return out.trim();
-}
 
 function need(lesson: Lesson, component: string, props: Record<string, unknown>, names: string[]): void {
   for (const n of names) {
@@ -60,8 +46,8 @@ export function ExerciseBriefBlock({ folder }: { folder: string }) {
             {i > 0 ? ", " : ""}
             <code>{f}</code>
           </span>
-        ))}{" "}
-        and implement these functions, named as in the kernel:
+        ))}
+        ; its functions keep the kernel&rsquo;s names:
       </p>
       <ul className="brief-functions">
         {ex.functions.map((f) => (

@@ -7,13 +7,19 @@
  *
  * Target: p95 at most 2 s per submission.
  */
-import { basename } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { listExerciseDirs, readExercise, readReference } from "./exercise";
 import { createLocalGrader } from "./grader";
+import { createWorkerGrader } from "./worker";
 
 export type GradeBench = {
   grade: Record<string, { medianMs: number; p95Ms: number; peakHeapMb: number; score: number }>;
   worstP95Ms: number;
+  /** Median extra wall time of grading in a worker process. */
+  workerOverheadMs?: number;
+  /** The slowest hostile case, the peak resident memory of the grading process, and its memory over many gradings. */
+  hostileWorst?: { case: string; wallMs: number; peakRssMb: number; peakCase: string; rssAfter50Mb: number; rssAtEndMb: number; gradings: number };
 };
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -55,9 +61,70 @@ export async function benchGrade({ runs = 10, json = false, dirs = listExerciseD
   console.log(`${"exercise".padEnd(24)} ${"median ms".padStart(8)} ${"p95 ms".padStart(8)} ${"heap MB".padStart(10)} ${"score".padStart(7)}`);
   for (const r of rows) console.log(r);
   console.log(`worst p95: ${out.worstP95Ms} ms (target ≤ 2000 ms)`);
+  Object.assign(out, await benchIsolation(dirs[0] ?? ""));
   if (json) console.log(JSON.stringify(out));
   return out;
 }
+
+/**
+ * The cost of grading in a worker process, and the hostile corpus's worst
+ * case: every file of grader/test/hostile graded through one WorkerGrader
+ * (as the site does), with its wall time and the grading process's peak
+ * resident memory. Target: no case over 10 s or 1 GB.
+ */
+async function benchIsolation(dir: string): Promise<Pick<GradeBench, "workerOverheadMs" | "hostileWorst">> {
+  const fixture = join(import.meta.dirname, "..", "test", "fixture-exercise");
+  const hostileDir = join(import.meta.dirname, "..", "test", "hostile");
+  const ex = readExercise(dir);
+  const files = readReference(ex, "solution");
+  const local = createLocalGrader();
+  const worker = createWorkerGrader();
+  try {
+    await local.gradeWithStats(dir, files);
+    await worker.gradeWithStats(dir, files);
+    const lt: number[] = [];
+    const wt: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      let t0 = performance.now();
+      await local.gradeWithStats(dir, files);
+      lt.push(performance.now() - t0);
+      t0 = performance.now();
+      await worker.gradeWithStats(dir, files);
+      wt.push(performance.now() - t0);
+    }
+    lt.sort((a, b) => a - b);
+    wt.sort((a, b) => a - b);
+    const workerOverheadMs = Math.round(percentile(wt, 0.5) - percentile(lt, 0.5));
+    console.log(`worker process: ${workerOverheadMs} ms per grading over the in-process grader (median, ${basename(dir)})`);
+
+    const worst = { case: "", wallMs: 0, peakRssMb: 0 };
+    let peakRssMb = 0;
+    let peakCase = "";
+    for (const f of readdirSync(hostileDir).filter((n) => n.endsWith(".ts")).sort()) {
+      const source = readFileSync(join(hostileDir, f), "utf8");
+      const t0 = performance.now();
+      const { stats } = await worker.gradeWithStats(fixture, { "counter.ts": source });
+      const wall = performance.now() - t0;
+      const rss = Math.round(stats.peakRssBytes / 2 ** 20);
+      if (wall > worst.wallMs) Object.assign(worst, { case: f.slice(0, -3), wallMs: Math.round(wall) });
+      if (rss > peakRssMb) [peakRssMb, peakCase] = [rss, f.slice(0, -3)];
+    }
+    worst.peakRssMb = peakRssMb;
+    console.log(`hostile corpus: slowest ${worst.case} ${worst.wallMs} ms; peak memory of the grading process ${peakRssMb} MB (${peakCase}); target ≤ 10,000 ms and ≤ 1,024 MB`);
+
+    const rss: number[] = [];
+    for (let i = 0; i < MEMORY_GRADINGS; i++) {
+      await worker.grade(fixture, { "counter.ts": i % 2 ? readFileSync(join(fixture, "solution", "counter.ts"), "utf8") : readFileSync(join(hostileDir, "memory-bomb.ts"), "utf8") });
+      if (i === 49 || i === MEMORY_GRADINGS - 1) rss.push(Math.round((worker.workerRssBytes() ?? 0) / 2 ** 20));
+    }
+    console.log(`worker memory over ${MEMORY_GRADINGS} gradings: ${rss[0]} MB after 50, ${rss[1]} MB at the end (${worker.counters.recycled} recycled)`);
+    return { workerOverheadMs, hostileWorst: { ...worst, peakCase, rssAfter50Mb: rss[0] ?? 0, rssAtEndMb: rss[1] ?? 0, gradings: MEMORY_GRADINGS } };
+  } finally {
+    await worker.close();
+  }
+}
+
+const MEMORY_GRADINGS = Number(process.env.GRADER_BENCH_GRADINGS ?? 1000);
 
 if (process.argv[1]?.replace(/\\/g, "/").endsWith("grader/src/bench.ts")) {
   const runsArg = process.argv.find((a) => a.startsWith("--runs="));

@@ -8,7 +8,7 @@
  * gradable, 2 bad input (no such exercise, unreadable file, bad exercise.json).
  */
 import { findExercise, GraderError, readSubmission } from "./exercise";
-import { createLocalGrader } from "./grader";
+import { createWorkerGrader } from "./worker";
 import { formatResults } from "./report";
 
 const USAGE = "usage: npm run grade -- <exercise> <file-or-folder> [--json]";
@@ -23,7 +23,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     const ex = findExercise(args[0]!);
     const files = readSubmission(ex, args[1]!);
-    const results = await createLocalGrader().grade(ex.dir, files);
+    // The same isolation as the site: grading happens in a worker process under its limits.
+    const grader = createWorkerGrader();
+    const results = await grader.grade(ex.dir, files).finally(() => grader.close());
     if (json) console.log(JSON.stringify(results));
     else console.log(formatResults(results));
     return results.gradable ? 0 : 1;

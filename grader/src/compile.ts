@@ -5,13 +5,12 @@
  *    API; not "rmap-sim/testing") and the other files of the same exercise;
  *    anything else, `require` or `import()` included, makes the submission
  *    not gradable.
- * 2. The type check: the TypeScript compiler against the simulator's own
- *    types, with the repository's strict options. "rmap-sim" resolves
- *    through the package's `exports`, looked up from the grader's own
- *    folder (so it works wherever the grader is installed). The checker is
- *    warm: library and simulator source files are parsed once and reused,
- *    and each program is built from the previous one, so a submission is
- *    checked in a fraction of the first check's time.
+ * 2. The type check: the TypeScript compiler with the repository's strict
+ *    options, against a virtual file system holding only the submission's
+ *    files, the learner-API declaration bundle (simulator/rmap-sim.d.ts) and
+ *    TypeScript's library files. Triple-slash directives are refused. The
+ *    checker is warm: library and API files are parsed once and reused, and
+ *    each program is built from the previous one.
  * 3. Module-level state: a learner file is loaded once and its code runs in
  *    every simulated execution, so a mutable variable or object at the top
  *    of the file would be shared by every execution (one run's state leaking
@@ -27,8 +26,8 @@
  *    name the learner's lines in reports.
  */
 import { readFileSync, statSync } from "node:fs";
-import { join, posix } from "node:path";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { dirname, join, posix } from "node:path";
 import { transformSync } from "esbuild";
 import ts from "typescript";
 import type { CompileError } from "rmap-schemas";
@@ -48,12 +47,21 @@ export type CheckResult = { ok: true; files: CompiledFile[] } | { ok: false; err
 export const SIM_MODULE = "rmap-sim";
 
 /**
- * A virtual folder for submissions, inside the grader's package folder so
- * that bare specifiers resolve the way the grader's own imports do (through
- * node_modules and package exports). It never exists on disk: only the
- * checker's host answers for it.
+ * The checker's whole world is virtual (VFS): the submission's files under
+ * SUBMISSION_ROOT, the learner's API as one ambient declaration file
+ * (simulator/rmap-sim.d.ts, `declare module "rmap-sim"`), and TypeScript's
+ * own library files. Nothing else of the grader's disk exists for it: no
+ * module is resolved from disk, no directory is listed, so no diagnostic can
+ * name a host path, a hidden suite, a solution or the simulator's source.
  */
-const SUBMISSION_ROOT = join(fileURLToPath(new URL("..", import.meta.url)), "__submission__").replaceAll("\\", "/");
+const SUBMISSION_ROOT = "/__submission__";
+const API_FILE = "/__api__/rmap-sim.d.ts";
+
+/** The learner-API declaration bundle on disk (generated beside the simulator's package.json). */
+export function learnerApiDeclarations(): string {
+  const entry = createRequire(import.meta.url).resolve(SIM_MODULE);
+  return join(dirname(entry), "..", "rmap-sim.d.ts");
+}
 
 interface CachedSource {
   mtimeMs: number;
@@ -66,6 +74,8 @@ export class SubmissionChecker {
   private readonly disk = new Map<string, CachedSource>();
   private virtual = new Map<string, string>();
   private previous: ts.Program | undefined;
+  private readonly libDir: string;
+  private readonly apiPath: string;
 
   constructor() {
     this.options = {
@@ -84,35 +94,76 @@ export class SubmissionChecker {
       allowImportingTsExtensions: true,
       types: [],
     };
-    const base = ts.createCompilerHost(this.options, true);
+    this.libDir = dirname(ts.getDefaultLibFilePath(this.options)).replaceAll("\\", "/");
+    this.apiPath = learnerApiDeclarations();
     const isVirtual = (f: string): boolean => f.startsWith(`${SUBMISSION_ROOT}/`);
+    // Only TypeScript's own lib.*.d.ts files are read from disk.
+    const isLib = (f: string): boolean => f.startsWith(`${this.libDir}/`) && /^lib\.[a-z0-9.]+\.d\.ts$/.test(f.slice(this.libDir.length + 1));
+    const cached = (f: string, diskPath: string, lang: ts.ScriptTarget | ts.CreateSourceFileOptions): ts.SourceFile | undefined => {
+      let mtimeMs = 0;
+      try {
+        mtimeMs = statSync(diskPath).mtimeMs;
+      } catch {
+        return undefined;
+      }
+      const hit = this.disk.get(f);
+      if (hit && hit.mtimeMs === mtimeMs) return hit.sf;
+      const sf = ts.createSourceFile(f, readFileSync(diskPath, "utf8"), lang, false);
+      this.disk.set(f, { mtimeMs, sf });
+      return sf;
+    };
     this.host = {
-      ...base,
-      fileExists: (f) => (isVirtual(f) ? this.virtual.has(f) : base.fileExists(f)),
-      readFile: (f) => (isVirtual(f) ? this.virtual.get(f) : base.readFile(f)),
-      directoryExists: (d) => d === SUBMISSION_ROOT || (base.directoryExists?.(d) ?? true),
-      getSourceFile: (f, lang, onError) => {
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      getDefaultLibLocation: () => this.libDir,
+      getCurrentDirectory: () => SUBMISSION_ROOT,
+      getCanonicalFileName: (f) => f,
+      useCaseSensitiveFileNames: () => true,
+      getNewLine: () => "\n",
+      writeFile: () => {},
+      fileExists: (f) => (isVirtual(f) ? this.virtual.has(f) : f === API_FILE || (isLib(f) && ts.sys.fileExists(f))),
+      readFile: (f) => (isVirtual(f) ? this.virtual.get(f) : f === API_FILE ? readFileSync(this.apiPath, "utf8") : isLib(f) ? ts.sys.readFile(f) : undefined),
+      directoryExists: (d) => d === SUBMISSION_ROOT || d === this.libDir,
+      getDirectories: () => [],
+      realpath: (f) => f,
+      getSourceFile: (f, lang) => {
         if (isVirtual(f)) {
           const text = this.virtual.get(f);
           return text === undefined ? undefined : ts.createSourceFile(f, text, lang, true);
         }
-        let mtimeMs = 0;
-        try {
-          mtimeMs = statSync(f).mtimeMs;
-        } catch {
-          return undefined;
-        }
-        const hit = this.disk.get(f);
-        if (hit && hit.mtimeMs === mtimeMs) return hit.sf;
-        const sf = base.getSourceFile(f, lang, onError);
-        if (sf) this.disk.set(f, { mtimeMs, sf });
-        return sf;
+        if (f === API_FILE) return cached(f, this.apiPath, lang);
+        return isLib(f) ? cached(f, f, lang) : undefined;
       },
+      // "rmap-sim" is the ambient module of API_FILE; the exercise's other files resolve among themselves; nothing else resolves.
+      resolveModuleNameLiterals: (literals, containingFile) =>
+        literals.map((lit) => {
+          const target = isVirtual(containingFile) ? `${SUBMISSION_ROOT}/${posix.normalize(lit.text).replace(/\.(ts|js)$/, "")}.ts` : "";
+          return this.virtual.has(target)
+            ? { resolvedModule: { resolvedFileName: target, extension: ts.Extension.Ts, isExternalLibraryImport: false } }
+            : { resolvedModule: undefined };
+        }),
+      resolveTypeReferenceDirectiveReferences: (refs) => refs.map(() => ({ resolvedTypeReferenceDirective: undefined })),
     };
+  }
+
+  /** The files the last program read, for tests: only the submission's, the API bundle and TypeScript's libraries. */
+  lastProgramFiles(): string[] {
+    return this.previous ? this.previous.getSourceFiles().map((f) => f.fileName) : [];
   }
 
   /** Check and transpile the exercise's files of a submission. */
   check(files: Record<string, string>, names: readonly string[]): CheckResult {
+    try {
+      return this.checkUnguarded(files, names);
+    } catch (e) {
+      // The parser and the checker recurse per nesting level of code and types: a stack overflow is the code's shape, not a grader fault.
+      this.previous = undefined;
+      this.virtual = new Map();
+      const why = e instanceof RangeError ? "it is nested too deeply" : "it is shaped in a way the compiler could not handle";
+      return { ok: false, errors: [{ file: names[0] ?? "submission", line: 1, column: 1, message: `the type checker gave up on this code: ${why}` }] };
+    }
+  }
+
+  private checkUnguarded(files: Record<string, string>, names: readonly string[]): CheckResult {
     const errors: CompileError[] = [];
     for (const name of names) {
       if (typeof files[name] !== "string") {
@@ -121,21 +172,34 @@ export class SubmissionChecker {
     }
     if (errors.length) return { ok: false, errors };
 
-    this.virtual = new Map(names.map((n) => [`${SUBMISSION_ROOT}/${n}`, files[n]!]));
-    const roots = names.map((n) => `${SUBMISSION_ROOT}/${n}`);
-    const program = ts.createProgram({ rootNames: roots, options: this.options, host: this.host, oldProgram: this.previous });
-    this.previous = program;
-
+    // Imports and directives are checked on each file parsed alone, before any program exists:
+    // a refused module or referenced file is never resolved, so its existence, path and types stay unseen.
     for (const name of names) {
-      const sf = program.getSourceFile(`${SUBMISSION_ROOT}/${name}`)!;
-      errors.push(...importErrors(sf, name, names));
-      const diags: ts.Diagnostic[] = [...program.getSyntacticDiagnostics(sf)];
-      if (diags.length === 0) diags.push(...program.getSemanticDiagnostics(sf));
-      for (const d of diags) errors.push(diagnosticError(d, name));
-      if (diags.length === 0) errors.push(...unyieldedCalls(program.getTypeChecker(), sf, name));
-      errors.push(...moduleStateErrors(sf, name));
+      const alone = ts.createSourceFile(`${SUBMISSION_ROOT}/${name}`, files[name]!, ts.ScriptTarget.ES2022, true);
+      append(errors, importErrors(alone, name, names));
+      append(errors, directiveErrors(alone, name));
     }
-    if (errors.length) return { ok: false, errors: dedupe(errors) };
+    if (errors.length) return { ok: false, errors: capErrors(dedupe(errors)) };
+
+    this.virtual = new Map(names.map((n) => [`${SUBMISSION_ROOT}/${n}`, files[n]!]));
+    const previous = this.previous;
+    const roots = [...names.map((n) => `${SUBMISSION_ROOT}/${n}`), API_FILE];
+    try {
+      this.previous = undefined;
+      const program = ts.createProgram({ rootNames: roots, options: this.options, host: this.host, oldProgram: previous });
+      this.previous = program;
+      for (const name of names) {
+        const sf = program.getSourceFile(`${SUBMISSION_ROOT}/${name}`)!;
+        let diags: readonly ts.Diagnostic[] = program.getSyntacticDiagnostics(sf);
+        if (diags.length === 0) diags = program.getSemanticDiagnostics(sf);
+        for (const d of diags.slice(0, MAX_ERRORS + 1)) errors.push(diagnosticError(d, name));
+        if (diags.length === 0) append(errors, unyieldedCalls(program.getTypeChecker(), sf, name));
+        append(errors, moduleStateErrors(sf, name));
+      }
+    } finally {
+      this.virtual = new Map();
+    }
+    if (errors.length) return { ok: false, errors: capErrors(dedupe(errors)) };
 
     const out: CompiledFile[] = [];
     for (const name of names) {
@@ -147,9 +211,10 @@ export class SubmissionChecker {
           sourcemap: "external",
           sourcefile: name,
           sourcesContent: false,
+          legalComments: "none",
           logLevel: "silent",
         });
-        out.push({ file: name, code: r.code, map: r.map });
+        out.push({ file: name, code: escapeForSandbox(r.code), map: r.map });
       } catch (e) {
         const first = (e as { errors?: Array<{ text: string; location?: { line: number; column: number } | null }> }).errors?.[0];
         errors.push({
@@ -210,6 +275,41 @@ function diagnosticError(d: ts.Diagnostic, name: string): CompileError {
   return { file: name, line: 1, column: 1, message: `TS${d.code}: ${msg}` };
 }
 
+/** Errors reported per submission; the rest are counted in one last error. */
+const MAX_ERRORS = 50;
+
+function capErrors(errors: CompileError[]): CompileError[] {
+  if (errors.length <= MAX_ERRORS) return errors;
+  const last = errors[MAX_ERRORS - 1]!;
+  return [...errors.slice(0, MAX_ERRORS - 1), { ...last, message: `${last.message}\n(and ${errors.length - MAX_ERRORS} more errors)` }];
+}
+
+/** Push without spreading: a spread of a huge array overflows the argument stack. */
+function append<T>(into: T[], from: readonly T[]): void {
+  for (const x of from) into.push(x);
+}
+
+/**
+ * Triple-slash directives (`reference path`, `reference types`, `reference
+ * lib`, `no-default-lib`, `amd-dependency`) make the compiler look for files
+ * on the grader's side: none is accepted.
+ */
+function directiveErrors(sf: ts.SourceFile, name: string): CompileError[] {
+  const refs = [...sf.referencedFiles, ...sf.typeReferenceDirectives, ...sf.libReferenceDirectives];
+  const out: CompileError[] = [];
+  const at = (pos: number): { line: number; column: number } => {
+    const { line, character } = sf.getLineAndCharacterOfPosition(pos);
+    return { line: line + 1, column: character + 1 };
+  };
+  for (const r of refs.slice(0, MAX_ERRORS)) {
+    out.push({ file: name, ...at(r.pos), message: "triple-slash directives (/// <reference ...>) are not accepted: a learner file may import only what the exercise provides" });
+  }
+  if (out.length === 0 && (sf.hasNoDefaultLib || sf.amdDependencies.length > 0)) {
+    out.push({ file: name, line: 1, column: 1, message: "triple-slash directives (/// <reference ...>, /// <amd-dependency ...>) are not accepted" });
+  }
+  return out;
+}
+
 function dedupe(errors: CompileError[]): CompileError[] {
   const seen = new Set<string>();
   return errors.filter((e) => {
@@ -257,6 +357,89 @@ function importErrors(sf: ts.SourceFile, name: string, names: readonly string[])
   };
   visit(sf);
   return errors;
+}
+
+/** Text the sandbox's source checks refuse anywhere, even inside a literal: `<!--`, `-->`, `import(`, `eval(` (also before a comment). */
+const REFUSED_TEXT = /<!--|-->|\b(import|eval)(\s*(?:\(|\/[/*]))/;
+const TOKENS_WITH_TEXT = new Set([
+  ts.SyntaxKind.StringLiteral,
+  ts.SyntaxKind.NoSubstitutionTemplateLiteral,
+  ts.SyntaxKind.TemplateHead,
+  ts.SyntaxKind.TemplateMiddle,
+  ts.SyntaxKind.TemplateTail,
+  ts.SyntaxKind.RegularExpressionLiteral,
+]);
+/** Tokens after which a `/` divides; anywhere else it starts a regular expression. */
+const ENDS_OPERAND = new Set([
+  ts.SyntaxKind.Identifier,
+  ts.SyntaxKind.NumericLiteral,
+  ts.SyntaxKind.BigIntLiteral,
+  ts.SyntaxKind.StringLiteral,
+  ts.SyntaxKind.NoSubstitutionTemplateLiteral,
+  ts.SyntaxKind.TemplateTail,
+  ts.SyntaxKind.RegularExpressionLiteral,
+  ts.SyntaxKind.CloseParenToken,
+  ts.SyntaxKind.CloseBracketToken,
+  ts.SyntaxKind.CloseBraceToken,
+  ts.SyntaxKind.ThisKeyword,
+  ts.SyntaxKind.SuperKeyword,
+  ts.SyntaxKind.TrueKeyword,
+  ts.SyntaxKind.FalseKeyword,
+  ts.SyntaxKind.NullKeyword,
+  ts.SyntaxKind.PlusPlusToken,
+  ts.SyntaxKind.MinusMinusToken,
+]);
+
+/**
+ * The transpiled JavaScript with the text the sandbox's source checks refuse
+ * rewritten inside string, template and regular-expression literals to an
+ * escape of the same meaning (`<` as `\x3C`, `>` as `\x3E`, the `i`/`e` of
+ * import/eval as `\x69`/`\x65`). esbuild has already dropped comments. Code outside literals is
+ * left alone: `import(` there was refused at the check. A tagged template's
+ * raw text changes; its cooked text does not.
+ */
+export function escapeForSandbox(js: string): string {
+  if (!REFUSED_TEXT.test(js)) return js;
+  const scanner = ts.createScanner(ts.ScriptTarget.ES2022, false, ts.LanguageVariant.Standard, js);
+  const templates: number[] = [];
+  let depth = 0;
+  let prev = ts.SyntaxKind.Unknown;
+  let out = "";
+  let last = 0;
+  for (let kind = scanner.scan(); kind !== ts.SyntaxKind.EndOfFileToken; kind = scanner.scan()) {
+    if ((kind === ts.SyntaxKind.SlashToken || kind === ts.SyntaxKind.SlashEqualsToken) && !ENDS_OPERAND.has(prev)) {
+      kind = scanner.reScanSlashToken();
+    } else if (kind === ts.SyntaxKind.CloseBraceToken && templates.length > 0 && templates[templates.length - 1] === depth - 1) {
+      kind = scanner.reScanTemplateToken(false);
+      depth--;
+      if (kind === ts.SyntaxKind.TemplateTail) templates.pop();
+      else depth++;
+    } else if (kind === ts.SyntaxKind.TemplateHead) {
+      templates.push(depth);
+      depth++;
+    } else if (kind === ts.SyntaxKind.OpenBraceToken) {
+      depth++;
+    } else if (kind === ts.SyntaxKind.CloseBraceToken) {
+      depth--;
+    }
+    if (TOKENS_WITH_TEXT.has(kind)) {
+      const start = scanner.getTokenStart();
+      const text = scanner.getTokenText();
+      if (REFUSED_TEXT.test(text)) {
+        out += js.slice(last, start) + escapeLiteralText(text);
+        last = start + text.length;
+      }
+    }
+    prev = kind;
+  }
+  return out + js.slice(last);
+}
+
+function escapeLiteralText(text: string): string {
+  return text
+    .replace(/<!--/g, "\\x3C!--")
+    .replace(/-->/g, "--\\x3E")
+    .replace(/\b(import|eval)(?=\s*(?:\(|\/[/*]))/g, (w: string) => `\\x${w.charCodeAt(0).toString(16)}${w.slice(1)}`);
 }
 
 /** Why an import is refused; the simulator's test entry point gets its own explanation. */

@@ -15,7 +15,9 @@
 import { originalPositionFor, TraceMap, LEAST_UPPER_BOUND } from "@jridgewell/trace-mapping";
 import { type CompiledFile, SubmissionChecker } from "./compile";
 import { type LoadedExercise, readExercise, REPO_ROOT } from "./exercise";
-import { type Results, ResultsSchema, type TestResult } from "rmap-schemas";
+import { type CompileError, type Results, ResultsSchema, type TestResult } from "rmap-schemas";
+import { checkInputLimits, type InputLimits } from "./limits";
+import { boundResults } from "./sanitize";
 import { BundleCache, sandboxRuntime } from "./sandbox/bundle";
 import { USER_PREFIX } from "./sandbox/protocol";
 import { runInSandbox } from "./sandbox/run";
@@ -32,8 +34,17 @@ export interface GradeStats {
   bundleBuilt: boolean;
 }
 
+/** The site's cap on the sandbox's CPU budget of one submission, whatever the exercise asks (WorkerGrader applies it). */
+export const DEFAULT_MAX_SANDBOX_MS = 6_000;
+
 export interface LocalGraderOptions {
   repoRoot?: string;
+  /** Limits on the submission's files, checked before any work; default DEFAULT_INPUT_LIMITS. */
+  inputLimits?: InputLimits;
+  /** Cap on the exercise's `budgets.cpuMs` (CPU ms of the whole sandbox run); none by default, DEFAULT_MAX_SANDBOX_MS in WorkerGrader. */
+  maxSandboxMs?: number;
+  /** Bytes of results JSON at most; default 1,000,000 (traces are shortened first). */
+  maxResultsBytes?: number;
   /** Steps of a failing trace kept (its end); default 200. */
   maxTraceSteps?: number;
   /** Characters of console output kept; default 16,000. */
@@ -54,32 +65,34 @@ export class LocalGrader implements Grader {
     return (await this.gradeWithStats(exerciseDir, files)).results;
   }
 
+  /** Parse the compiler's library and the simulator's types once, so the first grading does not pay for them. */
+  warm(): void {
+    this.checker.check({ "warm.ts": 'import { spin_lock } from "rmap-sim";\nexport const f = spin_lock;\n' }, ["warm.ts"]);
+  }
+
   /** grade(), plus what the benchmark measures. Throws GraderError for a bad exercise, never for bad learner code. */
-  async gradeWithStats(exerciseDir: string, files: Record<string, string>): Promise<{ results: Results; stats: GradeStats }> {
+  async gradeWithStats(
+    exerciseDir: string,
+    files: Record<string, string>,
+    hooks: { phase?: (phase: "check" | "run") => void } = {},
+  ): Promise<{ results: Results; stats: GradeStats }> {
     const t0 = performance.now();
     const ex = readExercise(exerciseDir);
     const exercise = { id: ex.meta.id, folder: ex.folder, title: ex.meta.title };
     const stats: GradeStats = { peakHeapBytes: 0, bundleBuilt: false };
 
+    const over = checkInputLimits(files, ex.meta.files, this.options.inputLimits);
+    if (over.length) {
+      const results = notGradable(ex, over, ms(performance.now() - t0));
+      results.stoppedBy = "input-limit";
+      return { results: this.finish(results), stats };
+    }
+    hooks.phase?.("check");
     const checked = this.checker.check(files, ex.meta.files);
     const checkMs = performance.now() - t0;
-    if (!checked.ok) {
-      const results: Results = {
-        gradable: false,
-        score: 0,
-        points: 0,
-        max_points: maxPoints(ex),
-        message:
-          "Your code could not be graded (this costs no attempt):\n" +
-          checked.errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join("\n"),
-        exercise,
-        tests: [],
-        compileErrors: checked.errors,
-        timings: { checkMs: ms(checkMs), bundleMs: 0, sandboxMs: 0, totalMs: ms(performance.now() - t0) },
-      };
-      return { results: ResultsSchema.parse(results), stats };
-    }
+    if (!checked.ok) return { results: this.finish(notGradable(ex, checked.errors, ms(checkMs))), stats };
 
+    hooks.phase?.("run");
     const t1 = performance.now();
     const { bundle, built } = await this.bundles.get(ex);
     stats.bundleBuilt = built;
@@ -91,7 +104,7 @@ export class LocalGrader implements Grader {
       bundle: bundle.code,
       bundleHash: bundle.hash,
       files: checked.files,
-      budgets: ex.meta.budgets,
+      budgets: { ...ex.meta.budgets, cpuMs: Math.min(ex.meta.budgets.cpuMs, this.options.maxSandboxMs ?? Infinity) },
       ...(this.options.maxTraceSteps !== undefined ? { maxTraceSteps: this.options.maxTraceSteps } : {}),
       ...(this.options.maxOutput !== undefined ? { maxOutput: this.options.maxOutput } : {}),
     });
@@ -150,8 +163,28 @@ export class LocalGrader implements Grader {
       timings: { checkMs: ms(checkMs), bundleMs: ms(bundleMs), sandboxMs: ms(sandboxMs), totalMs: ms(performance.now() - t0) },
     };
     if (run.output) results.output = mapper.text(run.output);
-    return { results: ResultsSchema.parse(results), stats };
+    return { results: this.finish(results), stats };
   }
+
+  /** Clean, bound and validate results on their way out. */
+  private finish(results: Results): Results {
+    return ResultsSchema.parse(boundResults(results, this.options.maxResultsBytes));
+  }
+}
+
+/** Results of a submission that could not be graded, with the reasons. */
+export function notGradable(ex: LoadedExercise, errors: CompileError[], totalMs: number, lead = "Your code could not be graded (this costs no attempt)"): Results {
+  return {
+    gradable: false,
+    score: 0,
+    points: 0,
+    max_points: maxPoints(ex),
+    message: `${lead}:\n${errors.map((e) => `${e.file}:${e.line}:${e.column}: ${e.message}`).join("\n")}`,
+    exercise: { id: ex.meta.id, folder: ex.folder, title: ex.meta.title },
+    tests: [],
+    compileErrors: errors,
+    timings: { checkMs: totalMs, bundleMs: 0, sandboxMs: 0, totalMs },
+  };
 }
 
 /** Create the local grader once at start-up: it keeps its warm checker and bundle cache. */

@@ -1,27 +1,47 @@
 /*
- * The hostile-submission corpus (grader/test/hostile/*.ts) against the
- * fixture exercise: every attack must be contained with a clear verdict, and
- * the same grader must grade the fixture's solution to 1 right after it.
+ * The hostile-submission corpus against the fixture exercise, through the
+ * grader the site uses (grading in a worker process):
+ *
+ * - grader/test/hostile/*.ts: one file per attack;
+ * - GENERATED below: inputs too large or too expensive to keep as files.
+ *
+ * Every case must be contained with a clear verdict, score at most the same
+ * code without its trick (BASE), take well under 10 s, and leave the grader
+ * healthy: the fixture's solution grades to 1 right after it. Harmless text
+ * must never lower a score. No message of the whole corpus may carry a host
+ * path or a name from the hidden suites, their helpers or the solution.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { createLocalGrader } from "./grader";
+import { afterAll, describe, expect, it } from "vitest";
 import type { Results } from "rmap-schemas";
+import { REPO_ROOT } from "./exercise";
+import { createWorkerGrader } from "./worker";
 
 const HERE = import.meta.dirname;
 const FIXTURE = join(HERE, "..", "test", "fixture-exercise");
 const HOSTILE = join(HERE, "..", "test", "hostile");
-const grader = createLocalGrader();
-const submit = (source: string): Promise<Results> => grader.grade(FIXTURE, { "counter.ts": source });
+const grader = createWorkerGrader();
+afterAll(() => grader.close());
+const submitFiles = (files: Record<string, string>): Promise<Results> => grader.grade(FIXTURE, files);
+const submit = (source: string): Promise<Results> => submitFiles({ "counter.ts": source });
 const hostile = (name: string): string => readFileSync(join(HOSTILE, `${name}.ts`), "utf8");
 const solution = readFileSync(join(FIXTURE, "solution", "counter.ts"), "utf8");
+const starter = readFileSync(join(FIXTURE, "starter", "counter.ts"), "utf8");
 
 /** Everything a learner is shown, as one string. */
 const shown = (r: Results): string => JSON.stringify({ ...r, timings: undefined });
 const failing = (r: Results): string => r.tests.filter((t) => !t.passed).map((t) => `${t.message}\n${t.report?.message ?? ""}`).join("\n");
+/** Every result of the corpus, for the leak check at the end. */
+const seen: Array<{ name: string; results: Results }> = [];
 
-type Verdict = { notGradable: RegExp } | { failsWith: RegExp; extra?: (r: Results) => void };
+type Verdict =
+  | { notGradable: RegExp; stoppedBy?: Results["stoppedBy"] }
+  | { failsWith: RegExp; extra?: (r: Results) => void }
+  | { harmless: true; extra?: (r: Results) => void };
+
+/** Control characters that must never reach a terminal or a page: C0 but tab and newline, DEL, C1, bidi controls. */
+const UNSAFE_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 
 const CASES: Record<string, Verdict> = {
   "fs-import": { notGradable: /cannot import "node:fs"/ },
@@ -63,13 +83,18 @@ const CASES: Record<string, Verdict> = {
   // The owner is a frozen name tag: nothing of the scheduler is reachable, so lockdep still sees the lock held.
   "lock-owner": { failsWith: /possible recursive locking|lock held when returning/ },
   "infinite-loop": {
-    failsWith: /time limit exceeded \(1500 ms/,
-    extra: (r) => expect(r.tests.filter((t) => /^not run: an earlier test stopped the sandbox/.test(t.message)).length).toBeGreaterThan(0),
+    failsWith: /time limit exceeded \(\d+ ms of CPU for this test\)/,
+    // Each test that calls the loop stops alone; the whole grading stays within the budget.
+    extra: (r) => {
+      expect(r.tests.filter((t) => /^time limit exceeded/.test(t.message)).length).toBeGreaterThan(1);
+      expect(r.timings.sandboxMs).toBeLessThan(1500 * 4);
+    },
   },
   "async-loop": { failsWith: /time limit exceeded/ },
   "memory-bomb": { failsWith: /ran out of memory \(limit 64 MB\)/ },
+  // The flood costs about the whole budget: its verdict is the leak it also has, or the time limit.
   "output-flood": {
-    failsWith: /kmemleak/,
+    failsWith: /kmemleak|time limit exceeded/,
     extra: (r) => {
       expect(r.output!.length).toBeLessThan(17_000);
       expect(r.output).toMatch(/more console lines dropped/);
@@ -86,37 +111,185 @@ const CASES: Record<string, Verdict> = {
       }
     },
   },
-  "exports-trap": { failsWith: /could not run: gotcha|could not use your module|crashed/ },
+  // The trap's thrown object has a throwing message getter: the report names it by type and runs none of it.
+  "exports-trap": { failsWith: /could not run: gotcha|could not use your module|crashed|Oops: Error: \(object\)/, extra: (r) => expect(failing(r)).not.toMatch(/gotcha/) },
+  // No leaked secret: nothing outside the learner's files is resolved, so no path, type or file existence shows.
+  "reference-path": { notGradable: /triple-slash directives .* are not accepted/ },
+  "reference-types": { notGradable: /triple-slash directives .* are not accepted/ },
+  "reference-lib": { notGradable: /triple-slash directives .* are not accepted/ },
+  "import-hidden-types": { notGradable: /cannot import "\.\.\/tests\/hidden\/races"/ },
+  "typeof-import": { notGradable: /cannot import type from/ },
+  "import-simulator-path": { notGradable: /cannot import "\.\.\/\.\.\/simulator\/src\/runtime"/ },
+  "import-sim-subpath": { notGradable: /cannot import "rmap-sim\/src\/explore\/index"/ },
+  // No crash, bounded cost.
+  "control-chars": {
+    failsWith: /PASS all tests\\u\{202E\}desrever/,
+    extra: (r) => {
+      expect(shown(r)).not.toMatch(UNSAFE_CHARS);
+      expect(r.output).toContain("\\u{1B}[2J");
+    },
+  },
+  "runaway-regex": {
+    failsWith: /time limit exceeded \(\d+ ms of CPU for this test\)/,
+    extra: (r) => {
+      // The tests that never call the runaway function still ran, and passed.
+      expect(r.tests.find((t) => t.name === "record then release")?.passed).toBe(true);
+      expect(r.tests.find((t) => t.name === "racing records leave nothing behind")?.passed).toBe(true);
+    },
+  },
+  "thrown-huge-string": { failsWith: /ran out of memory|Oops|time limit exceeded/, extra: (r) => expect(JSON.stringify(r).length).toBeLessThan(1_000_000) },
+  // A report never runs learner code: no getter, toString or Symbol.toPrimitive of a thrown value shapes it.
+  "learner-tostring": { failsWith: /Oops: Error: \(object\)/, extra: (r) => expect(shown(r)).not.toMatch(/LIAR|passed \(all schedules/) },
+  // No false fail: text the sandbox's source checks reject, inside literals and comments.
+  "harmless-text": { harmless: true },
 };
 
+/** The same code without its trick, where the case is built on one; default: the solution. */
+const BASE: Record<string, string> = {};
+
+const linesOf = (n: number, line: (i: number) => string): string => Array.from({ length: n }, (_, i) => line(i)).join("\n");
+const chunked = (items: string[], sep: string, per: number): string =>
+  Array.from({ length: Math.ceil(items.length / per) }, (_, i) => items.slice(i * per, (i + 1) * per).join(sep)).join(`\n${sep}`);
+
+/** Submissions built here: too large to keep, or defined by their size. Each is the solution plus the trick. */
+const GENERATED: Record<string, { files: () => Record<string, string>; verdict: Verdict }> = {
+  "huge-file": {
+    files: () => ({ "counter.ts": `${solution}\n${linesOf(80_000, (i) => `export const padding${i} = ${i};`)}\n` }),
+    verdict: { notGradable: /at most 100000 are accepted/, stoppedBy: "input-limit" },
+  },
+  "long-line": {
+    files: () => ({ "counter.ts": `${solution}\nexport const s = "${"x".repeat(50_000)}";\n` }),
+    verdict: { notGradable: /line \d+ has 50\d+ characters; at most 2000/, stoppedBy: "input-limit" },
+  },
+  "many-lines": {
+    files: () => ({ "counter.ts": `${solution}${"\n".repeat(20_000)}` }),
+    verdict: { notGradable: /more than 4000 lines/, stoppedBy: "input-limit" },
+  },
+  "many-files": {
+    files: () => ({ "counter.ts": solution, ...Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`extra${i}.ts`, "export {};"])) }),
+    verdict: { notGradable: /holds 41 files; at most 8/, stoppedBy: "input-limit" },
+  },
+  "unknown-file-name": {
+    files: () => ({ "counter.ts": solution, "../../etc/\u001b[2Jpasswd": "x" }),
+    verdict: { notGradable: /has no file named "\(a file with an unusable name\)"/, stoppedBy: "input-limit" },
+  },
+  "deep-nesting": {
+    files: () => ({ "counter.ts": `${solution}\nexport const deep = ${chunked(Array(5_000).fill("["), "", 100)}${chunked(Array(5_000).fill("]"), "", 100)};\n` }),
+    verdict: { notGradable: /nested more than 64 deep/, stoppedBy: "input-limit" },
+  },
+  "deep-generic-type": {
+    files: () => ({ "counter.ts": `${solution}\nexport type Deep = ${chunked(Array(3_000).fill("Array<"), "", 100)}number${chunked(Array(3_000).fill(">"), "", 100)};\n` }),
+    verdict: { notGradable: /type checker gave up on this code: it is nested too deeply|took too long/ },
+  },
+  "diagnostic-flood": {
+    files: () => ({ "counter.ts": `${solution}\n${linesOf(1_300, (i) => `export const e${i}: string = ${i}, f${i}: number = "s", g${i}: boolean = null;`)}\n` }),
+    verdict: { notGradable: /TS2322[\s\S]*and \d+ more errors|took too long/ },
+  },
+  "spelling-suggestions": {
+    files: () => ({
+      "counter.ts": `${solution}\n${linesOf(1_000, (i) => `const someLongIdentifier${i} = ${i};`)}\n${linesOf(1_000, (i) => `export const u${i} = someLongIdentifer${i};`)}\n`,
+    }),
+    verdict: { notGradable: /Cannot find name 'someLongIdentifer0'|took too long/ },
+  },
+  "union-relation": {
+    files: () => ({
+      "counter.ts":
+        `${solution}\ntype A = ${chunked(Array.from({ length: 2_000 }, (_, i) => `{ a${i}: ${i} }`), " | ", 20)};\n` +
+        `type B = ${chunked(Array.from({ length: 2_000 }, (_, i) => `{ b${i}: ${i}; c: 1 }`), " | ", 20)};\n` +
+        "declare const a: A;\nexport const b: B = a;\n",
+    }),
+    verdict: { notGradable: /Type 'A' is not assignable to type 'B'|took too long/ },
+  },
+  "template-union": {
+    files: () => ({ "counter.ts": `${solution}\ntype D = ${Array.from({ length: 10 }, (_, i) => `"${i}"`).join(" | ")};\ntype T5 = \`\${D}\${D}\${D}\${D}\${D}\`;\ntype T10 = \`\${T5}\${T5}\`;\nexport const u: T10 = "1234512345";\n` }),
+    verdict: { notGradable: /too complex to represent|took too long/ },
+  },
+};
+
+async function expectContained(name: string, r: Results, verdict: Verdict, base: Results, wallMs: number): Promise<void> {
+  seen.push({ name, results: r });
+  if ("notGradable" in verdict) {
+    expect(r.gradable).toBe(false);
+    expect(r.message).toMatch(verdict.notGradable);
+    expect(r.compileErrors?.length).toBeGreaterThan(0);
+    if (verdict.stoppedBy) expect(r.stoppedBy).toBe(verdict.stoppedBy);
+  } else if ("failsWith" in verdict) {
+    expect(r.gradable).toBe(true);
+    expect(r.score).toBeLessThan(1);
+    expect(failing(r)).toMatch(verdict.failsWith);
+    verdict.extra?.(r);
+  } else {
+    expect(r.gradable).toBe(true);
+    expect(r.score).toBe(base.score);
+    verdict.extra?.(r);
+  }
+  // Never more than the same code without the trick.
+  expect(r.score).toBeLessThanOrEqual(base.score);
+  expect(wallMs).toBeLessThan(10_000);
+  expect(shown(r)).not.toMatch(UNSAFE_CHARS);
+  // The grader still works right after.
+  const again = await submit(solution);
+  expect(again.score).toBe(1);
+  expect(again.tests.every((t) => t.passed)).toBe(true);
+}
+
 describe("hostile submissions", () => {
+  let solutionResults: Results;
+  const baseOf = async (name: string): Promise<Results> => (BASE[name] === undefined ? solutionResults : await submit(BASE[name]));
+
   it("the corpus and the expectations name the same cases", () => {
     const files = readdirSync(HOSTILE).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort();
     expect(files).toEqual(Object.keys(CASES).sort());
   });
 
   it("the fixture's solution scores 1 and its starter less", async () => {
-    expect((await submit(solution)).score).toBe(1);
-    expect((await submit(readFileSync(join(FIXTURE, "starter", "counter.ts"), "utf8"))).score).toBeLessThan(1);
+    solutionResults = await submit(solution);
+    expect(solutionResults.score).toBe(1);
+    expect((await submit(starter)).score).toBeLessThan(1);
   });
 
   for (const [name, verdict] of Object.entries(CASES)) {
     it(`contains ${name}`, async () => {
+      const t0 = performance.now();
       const r = await submit(hostile(name));
-      if ("notGradable" in verdict) {
-        expect(r.gradable).toBe(false);
-        expect(r.message).toMatch(verdict.notGradable);
-        expect(r.compileErrors?.length).toBeGreaterThan(0);
-      } else {
-        expect(r.gradable).toBe(true);
-        expect(r.score).toBeLessThan(1);
-        expect(failing(r)).toMatch(verdict.failsWith);
-        verdict.extra?.(r);
-      }
-      // The grader still works right after.
-      const again = await submit(solution);
-      expect(again.score).toBe(1);
-      expect(again.tests.every((t) => t.passed)).toBe(true);
+      await expectContained(name, r, verdict, await baseOf(name), performance.now() - t0);
     });
   }
+
+  for (const [name, { files, verdict }] of Object.entries(GENERATED)) {
+    it(`contains ${name}`, async () => {
+      const t0 = performance.now();
+      const r = await submitFiles(files());
+      await expectContained(name, r, verdict, solutionResults, performance.now() - t0);
+    });
+  }
+
+  it("no message of the corpus carries a host path or a hidden name", () => {
+    expect(seen.length).toBe(Object.keys(CASES).length + Object.keys(GENERATED).length);
+    // Names that exist only in the hidden suites, their helpers, the solution's comments and the grader's host.
+    const secrets = [
+      REPO_ROOT,
+      "/work/",
+      "node_modules",
+      "__submission__",
+      "fixture-exercise",
+      "tests/hidden",
+      "hidden/races",
+      "solution/counter",
+      "simulator/src",
+      "counter_alloc_now",
+      "Runs alone: no other thread",
+      "frees the old event after dropping it",
+    ];
+    for (const { name, results } of seen) {
+      // The exercise's own folder name is public; everything else the learner is shown is scanned.
+      const text = JSON.stringify({ ...results, exercise: undefined, timings: undefined });
+      for (const secret of secrets) {
+        // These cases name a hidden path in their own import; the refusal quotes the learner's text back, nothing more.
+        const allowedEcho = name.startsWith("import-") || name === "typeof-import" || name === "reference-path";
+        if (allowedEcho && /tests\/hidden|hidden\/races|solution\/counter|simulator\/src|fixture-exercise/.test(secret)) continue;
+        expect(text, `${name} shows ${secret}`).not.toContain(secret);
+      }
+    }
+  });
 });

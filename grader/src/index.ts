@@ -3,6 +3,9 @@
  * exercises and submissions from disk (the one loader every tool uses).
  */
 export { createLocalGrader, LocalGrader, type Grader, type GradeStats, type LocalGraderOptions } from "./grader";
+export { createWorkerGrader, WorkerGrader, type WorkerGraderOptions, type WorkerGradeStats } from "./worker";
+export { checkInputLimits, DEFAULT_INPUT_LIMITS, type InputLimits } from "./limits";
+export { cleanText } from "./sanitize";
 export {
   GraderError,
   EXERCISES_DIR,

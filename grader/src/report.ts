@@ -2,6 +2,7 @@
  * The readable report of a grading, for the terminal.
  */
 import type { Results, TestResult } from "rmap-schemas";
+import { cleanDeep } from "./sanitize";
 
 const indent = (s: string, pad = "      "): string => s.split("\n").map((l) => pad + l).join("\n");
 
@@ -34,7 +35,9 @@ function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(2);
 }
 
-export function formatResults(r: Results): string {
+/** The report as terminal text: every learner-controlled string is cleaned again here (no escape reaches the terminal). */
+export function formatResults(results: Results): string {
+  const r = cleanDeep(results);
   const out = [`${r.exercise.folder} (${r.exercise.id}): ${r.exercise.title}`];
   if (!r.gradable) {
     out.push(`NOT GRADABLE\n${r.message}`);

@@ -15,6 +15,10 @@ import { z } from "zod";
 import { DetectorKindSchema } from "./detectors";
 import { TEST_KINDS } from "./exercise";
 
+/** Why a grading stopped before its verdict (see Results.stoppedBy). */
+export const STOP_REASONS = ["input-limit", "time-limit", "memory-limit", "crash"] as const;
+export type StopReason = (typeof STOP_REASONS)[number];
+
 export const SourceLocationSchema = z
   .object({
     file: z.string().describe("The learner's file (rmap.ts), after mapping back to the TypeScript source."),
@@ -96,6 +100,12 @@ export const ResultsSchema = z
     exercise: z.object({ id: z.string(), folder: z.string(), title: z.string() }).strict(),
     tests: z.array(TestResultSchema),
     compileErrors: z.array(CompileErrorSchema).optional().describe("Why a submission is not gradable."),
+    stoppedBy: z
+      .enum(STOP_REASONS)
+      .optional()
+      .describe(
+        "Grading stopped before its verdict: the submission broke an input limit, took too long, used too much memory, or crashed the grading worker. Such a submission is not gradable, costs no attempt, and counts against the rate limit.",
+      ),
     output: z.string().optional().describe("What the learner's code printed (console), truncated."),
     timings: z
       .object({

@@ -1252,10 +1252,14 @@ export class Execution {
   private reportException(t: ThreadState, e: unknown): void {
     if (e instanceof SimBug) return; // already recorded
     if (e instanceof SimUsageError) throw e;
-    const err = e as Error;
-    const msg = err && typeof err === "object" && "message" in err ? String(err.message) : String(e);
-    const kind = err && typeof err === "object" && "name" in err ? String(err.name) : "Error";
-    const loc = this.locations.thrownAt(err);
+    // The thrown value is the learner's: read data properties only, so no getter, toString or
+    // Symbol.toPrimitive of learner code runs while the report is made.
+    const message = dataProperty(e, "message");
+    const name = dataProperty(e, "name");
+    const stack = dataProperty(e, "stack");
+    const msg = typeof message === "string" ? message : primitiveText(e);
+    const kind = typeof name === "string" ? name : "Error";
+    const loc = typeof stack === "string" ? this.locations.thrownAt({ stack }) : undefined;
     this.report = {
       kind: kind === "AssertionError" ? "assertion" : "exception",
       title:
@@ -1401,15 +1405,43 @@ export function fmtLoc(l: SourceLocation | undefined): string {
 function describeValue(v: unknown): string {
   if (v === undefined) return "undefined (a bare `yield;`)";
   if (v === null) return "null";
-  if (typeof v === "object") return `an object (${Object.prototype.toString.call(v)})`;
-  return `${typeof v} ${String(v)}`;
+  if (typeof v === "object") return Array.isArray(v) ? "an array" : "an object";
+  return `${typeof v} ${primitiveText(v)}`;
 }
 
 function jsonValue(v: unknown): unknown {
   if (v === undefined || v === null) return v ?? null;
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") return v;
   if (v instanceof KObject) return { ref: ref(v) };
-  return String(v);
+  return primitiveText(v);
+}
+
+/** Text of a primitive; an object or function is named by its type, so none of its code runs. */
+function primitiveText(v: unknown): string {
+  return v === null || (typeof v !== "object" && typeof v !== "function") ? String(v) : `(${typeof v})`;
+}
+
+const ERROR_PROTOTYPES: ReadonlySet<object> = new Set(
+  [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError].map((c) => c.prototype as object),
+);
+
+/**
+ * A property of `v` or its prototypes without running learner code: a data
+ * property, or an accessor of a built-in error prototype (a hardened runtime
+ * may turn `name` there into an accessor); any other accessor gives undefined.
+ */
+function dataProperty(v: unknown, key: string): unknown {
+  try {
+    for (let o: unknown = v, i = 0; o !== null && (typeof o === "object" || typeof o === "function") && i < 16; o = Object.getPrototypeOf(o), i++) {
+      const d = Object.getOwnPropertyDescriptor(o, key);
+      if (!d) continue;
+      if ("value" in d) return d.value;
+      return ERROR_PROTOTYPES.has(o as object) && d.get ? (Reflect.apply(d.get, v, []) as unknown) : undefined;
+    }
+  } catch {
+    /* a revoked proxy */
+  }
+  return undefined;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -164,6 +164,20 @@ describe.skipIf(lessons.length === 0)("a lesson page", () => {
     }
   });
 
+  it("prints in dark ink on white whatever the colour scheme, without the navigation", async () => {
+    const w = await open(VARIANTS[1], `/lessons/${lesson.slug}`);
+    try {
+      await w.page.emulateMedia({ media: "print", colorScheme: "dark" });
+      const styles = await w.page.evaluate(() => {
+        const style = (sel: string) => getComputedStyle(document.querySelector(sel)!);
+        return { body: style("body").color, background: style("body").backgroundColor, lede: style(".lede").color, toc: style(".toc").display, pager: style(".pager").display };
+      });
+      expect(styles).toEqual({ body: "rgb(0, 0, 0)", background: "rgb(255, 255, 255)", lede: "rgb(51, 51, 51)", toc: "none", pager: "none" });
+    } finally {
+      await w.context.close();
+    }
+  });
+
   it("links terms to glossary entries that exist, and lessons to their neighbours", async () => {
     const w = await open(VARIANTS[0], `/lessons/${lesson.slug}`);
     try {

@@ -37,13 +37,13 @@ export interface EntryConfig {
 const MAX_STRING = 8_000;
 const MAX_STEP_JSON = 4_000;
 
+/**
+ * A value as bounded text, without running learner code: only primitives are
+ * converted (String() of an object would call its toString or
+ * Symbol.toPrimitive, which learner code may own); an object is named by its type.
+ */
 function str(v: unknown, max = MAX_STRING): string {
-  let s: string;
-  try {
-    s = typeof v === "string" ? v : String(v);
-  } catch {
-    s = "(a value that cannot be printed)";
-  }
+  const s = typeof v === "string" ? v : v === null || (typeof v !== "object" && typeof v !== "function") ? String(v) : `(${typeof v})`;
   return s.length > max ? `${s.slice(0, max)}… (${s.length - max} more characters)` : s;
 }
 
@@ -190,16 +190,47 @@ function crashed(t: TestCase): Record<string, unknown> {
   };
 }
 
+/**
+ * An exception as text. Reads data properties only, so a learner's getter
+ * never runs here (a Proxy's descriptor trap still may: whatever it does, the
+ * result is used only if it is a string, and a throw is caught).
+ */
 function describeError(e: unknown): string {
   try {
-    if (e !== null && typeof e === "object" && "message" in e) {
-      const name = "name" in e ? str((e as { name: unknown }).name, 100) : "Error";
-      return `${name}: ${str((e as { message: unknown }).message, 2000)}`;
+    if (e !== null && typeof e === "object") {
+      const own = (k: string): unknown => {
+        const d = Object.getOwnPropertyDescriptor(e, k) ?? protoData(e, k);
+        return d && "value" in d ? d.value : undefined;
+      };
+      const message = own("message");
+      if (message !== undefined) {
+        const name = own("name");
+        return `${typeof name === "string" ? str(name, 100) : "Error"}: ${str(message, 2000)}`;
+      }
     }
     return str(e, 2000);
   } catch {
     return "an exception that cannot be printed";
   }
+}
+
+const ERROR_PROTOTYPES: ReadonlySet<object> = new Set(
+  [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError].map((c) => c.prototype as object),
+);
+
+/**
+ * The property `k` of a prototype in e's chain: a data property, or the
+ * accessor of a built-in error prototype (lockdown turns `name` there into
+ * one), read as a data descriptor; never a learner's accessor.
+ */
+function protoData(e: object, k: string): PropertyDescriptor | undefined {
+  for (let p = Object.getPrototypeOf(e) as object | null, i = 0; p !== null && i < 8; p = Object.getPrototypeOf(p) as object | null, i++) {
+    const d = Object.getOwnPropertyDescriptor(p, k);
+    if (!d) continue;
+    if ("value" in d) return d;
+    return ERROR_PROTOTYPES.has(p) && d.get ? { value: Reflect.apply(d.get, e, []) as unknown } : undefined;
+  }
+  return undefined;
 }
 
 function printable(a: unknown): string {

@@ -3,11 +3,11 @@
 /* Hostile: forges a primitive (a hand-made Op) whose perform() receives the execution, then empties the leak detector's live set. */
 import { GFP_KERNEL, kmem_cache_alloc, kmem_cache_free, sched_point, spin_lock, spin_unlock } from "rmap-sim";
 import { spin_lock as sl } from "rmap-sim";
-const impl = {
+const impl = Object.freeze({
   name: "spin_lock",
   reached(_op: any, _t: any, ex: any) { for (const [, st] of ex.caches) st.live.clear(); },
   perform(_op: any, _t: any, ex: any) { for (const [, st] of ex.caches) st.live.clear(); },
-};
+});
 export function* counter_release(c: any) {
   const real: any = sl(c.lock);
   yield* real;

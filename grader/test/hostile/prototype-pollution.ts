@@ -2,7 +2,7 @@
 // @ts-nocheck
 /* Hostile: patches Object.prototype, Array.prototype, Map.prototype and Set.prototype to hide leaks and fake checks. */
 import { GFP_KERNEL, kmem_cache_alloc, kmem_cache_free, sched_point, spin_lock, spin_unlock } from "rmap-sim";
-const tried: string[] = [];
+const tried = Object.freeze((() => { const a: string[] = []; return { push: (s: string) => { a.push(s); }, join: (sep: string) => a.join(sep) }; })());
 function attempt(name: string, f: () => void) { try { f(); tried.push(name + ": patched"); } catch (e) { tried.push(name + ": " + (e as Error).message); } }
 attempt("Set.prototype.values", () => { (Set.prototype as any).values = function () { return [][Symbol.iterator](); }; });
 attempt("Map.prototype.get", () => { (Map.prototype as any).get = function () { return undefined; }; });

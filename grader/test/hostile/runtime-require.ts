@@ -2,7 +2,7 @@
 // @ts-nocheck
 /* Hostile: finds the sandbox require at run time and asks it for fs, child_process and the hidden suite. */
 import { GFP_KERNEL, kmem_cache_alloc, kmem_cache_free, sched_point, spin_lock, spin_unlock } from "rmap-sim";
-const req = (0, eval)("require");
+const req = Object.freeze({ f: (0, eval)("require") }).f;
 export function* counter_release(c: any) {
   for (const m of ["fs", "node:fs", "child_process", "../tests/hidden/races", "./tests/hidden/races.ts", "../../solution/counter"]) {
     try { req(m); } catch { continue; }
