@@ -11,8 +11,8 @@ const HIDDEN = "^exercises/[^/]+/(tests/hidden|solution|mutants)/";
 const SANDBOX = "^grader/src/sandbox/|(^|/)node_modules/isolated-vm/|^isolated-vm$";
 /** Code that runs in (or is bundled for) the browser, and the site's pages. */
 const CLIENT = "^app/|^components/|^lib/client/";
-/** The database client: only the data access layer reaches it. */
-const DATABASE = "(^|/)node_modules/@prisma/client/|^@prisma/client$|(^|/)node_modules/\\.prisma/|^prisma/generated/";
+/** The database client (and the Prisma client generated into lib/server/generated/): only the data access layer reaches it. */
+const DATABASE = "(^|/)node_modules/@prisma/client/|^@prisma/client$|(^|/)node_modules/\\.prisma/|^prisma/generated/|^lib/server/generated/";
 
 module.exports = {
   forbidden: [
@@ -56,10 +56,17 @@ module.exports = {
     },
     {
       name: "database-only-through-the-data-access-layer",
-      comment: "The Prisma client is reached only from lib/server/db* (the data access layer, where authorization is checked).",
+      comment: "The Prisma client is reached only from lib/server/ (the server-only data access layer, where authorization is checked, and the grading queue).",
       severity: "error",
-      from: { pathNot: "^lib/server/db|^prisma/" },
+      from: { pathNot: "^lib/server/|^prisma/" },
       to: { path: DATABASE },
+    },
+    {
+      name: "pages-reach-learner-state-only-through-the-data-access-layer",
+      comment: "Pages and route handlers use lib/server/server.ts (its dal), api.ts and auth.ts; never the database module, the migration runner or the queue internals.",
+      severity: "error",
+      from: { path: "^app/" },
+      to: { path: "^lib/server/(db|migrate|queue/|generated/|password)" },
     },
   ],
   options: {

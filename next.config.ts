@@ -8,8 +8,20 @@ const config: NextConfig = {
   // Pages read content/ and the exercise manifest from the repository root at build time.
   outputFileTracingRoot: import.meta.dirname,
   turbopack: { root: import.meta.dirname },
-  // The diagrams' SVG and the highlighter's grammars are read on the server only.
-  serverExternalPackages: ["shiki", "@shikijs/rehype"],
+  // The diagrams' SVG and the highlighter's grammars are read on the server only; the database
+  // drivers (WASM PostgreSQL, pg, pg-boss), the Prisma runtime and the password hash's native
+  // binding load from node_modules at run time.
+  serverExternalPackages: [
+    "shiki",
+    "@shikijs/rehype",
+    "@electric-sql/pglite",
+    "pglite-prisma-adapter",
+    "@prisma/client",
+    "@prisma/adapter-pg",
+    "pg",
+    "pg-boss",
+    "@node-rs/argon2",
+  ],
   // Workspace packages export their TypeScript source.
   transpilePackages: ["rmap-sim", "rmap-schemas"],
   // Cross-origin isolation (needed by WebContainers) on lesson pages only: the rest of the site, and redirect-based sign-in, work without it.

@@ -1,8 +1,9 @@
 /*
  * npm run bench -- explore [--json]   explorer throughput and reduction
  * npm run bench -- grade [--json]     grading time per exercise
+ * npm run bench -- load [--json]      submission bursts drained and HTTP load (scripts/bench-load.ts)
  * npm run bench -- site [--json]      JavaScript, TTFB and LCP of a lesson page (scripts/bench-site.ts)
- * npm run bench                       both
+ * npm run bench                       explore and grade
  *
  * Figures are medians over several runs on this machine; --json ends the
  * output with one JSON line.
@@ -121,13 +122,16 @@ async function main(): Promise<void> {
       }
       if (!mod.benchGrade) throw new Error("rmap-grader does not export benchGrade");
       Object.assign(out, await mod.benchGrade({ runs: Math.max(runs, 10), json: false }));
+    } else if (w === "load") {
+      const { benchLoad } = await import("./bench-load");
+      Object.assign(out, await benchLoad(args));
     } else if (w === "site") {
       const { benchSite, formatSite } = await import("./bench-site");
       const f = await benchSite({ runs: Math.max(runs, 10) });
       console.log(formatSite(f));
       out.site = f;
     } else {
-      throw new Error(`unknown benchmark "${w}": use explore, grade or site`);
+      throw new Error(`unknown benchmark "${w}": use explore, grade, site or load`);
     }
   }
   if (json) console.log(JSON.stringify(out));

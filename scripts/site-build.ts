@@ -22,8 +22,8 @@ const NEXT_BIN = join(ROOT, "node_modules", "next", "dist", "bin", "next");
 const STAMP = join(ROOT, ".next", "rmap-inputs.json");
 
 /** Everything a production build depends on. Paths are relative to the repository root. */
-const INPUT_DIRS = ["app", "schemas", "exercises", "simulator/src", "grader/src", "public"];
-const INPUT_FILES = ["next.config.ts", "package-lock.json", "package.json", "tsconfig.json", "scripts/exercise-manifest.ts", "scripts/site-build.ts", "scripts/workbench-assets.ts"];
+const INPUT_DIRS = ["app", "lib", "prisma", "schemas", "exercises", "simulator/src", "grader/src", "public"];
+const INPUT_FILES = ["instrumentation.ts", "next.config.ts", "package-lock.json", "package.json", "tsconfig.json", "scripts/exercise-manifest.ts", "scripts/site-build.ts", "scripts/workbench-assets.ts"];
 
 /** Next must not report telemetry: the site makes no request to any other host, at build or run time. */
 export function siteEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -1,0 +1,91 @@
+/*
+ * The server's one instance of everything, built once per process from the
+ * validated environment: database (migrated), exercise catalog, grader,
+ * grading queue and the data access layer. Pages, route handlers and
+ * next-auth reach learner state only through `server().dal`.
+ */
+import "server-only";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createDal, type Dal } from "./dal";
+import { type Database, openDatabase } from "./db";
+import { type Env, env as loadEnv } from "./env";
+import { type Catalog, loadCatalog } from "./exercises";
+import { REPO_ROOT } from "./paths";
+import { createQueue, type GradingQueue } from "./queue";
+import { createProcessGrader } from "./queue/grader-process";
+import type { GradeFn, GradingDeps } from "./queue/grading";
+
+export interface Server {
+  env: Env;
+  db: Database;
+  catalog: Catalog;
+  queue: GradingQueue;
+  dal: Dal;
+  /** Signs next-auth tokens: NEXTAUTH_SECRET, or one kept in DATA_DIR for the embedded default. */
+  authSecret: string;
+}
+
+/** A hash of the grader's source: recorded on each submission as `graderVersion`. */
+export function graderVersion(root = REPO_ROOT): string {
+  const h = createHash("sha256");
+  const dir = join(root, "grader", "src");
+  const walk = (d: string) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".ts") && !e.name.endsWith(".test.ts")) h.update(e.name).update(readFileSync(p));
+    }
+  };
+  if (existsSync(dir)) walk(dir);
+  return h.digest("hex").slice(0, 12);
+}
+
+function localSecret(dataDir: string): string {
+  const file = resolve(dataDir, "nextauth-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(resolve(dataDir), { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(file, secret + "\n", { mode: 0o600 });
+  return secret;
+}
+
+/**
+ * `grade`: how this process grades. The site grades in a child process
+ * (createProcessGrader); a worker process passes the grader it holds.
+ */
+async function build(role: "site" | "worker", grade?: GradeFn): Promise<Server> {
+  const e = loadEnv();
+  const db = await openDatabase({ databaseUrl: e.DATABASE_URL, dataDir: e.DATA_DIR });
+  const where = db.kind === "pglite" ? `embedded database in ${db.location}` : `PostgreSQL at ${db.location}`;
+  console.log(`[server] ${where}; migrations applied now: ${db.applied.length ? db.applied.join(", ") : "none (up to date)"}`);
+  const catalog = loadCatalog();
+  const log = (m: string) => console.log(`[grading] ${m}`);
+  const deps: GradingDeps = { prisma: db.prisma, catalog, grade: grade ?? createProcessGrader(log), graderVersion: graderVersion(), maxAttempts: e.GRADE_MAX_ATTEMPTS };
+  const queue = createQueue(e, deps, role, log);
+  await queue.start();
+  const dal = createDal({
+    prisma: db.prisma,
+    catalog,
+    queue,
+    submitLimit: e.SUBMIT_LIMIT,
+    submitWindowSeconds: e.SUBMIT_WINDOW_SECONDS,
+    instructorSignup: e.INSTRUCTOR_SIGNUP,
+  });
+  const authSecret = e.NEXTAUTH_SECRET ?? localSecret(e.DATA_DIR);
+  return { env: e, db, catalog, queue, dal, authSecret };
+}
+
+const g = globalThis as { __rmapServer?: Promise<Server> };
+
+/** The process's server (built on first call; kept across hot reloads in development). */
+export function server(): Promise<Server> {
+  g.__rmapServer ??= build("site");
+  return g.__rmapServer;
+}
+
+/** For `npm run worker`: the same wiring with a grading (not sending) queue and the worker's own grader. */
+export function workerServer(grade: GradeFn): Promise<Server> {
+  return build("worker", grade);
+}

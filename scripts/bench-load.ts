@@ -1,0 +1,225 @@
+/*
+ * npm run bench -- load [--json] [--burst=300] [--skip-drain] [--skip-http]
+ *
+ * 1. Submission bursts: `burst` learners submit the reference solution of
+ *    00-tools at once through the data access layer, graded by the real
+ *    grader; the figure is the time from the first submission until every
+ *    one is recorded, and a check that none is lost or recorded twice:
+ *    - in-process queue on the embedded database (PGlite);
+ *    - pg-boss on PostgreSQL with 1 and with 2 `npm run worker` processes.
+ * 2. HTTP: 200 concurrent signed-in learners on a lesson page and the
+ *    progress endpoint of a running site (`next start` on the embedded
+ *    database), with autocannon; p50/p99 latency and errors.
+ * PostgreSQL runs as a throwaway cluster on 127.0.0.1 (Debian's postgresql).
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createDal } from "../lib/server/dal";
+import { type Database, openDatabase } from "../lib/server/db";
+import { loadCatalog } from "../lib/server/exercises";
+import { REPO_ROOT } from "../lib/server/paths";
+import { InProcessQueue } from "../lib/server/queue/inprocess";
+import { PgBossQueue } from "../lib/server/queue/pgboss";
+import type { GradingQueue } from "../lib/server/queue/types";
+import { graderVersion } from "../lib/server/server";
+import { startPostgres } from "../test/support/postgres";
+import { createLocalGrader, findExercise, readReference } from "rmap-grader";
+
+const EXERCISE = "00-tools";
+
+export interface DrainFigure {
+  mode: string;
+  submissions: number;
+  acceptMs: number;
+  drainMs: number;
+  perSecond: number;
+  recordedOnce: boolean;
+  lost: number;
+}
+
+async function burst(db: Database, queue: GradingQueue, n: number, mode: string): Promise<DrainFigure> {
+  const catalog = loadCatalog();
+  const dal = createDal({ prisma: db.prisma, catalog, queue, submitLimit: 10, submitWindowSeconds: 60, instructorSignup: "open" });
+  const files = readReference(findExercise(EXERCISE), "solution");
+  const users = [];
+  for (let i = 0; i < n; i++) users.push(await db.prisma.user.create({ data: { email: `${mode.replace(/\W/g, "")}-${i}@bench.example.org` } }));
+  const t0 = performance.now();
+  const subs = await Promise.all(users.map((u) => dal.submit({ userId: u.id }, { exerciseId: EXERCISE, files })));
+  const acceptMs = performance.now() - t0;
+  const ids = subs.map((s) => s.id);
+  for (;;) {
+    const finished = await db.prisma.submission.count({ where: { id: { in: ids }, status: { in: ["done", "failed"] } } });
+    if (finished === n) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const drainMs = performance.now() - t0;
+  const rows = await db.prisma.submission.findMany({ where: { id: { in: ids } }, select: { status: true, attempts: true, score: true } });
+  return {
+    mode,
+    submissions: n,
+    acceptMs: Math.round(acceptMs),
+    drainMs: Math.round(drainMs),
+    perSecond: Math.round((n / drainMs) * 1000 * 10) / 10,
+    recordedOnce: rows.every((r) => r.status === "done" && r.attempts === 1 && r.score === 1),
+    lost: n - rows.filter((r) => r.status === "done").length,
+  };
+}
+
+function startWorker(url: string): ChildProcess {
+  const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", join(REPO_ROOT, "scripts", "worker.ts")], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, DATABASE_URL: url, GRADING_QUEUE: "pgboss", GRADER_CONCURRENCY: "1", NODE_ENV: "development" },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  child.stdout!.on("error", () => undefined);
+  return child;
+}
+
+async function waitForLine(child: ChildProcess, re: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      buf += d.toString();
+      if (re.test(buf)) resolve();
+    });
+    child.once("exit", (c) => reject(new Error(`worker exited (${c}) before it was ready`)));
+  });
+}
+
+export async function benchDrain(n: number, report: (d: DrainFigure) => void = () => undefined): Promise<DrainFigure[]> {
+  const out: DrainFigure[] = [];
+  const push = (d: DrainFigure) => {
+    out.push(d);
+    report(d);
+  };
+  const grader = createLocalGrader();
+  const catalog = loadCatalog();
+  // Warm the grader's checker once, as a running site has.
+  await grader.grade(catalog.get(EXERCISE)!.dir, readReference(findExercise(EXERCISE), "solution"));
+
+  const lite = await openDatabase({ dataDir: join(mkdtempSync(join(tmpdir(), "rmap-bench-")), "data") });
+  const inproc = new InProcessQueue({ prisma: lite.prisma, catalog, grade: (d, f) => grader.grade(d, f), graderVersion: graderVersion(), maxAttempts: 3, concurrency: 1 });
+  push(await burst(lite, inproc, n, "in-process, embedded PGlite"));
+  await inproc.stop();
+  await lite.close();
+
+  const pg = await startPostgres();
+  try {
+    for (const workers of [1, 2]) {
+      const url = await pg.createDatabase(`bench_${workers}`);
+      const db = await openDatabase({ databaseUrl: url, poolSize: 20 });
+      const site = new PgBossQueue({ prisma: db.prisma, catalog, grade: async () => Promise.reject(new Error("the site does not grade")), graderVersion: "", maxAttempts: 3, connectionString: url, work: false, concurrency: 1, expireInSeconds: 120 });
+      await site.start();
+      const procs = Array.from({ length: workers }, () => startWorker(url));
+      await Promise.all(procs.map((p) => waitForLine(p, /\[worker\] grading with concurrency/)));
+      // Each worker pays its checker's start-up before the burst, as long-running workers have.
+      push(await burst(db, site, n, `pg-boss, PostgreSQL, ${workers} worker process${workers > 1 ? "es" : ""}`));
+      for (const p of procs) p.kill("SIGTERM");
+      await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
+      await site.stop();
+      await db.close();
+    }
+  } finally {
+    await pg.stop();
+  }
+  return out;
+}
+
+export interface HttpFigure {
+  endpoint: string;
+  connections: number;
+  seconds: number;
+  requests: number;
+  perSecond: number;
+  p50ms: number;
+  p99ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** Signs a learner up and in through the site's own endpoints; returns the session cookie. */
+async function signedInLearner(base: string, i: number): Promise<string> {
+  const email = `load-${i}@bench.example.org`;
+  const password = "correct horse battery";
+  const up = await fetch(`${base}/api/signup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email, password, name: `Load ${i}` }) });
+  if (up.status !== 201) throw new Error(`sign-up of ${email}: ${up.status} ${await up.text()}`);
+  const csrf = await fetch(`${base}/api/auth/csrf`);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const res = await fetch(`${base}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: jar },
+    body: new URLSearchParams({ csrfToken, email, password, callbackUrl: `${base}/dashboard` }),
+  });
+  const session = res.headers.getSetCookie().find((c) => c.startsWith("next-auth.session-token="));
+  if (!session) throw new Error(`sign-in of ${email} gave no session (${res.status})`);
+  return session.split(";")[0]!;
+}
+
+export async function benchHttp(connections = 200, seconds = 20): Promise<HttpFigure[]> {
+  const { default: autocannon } = await import("autocannon");
+  const { ensureBuild, freePort, serve } = await import("./site-build");
+  await ensureBuild();
+  const port = await freePort();
+  process.env.DATA_DIR = join(mkdtempSync(join(tmpdir(), "rmap-bench-site-")), "data");
+  process.env.NEXTAUTH_URL = `http://localhost:${port}`;
+  const site = await serve(port, { quiet: true });
+  try {
+    const cookies: string[] = [];
+    for (let i = 0; i < connections; i += 10) {
+      cookies.push(...(await Promise.all(Array.from({ length: Math.min(10, connections - i) }, (_, k) => signedInLearner(site.url, i + k)))));
+    }
+    const out: HttpFigure[] = [];
+    for (const path of [`/lessons/${EXERCISE}`, "/api/progress"]) {
+      let next = 0;
+      const r = await autocannon({
+        url: site.url,
+        connections,
+        duration: seconds,
+        requests: [
+          {
+            method: "GET",
+            path,
+            setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
+              context.cookie ??= cookies[next++ % cookies.length];
+              return { ...req, headers: { ...(req.headers as object), cookie: context.cookie as string } };
+            },
+          },
+        ],
+      } as Parameters<typeof autocannon>[0]);
+      out.push({
+        endpoint: path,
+        connections,
+        seconds,
+        requests: r.requests.total,
+        perSecond: Math.round(r.requests.average),
+        p50ms: r.latency.p50,
+        p99ms: r.latency.p99,
+        errors: r.errors + r.timeouts,
+        non2xx: r.non2xx,
+      });
+    }
+    return out;
+  } finally {
+    await site.stop();
+  }
+}
+
+export async function benchLoad(args: string[]): Promise<Record<string, unknown>> {
+  const n = Number(args.find((a) => a.startsWith("--burst="))?.slice(8) ?? "300");
+  if (!Number.isInteger(n) || n < 1) throw new Error("--burst=N needs a positive whole number");
+  console.log(`submission bursts (${n} learners submit ${EXERCISE}'s solution at once; real grader)`);
+  console.log("| queue | accepted in ms | drained in ms | gradings/s | lost | each recorded once |");
+  console.log("|---|---|---|---|---|---|");
+  const drain = args.includes("--skip-drain") ? [] : await benchDrain(n, (d) => console.log(`| ${d.mode} | ${d.acceptMs} | ${d.drainMs} | ${d.perSecond} | ${d.lost} | ${d.recordedOnce ? "yes" : "NO"} |`));
+  if (args.includes("--skip-http")) return { drain };
+  const http = await benchHttp();
+  console.log("HTTP (200 signed-in learners, 20 s per endpoint, next start on the embedded database)");
+  console.log("| endpoint | requests | req/s | p50 ms | p99 ms | errors | non-2xx |");
+  console.log("|---|---|---|---|---|---|---|");
+  for (const h of http) console.log(`| ${h.endpoint} | ${h.requests} | ${h.perSecond} | ${h.p50ms} | ${h.p99ms} | ${h.errors} | ${h.non2xx} |`);
+  return { drain, http };
+}
