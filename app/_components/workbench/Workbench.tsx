@@ -240,13 +240,15 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
 
   return (
     <div className="workbench" data-testid="workbench">
-      <div className="wb-tabs" role="tablist" aria-label="Files">
-        {names.map((n) => (
-          <button key={n} role="tab" type="button" aria-selected={n === active} className="wb-tab" onClick={() => setActive(n)}>
-            {n}
-            {files[n] !== starter[n] ? <span className="wb-dirty" title="changed from the starter"> •</span> : null}
-          </button>
-        ))}
+      <div className="wb-tabs">
+        <span role="tablist" aria-label="Files" className="wb-tablist">
+          {names.map((n) => (
+            <button key={n} role="tab" type="button" aria-selected={n === active} className="wb-tab" onClick={() => setActive(n)}>
+              {n}
+              {files[n] !== starter[n] ? <span className="wb-dirty" title="changed from the starter"> •</span> : null}
+            </button>
+          ))}
+        </span>
         <span className="wb-spacer" />
         <button type="button" className="wb-small" aria-pressed={view === "diff"} onClick={() => setView(view === "diff" ? "edit" : "diff")}>
           {view === "diff" ? "Back to editing" : "Diff with starter"}
