@@ -118,7 +118,9 @@ export function arm_anon_vma(w: World, vma: Vma): void {
   const av = vma.anon_vma;
   if (w.listLock !== null && av !== null && av.vmas.protector === null) {
     const lock = w.listLock(av);
-    av.vmas.protector = () => lock;
+    // Armed from the first entry on: another task may see the anon_vma (and arm it) between its
+    // publication in vma->anon_vma and the first list_add, which the kernel does without the lock.
+    av.vmas.protector = () => (av.vmas.next !== av.vmas ? lock : null);
   }
 }
 
