@@ -36,6 +36,10 @@ const FIXTURE: Record<string, string> = {
   // The database from a page, and (allowed) from the data access layer.
   "app/users.ts": 'import { PrismaClient } from "@prisma/client";\nexport default PrismaClient;\n',
   "lib/server/db.ts": 'import { PrismaClient } from "@prisma/client";\nexport const db = PrismaClient;\n',
+  // The queue's internals from a page, and (allowed) the data access layer's public module.
+  "app/admin.ts": 'import { pool } from "../lib/server/queue/pool";\nimport { dal } from "../lib/server/dal";\nexport default [pool, dal];\n',
+  "lib/server/queue/pool.ts": "export const pool = 1;\n",
+  "lib/server/dal.ts": "export const dal = 1;\n",
 };
 
 let dir = "";
@@ -95,6 +99,9 @@ describe("import rules, each proved by a fixture that breaks it", () => {
     ]);
   });
 
+  it("pages reach learner state only through the data access layer", () => {
+    expect(violations("pages-reach-learner-state-only-through-the-data-access-layer")).toEqual(["app/admin.ts -> lib/server/queue/pool.ts"]);
+  });
   it("the database client is reached only from the data access layer", () => {
     expect(violations("database-only-through-the-data-access-layer")).toEqual(["app/users.ts -> @prisma/client"]);
   });

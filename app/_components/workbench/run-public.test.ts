@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { readExercise, readMutant } from "rmap-grader";
 import { ResultsSchema } from "rmap-schemas";
 import ts from "typescript";
 import { describe, expect, it } from "vitest";
@@ -42,7 +43,7 @@ describe("the browser runner's core", () => {
   });
 
   it("fails the unlocked mutant with a trace whose lines are the TypeScript's, and the replay token reproduces it", () => {
-    const source = readFileSync(join(EX, "mutants", "no-lock.ts"), "utf8");
+    const source = readMutant(readExercise(EX), "no-lock").files["eventlog.ts"]!;
     const r = runPublic(ctx(source));
     const t = r.tests.find((x) => x.name === "two threads log at once")!;
     expect(t.passed).toBe(false);
