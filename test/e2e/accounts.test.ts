@@ -7,7 +7,8 @@
  * the analytics show the failing hidden scenario, and the CSV export holds
  * the learner's row.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { readExercise, readMutant } from "rmap-grader";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -16,7 +17,7 @@ import { ensureBuild, freePort, ROOT, serve, type RunningSite } from "../../scri
 import { launchChromium } from "./browser";
 
 const EXERCISE = "00-tools";
-const MUTANT = readFileSync(join(ROOT, "exercises", EXERCISE, "mutants", "no-lock.ts"), "utf8");
+const MUTANT = readMutant(readExercise(join(ROOT, "exercises", EXERCISE)), "no-lock").files["eventlog.ts"]!;
 
 let site: RunningSite;
 let browser: Browser;

@@ -8,6 +8,7 @@
  * the test) gets full marks, and the draft survives a reload. Screenshots of
  * each step land in test-results/screenshots/workbench-*.png.
  */
+import { readExercise, readMutant } from "rmap-grader";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
@@ -17,7 +18,7 @@ import { launchChromium } from "./browser";
 
 const SHOTS = join(ROOT, "test-results", "screenshots");
 const EX = join(ROOT, "exercises", "00-tools");
-const WRONG = readFileSync(join(EX, "mutants", "no-lock.ts"), "utf8");
+const WRONG = readMutant(readExercise(EX), "no-lock").files["eventlog.ts"]!;
 const REFERENCE = readFileSync(join(EX, "solution", "eventlog.ts"), "utf8");
 
 let site: RunningSite;

@@ -28,7 +28,8 @@ export interface WorkbenchProps {
 
 type SubmitPhase = "idle" | "sending" | "queued" | "grading" | "done" | "error";
 
-function useTheme(): "vs" | "vs-dark" {
+/** Monaco's theme by the system's scheme; in dark, the high-contrast theme (vs-dark's comment green fails WCAG AA). */
+function useTheme(): "vs" | "hc-black" {
   const [dark, setDark] = useState(false);
   useEffect(() => {
     const mq = window.matchMedia("(prefers-color-scheme: dark)");
@@ -37,7 +38,7 @@ function useTheme(): "vs" | "vs-dark" {
     mq.addEventListener("change", on);
     return () => mq.removeEventListener("change", on);
   }, []);
-  return dark ? "vs-dark" : "vs";
+  return dark ? "hc-black" : "vs";
 }
 
 export default function Workbench({ exercise, title, starter, dtsUrl, hints }: WorkbenchProps) {
