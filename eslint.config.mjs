@@ -1,7 +1,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".next/**", ".generated/**", "public/workbench/**", "lib/server/generated/**", "test-results/**", "**/*.d.ts", "exercises/**/mutants/**"] },
+  { ignores: ["node_modules/**", ".next/**", ".generated/**", "public/workbench/**", "lib/server/generated/**", "test-results/**", "**/*.d.ts", "exercises/**/mutants/**", "tmp/**", ".data/**", "coverage/**"] },
   ...tseslint.configs.recommended,
   {
     rules: {
