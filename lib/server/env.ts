@@ -48,6 +48,8 @@ export const EnvSchema = z
     /** Per learner: at most SUBMIT_LIMIT submissions per SUBMIT_WINDOW_SECONDS. */
     SUBMIT_LIMIT: wholeNumber(1, 10_000, 6),
     SUBMIT_WINDOW_SECONDS: wholeNumber(1, 86_400, 60),
+    /** Per network address, for learners who are not signed in: at most this many submissions per SUBMIT_WINDOW_SECONDS. */
+    ANON_SUBMIT_LIMIT: wholeNumber(1, 100_000, 30),
   })
   .superRefine((env, ctx) => {
     const together = (names: (keyof typeof env)[], what: string) => {

@@ -16,6 +16,7 @@ import { hintsFor } from "./hints";
 import { emit, fileUri, setupMonaco } from "./monaco-setup";
 import type { RunRequest } from "./protocol";
 import { chooseRunner, RunStopped, WorkerRunner, type Choice } from "./runner";
+import { submitAndWait } from "./submit";
 import { Timeline } from "./Timeline";
 
 export interface WorkbenchProps {
@@ -182,37 +183,16 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     setSubmitError(null);
     setVerdict(null);
     try {
-      const res = await fetch("/api/submit", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ exercise, files }),
+      const { results } = await submitAndWait(exercise, files, {
+        fetch: (...a) => fetch(...a),
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        onStatus: setPhase,
       });
-      if (!res.ok || !res.body) {
-        const body = (await res.json().catch(() => null)) as { error?: string } | null;
-        throw new Error(body?.error ?? `the server answered ${res.status}`);
-      }
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buf = "";
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        buf += value;
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (!line.trim()) continue;
-          const m = JSON.parse(line) as { status: "queued" | "grading" } | { status: "done"; results: Results } | { status: "error"; error: string };
-          if (m.status === "done") {
-            setVerdict(m.results);
-            setPhase("done");
-            const failed = m.results.tests.find((t) => !t.passed && t.trace?.length);
-            setInspect(failed ?? null);
-            setReplayNote(undefined);
-          } else if (m.status === "error") throw new Error(m.error);
-          else setPhase(m.status);
-        }
-      }
+      setVerdict(results);
+      setPhase("done");
+      const failed = results.tests.find((t) => !t.passed && t.trace?.length);
+      setInspect(failed ?? null);
+      setReplayNote(undefined);
     } catch (e) {
       setPhase("error");
       setSubmitError(e instanceof Error ? e.message : String(e));
