@@ -17,6 +17,7 @@ import { createGraderPool } from "./grader";
 import { createQueue, type GradingQueue } from "./queue";
 import type { GradeFn, GradingDeps } from "./queue/grading";
 import { RateLimiter } from "./rate-limit";
+import { seedDemo, seedMessage, shouldSeed } from "./seed";
 
 export interface Server {
   env: Env;
@@ -85,6 +86,14 @@ async function build(role: "site" | "worker", grade?: GradeFn): Promise<Server> 
     submitWindowSeconds: e.SUBMIT_WINDOW_SECONDS,
     instructorSignup: e.INSTRUCTOR_SIGNUP,
   });
+  if (role === "site" && (await shouldSeed(db.prisma, e.SEED_DEMO, db.kind === "pglite"))) {
+    try {
+      console.log(seedMessage(await seedDemo({ dal, prisma: db.prisma, ...(e.SEED_PASSWORD ? { password: e.SEED_PASSWORD } : {}) })));
+    } catch (x) {
+      // Another site process seeding the same database at the same moment wins; this one goes on.
+      console.log(`[server] demo accounts not created: ${(x as Error)?.message ?? String(x)}`);
+    }
+  }
   const authSecret = e.NEXTAUTH_SECRET ?? localSecret(e.DATA_DIR);
   return { env: e, db, catalog, queue, dal, authSecret, anonLimiter: new RateLimiter(e.ANON_SUBMIT_LIMIT, e.SUBMIT_WINDOW_SECONDS * 1000) };
 }
