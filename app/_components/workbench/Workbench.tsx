@@ -10,6 +10,8 @@ import { DiffEditor, Editor, type OnMount } from "@monaco-editor/react";
 import type * as Monaco from "monaco-editor";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Results, TestResult } from "rmap-schemas";
+import { DraftSync, type SyncState } from "./draft-sync";
+import { DraftSyncBar } from "./DraftSyncBar";
 import { Drafts, type Files } from "./drafts";
 import type { Hint } from "./hints";
 import { hintsFor } from "./hints";
@@ -61,6 +63,9 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [inspect, setInspect] = useState<TestResult | null>(null);
   const [replayNote, setReplayNote] = useState<string | undefined>();
+  const [syncState, setSyncState] = useState<SyncState>({ kind: "off" });
+  const monacoRef = useRef<typeof Monaco | null>(null);
+  monacoRef.current = monaco;
   const editorRef = useRef<Monaco.editor.IStandaloneCodeEditor | null>(null);
   const decorations = useRef<Monaco.editor.IEditorDecorationsCollection | null>(null);
   const theme = useTheme();
@@ -92,15 +97,48 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     };
   }, []);
 
+  // A signed-in learner's draft is also kept in their account (draft-sync.ts).
+  const sync = useMemo(
+    () =>
+      new DraftSync({
+        exercise,
+        starter,
+        store: window.localStorage,
+        fetch: (...a) => fetch(...a),
+        apply: (f) => {
+          drafts.save(f);
+          setFiles(f);
+          const m = monacoRef.current;
+          for (const n of Object.keys(f)) m?.editor.getModel(fileUri(m, exercise, n))?.setValue(f[n]!);
+        },
+        keepCopy: (f) => {
+          drafts.keep(f);
+          setHasCopy(true);
+        },
+        onState: setSyncState,
+      }),
+    [exercise, starter, drafts],
+  );
+  useEffect(() => {
+    void sync.start(drafts.load());
+    const leave = () => void sync.flush();
+    window.addEventListener("pagehide", leave);
+    return () => {
+      window.removeEventListener("pagehide", leave);
+      sync.stop();
+    };
+  }, [sync, drafts]);
+
   const update = useCallback(
     (name: string, text: string) => {
       setFiles((prev) => {
         const next = { ...prev, [name]: text };
         drafts.save(next);
+        sync.edited(next);
         return next;
       });
     },
-    [drafts],
+    [drafts, sync],
   );
 
   const onMount: OnMount = (editor) => {
@@ -203,6 +241,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     if (!window.confirm("Start over from the starter code? Your current draft is kept as a copy you can restore.")) return;
     const fresh = drafts.reset(files);
     setFiles(fresh);
+    sync.edited(fresh);
     setHasCopy(drafts.previous() !== null);
     monaco?.editor.getModel(fileUri(monaco, exercise, active))?.setValue(fresh[active]!);
   };
@@ -211,6 +250,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     const back = drafts.restore(files);
     if (!back) return;
     setFiles(back);
+    sync.edited(back);
     setHasCopy(drafts.previous() !== null);
     for (const n of names) monaco?.editor.getModel(fileUri(monaco, exercise, n))?.setValue(back[n]!);
   };
@@ -275,6 +315,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
           {phase === "sending" ? "sending…" : phase === "queued" ? "queued…" : phase === "grading" ? "grading…" : phase === "done" ? "graded" : ""}
         </span>
       </div>
+      <DraftSyncBar state={syncState} onResolve={(c) => void sync.resolve(c)} />
       <p className="wb-runner" data-testid="runner-choice">{choice ? `Runs in: ${choice.why}` : "Choosing where to run the tests…"}</p>
       {runError ? <p className="wb-error" role="alert">{runError}</p> : null}
       {submitError ? <p className="wb-error" role="alert">Submission not graded: {submitError}</p> : null}
