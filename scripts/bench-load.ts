@@ -105,7 +105,7 @@ export async function benchDrain(n: number, report: (d: DrainFigure) => void = (
 
 async function benchInProcess(n: number, catalog: ReturnType<typeof loadCatalog>, push: (d: DrainFigure) => void): Promise<void> {
   // The site's grading: one worker grader (its own limited process), as with GRADER_CONCURRENCY=1.
-  const grader = await createGraderPool(1);
+  const grader = createGraderPool(1);
   // Warm the worker's checker once, as a running site has.
   await grader(catalog.get(EXERCISE)!.dir, readReference(findExercise(EXERCISE), "solution"));
 

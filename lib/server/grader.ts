@@ -33,29 +33,30 @@ async function loadGrader(): Promise<typeof GraderModule> {
 
 /**
  * `concurrency` worker graders; each grading goes to the least busy one.
- * Their worker processes start now, in the background, so the first
- * submission does not wait for a cold start.
+ * The grader is loaded and its worker processes started in the background
+ * (the server answers at once; the first grading waits for them), so the
+ * first submission does not pay a cold start when the site has been up a
+ * moment.
  */
-export async function createGraderPool(concurrency: number, log?: (m: string) => void): Promise<GraderPool> {
+export function createGraderPool(concurrency: number, log?: (m: string) => void): GraderPool {
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`grader concurrency must be a whole number >= 1, not ${concurrency}`);
-  const { createWorkerGrader } = await loadGrader();
-  const graders = Array.from({ length: concurrency }, () => createWorkerGrader());
-  const running = graders.map(() => 0);
-  const started = Promise.all(graders.map((g) => g.start()));
-  started.catch((e: unknown) => log?.(`a grading worker did not start: ${(e as Error)?.message ?? String(e)}`));
+  const graders = loadGrader().then(({ createWorkerGrader }) => Array.from({ length: concurrency }, () => createWorkerGrader()));
+  const started = graders.then((gs) => Promise.all(gs.map((g) => g.start()))).then(() => undefined);
+  started.catch((e: unknown) => log?.(`the graders did not start: ${(e as Error)?.message ?? String(e)}`));
+  const running: number[] = Array.from({ length: concurrency }, () => 0);
   const grade = (async (exerciseDir: string, files: Record<string, string>) => {
     const i = running.indexOf(Math.min(...running));
     running[i]!++;
     try {
-      return await graders[i]!.grade(exerciseDir, files);
+      return await (await graders)[i]!.grade(exerciseDir, files);
     } finally {
       running[i]!--;
     }
   }) as GraderPool;
   grade.busy = () => [...running];
-  grade.ready = () => started.then(() => undefined);
+  grade.ready = () => started;
   grade.close = async () => {
-    await Promise.all(graders.map((g) => g.close()));
+    await Promise.all((await graders).map((g) => g.close()));
   };
   return grade;
 }

@@ -71,7 +71,7 @@ async function build(role: "site" | "worker", grade?: GradeFn): Promise<Server> 
   const log = (m: string) => console.log(`[grading] ${m}`);
   const grades = role === "worker" || e.GRADING_QUEUE === "inprocess";
   const notHere: GradeFn = () => Promise.reject(new Error("this process only sends submissions to the queue; `npm run worker` grades them"));
-  const pool = !grade && grades ? await createGraderPool(e.GRADER_CONCURRENCY, log) : undefined;
+  const pool = !grade && grades ? createGraderPool(e.GRADER_CONCURRENCY, log) : undefined;
   const deps: GradingDeps = {
     prisma: db.prisma,
     catalog,
