@@ -179,6 +179,7 @@ describe("accounts, cohorts and grading in the browser", () => {
     await expect.poll(() => syncState(phone), { timeout: 60_000 }).toBe("conflict");
     const banner = phone.locator('[data-testid="draft-sync"]');
     expect(await banner.textContent()).toContain("Two versions of this exercise");
+    await banner.scrollIntoViewIfNeeded();
     await phone.screenshot({ path: join(SHOTS, "accounts-3-draft-conflict.png") });
     await phone.getByRole("button", { name: "Keep this browser's" }).click();
     await expect.poll(() => syncState(phone), { timeout: 60_000 }).toBe("saved");

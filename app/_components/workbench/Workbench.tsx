@@ -277,6 +277,8 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
         <button type="button" className="wb-small" onClick={reset}>Reset…</button>
         {hasCopy ? <button type="button" className="wb-small" onClick={restore}>Restore copy</button> : null}
       </div>
+      {/* Above the editor, so a conflict between two devices' copies is seen before more is typed. */}
+      <DraftSyncBar state={syncState} onResolve={(c) => void sync.resolve(c)} />
       <div className="wb-editor" data-ready={monaco ? "true" : "false"} data-testid="editor">
         {loadError ? (
           <p className="wb-error">{loadError}</p>
@@ -315,7 +317,6 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
           {phase === "sending" ? "sending…" : phase === "queued" ? "queued…" : phase === "grading" ? "grading…" : phase === "done" ? "graded" : ""}
         </span>
       </div>
-      <DraftSyncBar state={syncState} onResolve={(c) => void sync.resolve(c)} />
       <p className="wb-runner" data-testid="runner-choice">{choice ? `Runs in: ${choice.why}` : "Choosing where to run the tests…"}</p>
       {runError ? <p className="wb-error" role="alert">{runError}</p> : null}
       {submitError ? <p className="wb-error" role="alert">Submission not graded: {submitError}</p> : null}
