@@ -36,8 +36,8 @@ import {
   ptep_get,
   pte_wrprotect,
 } from "../kernel";
+import { allocateNow } from "../slab";
 import {
-  allocateNow,
   atomic_dec_and_test,
   atomic_inc,
   atomic_inc_not_zero,
@@ -76,9 +76,10 @@ import {
   refcount_sub_and_test,
   synchronize_rcu,
   READ_ONCE,
-} from "../primitives";
+} from "../index";
+import { cur } from "../current";
+import { poke } from "../kobject";
 import type { DetectorKind } from "../report";
-import { cur, F } from "../runtime";
 import { check_that, type Scenario } from "../scenario";
 
 export interface KnownBug {
@@ -108,7 +109,7 @@ function rmapSetup(): RmapState {
   const mm = mm_alloc_now();
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
   const av = allocateNow(ex, anon_vma_cachep, "setup");
-  F(av.refcount)[1] = 1; // the vma's link
+  poke(av.refcount, "counter", 1); // the vma's link
   vma.anon_vma = av;
   const page = allocateNow(ex, page_cachep, "setup");
   page.mapping = av;
@@ -268,8 +269,8 @@ function treeSetup(): TreeState {
   const child = allocateNow(ex, anon_vma_cachep, "setup");
   root.root = root;
   child.root = root;
-  F(root.refcount)[1] = 2; // the parent's vma, and the child's reference on its root
-  F(child.refcount)[1] = 1; // the child's vma
+  poke(root.refcount, "counter", 2); // the parent's vma, and the child's reference on its root
+  poke(child.refcount, "counter", 1); // the child's vma
   return { root, child };
 }
 
@@ -310,7 +311,7 @@ function perVmaSetup(): PerVmaState {
   const mm = mm_alloc_now();
   const other = mm_alloc_now();
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
-  F(vma.vm_refcnt)[1] = 1; // attached
+  poke(vma.vm_refcnt, "refs", 1); // attached
   return { mm, other, vma, used: null, usedMm: null };
 }
 
@@ -407,7 +408,7 @@ function raceSetup(): RaceState {
   const mm = mm_alloc_now();
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
   const av = allocateNow(ex, anon_vma_cachep, "setup");
-  F(av.refcount)[1] = 1;
+  poke(av.refcount, "counter", 1);
   const page = allocateNow(ex, page_cachep, "setup");
   return { mm, vma, page, av };
 }

@@ -11,8 +11,8 @@
  */
 
 import { AnonVma, anon_vma_cachep, mm_alloc_now, MmStruct, Page, page_cachep, Vma, vma_alloc_now, vm_area_cachep } from "../kernel";
+import { allocateNow } from "../slab";
 import {
-  allocateNow,
   atomic_dec_and_test,
   atomic_inc,
   atomic_inc_not_zero,
@@ -28,8 +28,9 @@ import {
   spin_unlock,
   up_read,
   up_write,
-} from "../primitives";
-import { cur, F } from "../runtime";
+} from "../index";
+import { cur } from "../current";
+import { poke } from "../kobject";
 import { check_that, type Scenario } from "../scenario";
 
 export interface RefState {
@@ -47,7 +48,7 @@ function setup(nExtra: number): () => RefState {
     const mm = mm_alloc_now();
     const vma = vma_alloc_now(mm, 0x10000, 0x20000);
     const av = allocateNow(ex, anon_vma_cachep, "setup");
-    F(av.refcount)[1] = 1;
+    poke(av.refcount, "counter", 1);
     vma.anon_vma = av;
     const page = allocateNow(ex, page_cachep, "setup");
     page.mapping = av;

@@ -46,8 +46,8 @@ import {
   type Sim,
   type TaskHandle,
   WRITE_ONCE,
-} from "../primitives";
-import type { KObject } from "../runtime";
+} from "../index";
+import type { KObject } from "../kobject";
 import type { Scenario } from "../scenario";
 
 export interface SvcompPort {
