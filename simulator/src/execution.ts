@@ -38,7 +38,8 @@
  * an unseeded random source.
  */
 
-import { type Choice, choiceThread, faultChoice, isFaultChoice, runChoice } from "./choice";
+import * as choiceEncoding from "./choice";
+import type { Choice } from "./choice";
 import { withExecution } from "./current";
 import { Kcsan } from "./detectors/data-race";
 import { reportDeadlock, preludeBlocked } from "./detectors/deadlock";
@@ -51,12 +52,24 @@ import { reportEndCheckFailure, reportException } from "./detectors/oops";
 import { preludeTooLong, tooManyAccesses, tooManySteps } from "./detectors/runaway";
 import { threadExitChecks } from "./detectors/unbalanced";
 import { fmtLoc } from "./format";
-import { type KObject, SLOTS } from "./kobject";
+import * as kobjects from "./kobject";
+import type { KObject } from "./kobject";
 import { defaultLocations, type LocationProvider } from "./locations";
 import { type Op, opSleeps } from "./op";
 import { type BugReport, type DetectorKind, SimBug, SimUsageError, type SourceLocation } from "./report";
-import { THREAD_CREATED, THREAD_EXITED, THREAD_RCU, ThreadState, threadLoc } from "./thread";
+import * as threads from "./thread";
+import { ThreadState } from "./thread";
 import { objectTable, type TraceObject, type TraceStep, traceStep } from "./trace";
+
+/*
+ * Hot helpers are bound once, when the module loads: the scheduler's loop and
+ * the access hook run millions of times per exploration, and where the source
+ * runs transpiled to CommonJS (tsx, the test runner) a call through an
+ * imported binding is a getter call each time.
+ */
+const { choiceThread, faultChoice, isFaultChoice, runChoice } = choiceEncoding;
+const { SLOTS } = kobjects;
+const { THREAD_CREATED, THREAD_EXITED, THREAD_RCU, threadLoc } = threads;
 
 export interface Limits {
   /** Steps (scheduling points) in one execution before it is called runaway. */

@@ -13,8 +13,16 @@
  * peek(o, "field") and poke(o, "field", v).
  */
 
-import { cur, currentOrNull } from "./current";
+import * as current from "./current";
 import { SimUsageError, type SourceLocation } from "./report";
+
+/*
+ * Bound once, when the module loads: every tracked field access asks for the
+ * current execution, and where the source runs transpiled to CommonJS (tsx,
+ * the test runner) a call through an imported binding is a getter call each
+ * time.
+ */
+const { cur, currentOrNull } = current;
 
 /** Locations: objectId * SLOTS + slot. Slot 0 is the object itself (locks, atomics); tracked fields take 1.. */
 export const SLOTS = 64;

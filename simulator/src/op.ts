@@ -7,11 +7,19 @@
  * the operation atomically. Learner code drives it with `yield*`.
  */
 
-import { cur } from "./current";
+import * as current from "./current";
 import type { Execution } from "./execution";
 import type { KObject } from "./kobject";
 import { SimUsageError, type SourceLocation } from "./report";
 import type { ThreadState } from "./thread";
+
+/*
+ * Bound once, when the module loads: every primitive call and resumption asks
+ * for the current execution, and where the source runs transpiled to
+ * CommonJS (tsx, the test runner) a call through an imported binding is a
+ * getter call each time.
+ */
+const { cur } = current;
 
 /** What learner functions built from primitives return: drive them with `yield*`. */
 export type Sim<T = void> = Generator<Op, T, unknown>;

@@ -31,10 +31,19 @@
  * Mazurkiewicz traces of DPOR's complete executions with brute force's.
  */
 
-import { type Choice, choiceThread, faultChoice, isFaultChoice, runChoice } from "../choice";
+import * as choiceEncoding from "../choice";
+import type { Choice } from "../choice";
 import { DIVERGED, type Execution } from "../execution";
 import type { OpImpl } from "../op";
 import type { Runner, Strategy } from "./runner";
+
+/*
+ * Hot helpers are bound once, when the module loads: the race analysis runs
+ * for every step of every execution, and where the source
+ * runs transpiled to CommonJS (tsx, the test runner) a call through an
+ * imported binding is a getter call each time.
+ */
+const { choiceThread, faultChoice, isFaultChoice, runChoice } = choiceEncoding;
 
 interface SleepEntry {
   choice: Choice;

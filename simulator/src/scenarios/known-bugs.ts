@@ -37,46 +37,18 @@ import {
   pte_wrprotect,
 } from "../kernel";
 import { allocateNow } from "../slab";
-import {
-  atomic_dec_and_test,
-  atomic_inc,
-  atomic_inc_not_zero,
-  call_rcu,
-  down_read,
-  down_write,
-  kmem_cache_alloc,
-  kmem_cache_free,
-  KmemCache,
-  kstruct,
-  list_add,
-  ListHead,
-  Mutex,
-  mutex_lock,
-  mutex_unlock,
-  rcu_read_lock,
-  rcu_read_unlock,
-  refcount_dec,
-  refcount_dec_and_test,
-  refcount_inc,
-  refcount_inc_not_zero_limited,
-  Refcount,
-  refcount_set,
-  INT_MAX,
-  sched_point,
-  type Sim,
-  spin_lock,
-  spin_lock_nested,
-  SINGLE_DEPTH_NESTING,
-  Spinlock,
-  spin_unlock,
-  up_read,
-  up_write,
-  wait_event,
-  refcount_add,
-  refcount_sub_and_test,
-  synchronize_rcu,
-  READ_ONCE,
-} from "../index";
+import { atomic_dec_and_test, atomic_inc, atomic_inc_not_zero, INT_MAX } from "../atomic";
+import { READ_ONCE, sched_point } from "../compiler";
+import { kstruct } from "../kobject";
+import { list_add, ListHead } from "../list";
+import { Mutex, mutex_lock, mutex_unlock } from "../mutex";
+import { type Sim } from "../op";
+import { call_rcu, rcu_read_lock, rcu_read_unlock, synchronize_rcu } from "../rcupdate";
+import { Refcount, refcount_add, refcount_dec, refcount_dec_and_test, refcount_inc, refcount_inc_not_zero_limited, refcount_set, refcount_sub_and_test } from "../refcount";
+import { down_read, down_write, up_read, up_write } from "../rwsem";
+import { kmem_cache_alloc, kmem_cache_free, KmemCache } from "../slab";
+import { SINGLE_DEPTH_NESTING, spin_lock, spin_lock_nested, spin_unlock, Spinlock } from "../spinlock";
+import { wait_event } from "../wait";
 import { cur } from "../current";
 import { poke } from "../kobject";
 import type { DetectorKind } from "../report";
