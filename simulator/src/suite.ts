@@ -37,8 +37,30 @@ export interface Suite<M = any> {
   readonly factory: SuiteFactory<M>;
 }
 
+/**
+ * An exercise's tests run with the data-race detector on (KCSAN, see
+ * runtime.ts) unless a scenario sets `kcsan: false`: a race the explorer
+ * cannot interleave (inside the code between two primitives) still fails.
+ */
 export function defineSuite<M>(factory: SuiteFactory<M>): Suite<M> {
-  return { __suite: true, factory };
+  return { __suite: true, factory: (impl) => factory(impl).map(withDataRaces) };
+}
+
+function dataRacesOn(sc: Scenario<any>): Scenario<any> {
+  return sc.kcsan === undefined ? { ...sc, kcsan: true } : sc;
+}
+
+function withDataRaces(t: TestCase): TestCase {
+  const inner = t.scenarios;
+  if (Array.isArray(inner)) return { ...t, scenarios: inner.map(dataRacesOn) };
+  // A generated test draws its scenarios while it is iterated (and is not an array, so that nothing else iterates it).
+  const drawn = {
+    length: inner.length,
+    *[Symbol.iterator](): Iterator<Scenario<any>> {
+      for (const sc of inner) yield dataRacesOn(sc);
+    },
+  };
+  return { ...t, scenarios: drawn as unknown as ReadonlyArray<Scenario<any>> };
 }
 
 export function isSuite(x: unknown): x is Suite {
