@@ -4,6 +4,7 @@
  * exercises through it.
  */
 import { z } from "zod";
+import { TEST_CASE_KINDS, type TestCaseKind } from "rmap-sim/testing";
 import { DetectorKindSchema } from "./detectors";
 
 export const TEST_KINDS = ["public", "interleaving", "leak", "fault", "oracle"] as const;
@@ -50,6 +51,37 @@ export const ExerciseSchema = z
 
 export type Exercise = z.infer<typeof ExerciseSchema>;
 export type TestGroup = z.infer<typeof TestGroupSchema>;
+
+export { TEST_CASE_KINDS, type TestCaseKind };
+
+export const TestScenarioDescriptionSchema = z
+  .object({ name: z.string(), models: z.string().describe("What the scenario models.") })
+  .strict();
+
+/**
+ * What may be shown of one test (never its code): a fixed test lists its
+ * scenarios; a generated test says what its generator draws, since its
+ * scenarios exist only while it runs.
+ */
+export const TestDescriptionSchema = z.discriminatedUnion("kind", [
+  z
+    .object({
+      kind: z.literal("fixed"),
+      name: z.string(),
+      description: z.string(),
+      scenarios: z.array(TestScenarioDescriptionSchema).min(1),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("generated"),
+      name: z.string(),
+      description: z.string(),
+      generates: z.string().min(1).describe("What the generator draws, e.g. fork trees of depth 1 to 4 with exits in any order."),
+    })
+    .strict(),
+]);
+export type TestDescription = z.infer<typeof TestDescriptionSchema>;
 
 /**
  * Mutants: each mutants/NAME.patch is one bug, written as a mail from git
