@@ -59,6 +59,11 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
   const [verdict, setVerdict] = useState<Results | null>(null);
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [inspect, setInspect] = useState<TestResult | null>(null);
+  /** The files of the last graded submission: the proof sent when asking for the reference solution. */
+  const submitted = useRef<Files | null>(null);
+  const [solution, setSolution] = useState<{ files: Files; yours: Files } | null>(null);
+  const [solutionError, setSolutionError] = useState<string | null>(null);
+  const [solutionLoading, setSolutionLoading] = useState(false);
   const [replayNote, setReplayNote] = useState<string | undefined>();
   const editorRef = useRef<Monaco.editor.IStandaloneCodeEditor | null>(null);
   const decorations = useRef<Monaco.editor.IEditorDecorationsCollection | null>(null);
@@ -79,13 +84,19 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     };
   }, [dtsUrl]);
 
+  const [choiceMs, setChoiceMs] = useState<number | null>(null);
   useEffect(() => {
     let live = true;
+    const t0 = performance.now();
     void chooseRunner({
       makeWorker: () => new WorkerRunner(() => new Worker("/workbench/runner.js", { type: "module" })),
       crossOriginIsolated: window.crossOriginIsolated === true,
       probe: () => fetch("https://stackblitz.com/headless?version=1.6.4", { mode: "no-cors" }).then(() => undefined),
-    }).then((c) => live && setChoice(c));
+    }).then((c) => {
+      if (!live) return;
+      setChoice(c);
+      setChoiceMs(Math.round(performance.now() - t0));
+    });
     return () => {
       live = false;
     };
@@ -181,6 +192,9 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     setPhase("sending");
     setSubmitError(null);
     setVerdict(null);
+    setSolution(null);
+    setSolutionError(null);
+    const sent = files;
     try {
       const res = await fetch("/api/submit", {
         method: "POST",
@@ -204,6 +218,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
           if (!line.trim()) continue;
           const m = JSON.parse(line) as { status: "queued" | "grading" } | { status: "done"; results: Results } | { status: "error"; error: string };
           if (m.status === "done") {
+            submitted.current = sent;
             setVerdict(m.results);
             setPhase("done");
             const failed = m.results.tests.find((t) => !t.passed && t.trace?.length);
@@ -216,6 +231,28 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     } catch (e) {
       setPhase("error");
       setSubmitError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  /** Asks the server for the reference solution; it answers only if the submitted files score full marks there. */
+  const showSolution = async () => {
+    const yours = submitted.current;
+    if (!yours) return;
+    setSolutionLoading(true);
+    setSolutionError(null);
+    try {
+      const res = await fetch(`/api/solution/${encodeURIComponent(exercise)}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ files: yours }),
+      });
+      const body = (await res.json().catch(() => null)) as { files?: Files; error?: string } | null;
+      if (!res.ok || !body?.files) throw new Error(body?.error ?? `the server answered ${res.status}`);
+      setSolution({ files: body.files, yours });
+    } catch (e) {
+      setSolutionError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setSolutionLoading(false);
     }
   };
 
@@ -295,7 +332,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
           {phase === "sending" ? "sending…" : phase === "queued" ? "queued…" : phase === "grading" ? "grading…" : phase === "done" ? "graded" : ""}
         </span>
       </div>
-      <p className="wb-runner" data-testid="runner-choice">{choice ? `Runs in: ${choice.why}` : "Choosing where to run the tests…"}</p>
+      <p className="wb-runner" data-testid="runner-choice" data-choice-ms={choiceMs ?? undefined}>{choice ? `Runs in: ${choice.why}` : "Choosing where to run the tests…"}</p>
       {runError ? <p className="wb-error" role="alert">{runError}</p> : null}
       {submitError ? <p className="wb-error" role="alert">Submission not graded: {submitError}</p> : null}
       {console_ ? (
@@ -306,6 +343,30 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
       ) : null}
       {runResults ? <ResultList title="Public tests (in your browser)" results={runResults} onInspect={setInspect} testid="run-results" /> : null}
       {verdict ? <Verdict results={verdict} onInspect={setInspect} /> : null}
+      {verdict && verdict.gradable && verdict.score >= 1 && !solution ? (
+        <p>
+          <button type="button" className="wb-small" data-testid="show-solution" onClick={() => void showSolution()} disabled={solutionLoading}>
+            {solutionLoading ? "Checking your full marks…" : "Compare with the reference solution"}
+          </button>
+        </p>
+      ) : null}
+      {solutionError ? <p className="wb-error" role="alert">The reference solution is not available: {solutionError}</p> : null}
+      {solution && monaco ? (
+        <section className="wb-solution" data-testid="solution" aria-label="Reference solution">
+          <h3>Your submitted {active} (left) and the reference solution (right)</h3>
+          <div className="wb-editor wb-solution-diff">
+            <DiffEditor
+              original={solution.yours[active] ?? ""}
+              modified={solution.files[active] ?? ""}
+              language="typescript"
+              theme={theme}
+              originalModelPath={`file:///submitted/${exercise}/${active}`}
+              modifiedModelPath={`file:///reference/${exercise}/${active}`}
+              options={{ readOnly: true, renderSideBySide: true, minimap: { enabled: false }, automaticLayout: true }}
+            />
+          </div>
+        </section>
+      ) : null}
       {failure?.trace?.length ? (
         <section className="wb-failure" aria-label="Failing interleaving">
           <h3>
