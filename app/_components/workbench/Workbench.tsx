@@ -15,7 +15,7 @@ import type { Hint } from "./hints";
 import { hintsFor } from "./hints";
 import { emit, fileUri, setupMonaco } from "./monaco-setup";
 import type { RunRequest } from "./protocol";
-import { chooseRunner, RunStopped, WorkerRunner, type Choice } from "./runner";
+import { bootWebContainer, chooseRunner, probeWebContainerHost, RunStopped, WorkerRunner, type Choice } from "./runner";
 import { Timeline } from "./Timeline";
 
 export interface WorkbenchProps {
@@ -90,8 +90,9 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     const t0 = performance.now();
     void chooseRunner({
       makeWorker: () => new WorkerRunner(() => new Worker("/workbench/runner.js", { type: "module" })),
+      bootContainer: () => bootWebContainer("/workbench/runner-node.mjs"),
       crossOriginIsolated: window.crossOriginIsolated === true,
-      probe: () => fetch("https://stackblitz.com/headless?version=1.6.4", { mode: "no-cors" }).then(() => undefined),
+      probe: () => probeWebContainerHost(),
     }).then((c) => {
       if (!live) return;
       setChoice(c);
