@@ -134,15 +134,14 @@ describe("the lesson workbench", () => {
 
   it("offers the reference solution only after full marks, beside the learner's code", async () => {
     // Asked for directly with code that does not earn full marks, the server refuses.
-    const refused = await page.evaluate(async (files) => {
-      const r = await fetch("/api/solution/00-tools", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ files }) });
-      return { status: r.status, body: await r.text() };
-    }, { "eventlog.ts": WRONG });
+    const r = await fetch(`${site.url}/api/solution/00-tools`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ files: { "eventlog.ts": WRONG } }) });
+    const refused = { status: r.status, body: await r.text() };
     expect(refused.status).toBe(403);
     expect(Object.keys(JSON.parse(refused.body) as object)).toEqual(["error"]);
     await page.click('[data-testid="show-solution"]');
     await page.waitForSelector('[data-testid="solution"] .monaco-diff-editor', { timeout: 90_000 });
     await page.waitForFunction(() => (document.querySelector('[data-testid="solution"] .modified .view-lines')?.textContent ?? "").length > 100, null, { timeout: 30_000 });
+    await page.locator('[data-testid="solution"]').scrollIntoViewIfNeeded();
     await shot("6b-solution");
   }, 150_000);
 

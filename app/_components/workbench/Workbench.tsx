@@ -333,7 +333,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
           {phase === "sending" ? "sending…" : phase === "queued" ? "queued…" : phase === "grading" ? "grading…" : phase === "done" ? "graded" : ""}
         </span>
       </div>
-      <p className="wb-runner" data-testid="runner-choice" data-choice-ms={choiceMs ?? undefined}>{choice ? `Runs in: ${choice.why}` : "Choosing where to run the tests…"}</p>
+      <p className="wb-runner" data-testid="runner-choice" data-choice-ms={choiceMs ?? undefined}>{choice ? `Runs in: ${choice.why}${choiceMs !== null ? ` (chosen in ${choiceMs} ms)` : ""}` : "Choosing where to run the tests…"}</p>
       {runError ? <p className="wb-error" role="alert">{runError}</p> : null}
       {submitError ? <p className="wb-error" role="alert">Submission not graded: {submitError}</p> : null}
       {console_ ? (
@@ -354,7 +354,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
       {solutionError ? <p className="wb-error" role="alert">The reference solution is not available: {solutionError}</p> : null}
       {solution && monaco ? (
         <section className="wb-solution" data-testid="solution" aria-label="Reference solution">
-          <h3>Your submitted {active} (left) and the reference solution (right)</h3>
+          <h3>The reference solution, as changes to your submitted {active}</h3>
           <div className="wb-editor wb-solution-diff">
             <DiffEditor
               original={solution.yours[active] ?? ""}
