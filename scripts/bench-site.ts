@@ -6,12 +6,19 @@
  * gzip-compressed as a server sends them;
  * time to first byte (HTTP, sequential requests) and largest contentful
  * paint (headless chromium, a fresh browser context per run: cold cache).
+ * the workbench: time until the editor is ready, a Web Worker run of each
+ * exercise's public tests (against its reference solution, put in the
+ * draft), and submit-to-verdict time of sequential submissions of every
+ * exercise's reference solution to the server's grader.
  * Figures are medians and 95th percentiles over the runs.
  */
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import type { Page } from "playwright-core";
+import { listExerciseDirs, readExercise, readReference } from "rmap-grader";
 import { contentDir, listLessonSlugs } from "../app/_lib/content";
 import { launchChromium } from "../test/e2e/browser";
-import { ensureBuild, freePort, serve } from "./site-build";
+import { ensureBuild, freePort, ROOT, serve } from "./site-build";
 
 export const JS_BUDGET_BYTES = 150 * 1024;
 
@@ -38,6 +45,69 @@ export interface SiteFigures {
   lcpMs: { median: number; p95: number; runs: number };
   /** The lesson page with the most inline script data, and its size (gzip). */
   heaviestInline: { page: string; gzipBytes: number };
+  /** From navigation start until Monaco shows the learner's file, cold cache. */
+  editorReadyMs: Stat;
+  /** A run of the exercise's public tests in the Web Worker, from the click to the results, per exercise. */
+  workerRunMs: Record<string, Stat>;
+  /** POST /api/submit of a reference solution until its verdict line, sequential submissions over every exercise. */
+  submitToVerdictMs: Stat & { targetP95: number; perExercise: Record<string, number[]> };
+}
+
+export interface Stat {
+  median: number;
+  p95: number;
+  runs: number;
+}
+
+const stat = (xs: number[]): Stat => ({ median: round(median(xs)), p95: round(quantile(xs, 0.95)), runs: xs.length });
+
+/** Time from navigation start until the editor shows the file (Monaco's lines rendered). */
+async function editorReady(page: Page, url: string): Promise<number> {
+  await page.goto(url, { waitUntil: "commit" });
+  await page.waitForSelector('[data-testid="editor"][data-ready="true"] .monaco-editor .view-lines .view-line', { timeout: 120_000 });
+  return page.evaluate(() => performance.now());
+}
+
+/** Lesson slug of each exercise folder, from the lesson pages' workbench slot. */
+async function lessonOfExercise(base: string, slugs: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const s of slugs) {
+    const html = await (await fetch(`${base}/lessons/${s}`)).text();
+    const m = /data-exercise="([^"]+)"/.exec(html);
+    if (m) out.set(m[1]!, s);
+  }
+  return out;
+}
+
+async function workerRuns(page: Page, base: string, slug: string, folder: string, files: Record<string, string>, runs: number): Promise<number[]> {
+  await page.goto(`${base}/lessons/${slug}`);
+  await page.evaluate(([k, v]) => localStorage.setItem(k!, v!), [`rmap-course:draft:v1:${folder}:current`, JSON.stringify(files)]);
+  await page.reload();
+  await page.waitForSelector('[data-testid="editor"][data-ready="true"] .monaco-editor .view-lines', { timeout: 120_000 });
+  await page.waitForFunction(() => /Runs in: /.test(document.querySelector('[data-testid="runner-choice"]')?.textContent ?? ""), null, { timeout: 30_000 });
+  const button = page.locator("button.wb-primary", { hasText: /Run public tests|Running/ });
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await button.click();
+    await page.waitForFunction(() => {
+      const b = [...document.querySelectorAll("button.wb-primary")].find((x) => /Run public tests|Running/.test(x.textContent ?? ""));
+      return b?.textContent === "Run public tests" && !(b as HTMLButtonElement).disabled && document.querySelector('[data-testid="run-results"]');
+    }, null, { timeout: 120_000, polling: 20 });
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+async function submitOnce(base: string, exercise: string, files: Record<string, string>): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`${base}/api/submit`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ exercise, files }) });
+  if (!res.ok) throw new Error(`submit ${exercise}: ${res.status} ${await res.text()}`);
+  const text = await res.text();
+  const done = text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as { status: string; error?: string; results?: { score: number } }).find((m) => m.status === "done" || m.status === "error");
+  if (done?.status !== "done") throw new Error(`submit ${exercise}: ${done?.error ?? "no verdict"}`);
+  if (done.results!.score < 1) throw new Error(`submit ${exercise}: the reference solution scored ${done.results!.score}`);
+  return performance.now() - t0;
 }
 
 /** The inline <script> contents of an HTML page, gzip-compressed together. */
@@ -51,6 +121,8 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
   const slug = slugs[0];
   if (!slug) throw new Error(`no lesson in ${contentDir()} to measure (set RMAP_CONTENT_DIR to a folder with lessons)`);
   await ensureBuild();
+  // The benchmark's sequential submissions must not meet the per-client limit.
+  process.env.SUBMIT_RATE_LIMIT = "10000/60";
   const site = await serve(await freePort(), { quiet: true, hostname: "127.0.0.1" });
   const browser = await launchChromium();
   const path = `/lessons/${slug}`;
@@ -103,6 +175,39 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
       const bytes = inlineScriptsGzip(await (await fetch(`${site.url}/lessons/${s}`)).text());
       if (bytes > heaviestInline.gzipBytes) heaviestInline = { page: `/lessons/${s}`, gzipBytes: bytes };
     }
+
+    // The workbench: editor ready, cold cache each run.
+    const ready: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      ready.push(await editorReady(await ctx.newPage(), site.url + path));
+      await ctx.close();
+    }
+    const exercises = listExerciseDirs(join(ROOT, "exercises")).map(readExercise);
+    const lessons = await lessonOfExercise(site.url, slugs);
+    const workerRunMs: Record<string, Stat> = {};
+    {
+      const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      const p = await ctx.newPage();
+      for (const ex of exercises) {
+        const slug = lessons.get(ex.folder);
+        if (!slug) continue;
+        workerRunMs[ex.folder] = stat(await workerRuns(p, site.url, slug, ex.folder, readReference(ex, "solution"), Math.max(3, Math.ceil(runs / 2))));
+      }
+      await ctx.close();
+    }
+    // Submit to verdict: every exercise's reference solution in turn, at least 21 submissions.
+    const perExercise: Record<string, number[]> = {};
+    const all: number[] = [];
+    await submitOnce(site.url, exercises[0]!.folder, readReference(exercises[0]!, "solution")); // starts the grading process
+    const rounds = Math.max(3, Math.ceil(21 / exercises.length));
+    for (let r = 0; r < rounds; r++) {
+      for (const ex of exercises) {
+        const ms = await submitOnce(site.url, ex.folder, readReference(ex, "solution"));
+        (perExercise[ex.folder] ??= []).push(round(ms));
+        all.push(ms);
+      }
+    }
     const total = external + inlineGzip;
     return {
       page: path,
@@ -115,6 +220,9 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
       ttfbMs: { median: round(median(ttfb)), p95: round(quantile(ttfb, 0.95)), runs: ttfb.length },
       lcpMs: { median: round(median(lcp)), p95: round(quantile(lcp, 0.95)), runs: lcp.length },
       heaviestInline,
+      editorReadyMs: stat(ready),
+      workerRunMs,
+      submitToVerdictMs: { ...stat(all), targetP95: 3000, perExercise },
     };
   } finally {
     await browser.close();
@@ -133,5 +241,8 @@ export function formatSite(f: SiteFigures): string {
     `  heaviest inline data of any lesson: ${kb(f.heaviestInline.gzipBytes)} (${f.heaviestInline.page})`,
     `  time to first byte: median ${f.ttfbMs.median} ms, p95 ${f.ttfbMs.p95} ms (${f.ttfbMs.runs} requests)`,
     `  largest contentful paint: median ${f.lcpMs.median} ms, p95 ${f.lcpMs.p95} ms (${f.lcpMs.runs} cold loads)`,
+    `  editor ready: median ${f.editorReadyMs.median} ms, p95 ${f.editorReadyMs.p95} ms (${f.editorReadyMs.runs} cold loads)`,
+    ...Object.entries(f.workerRunMs).map(([ex, s]) => `  public tests in the Web Worker, ${ex}: median ${s.median} ms, p95 ${s.p95} ms (${s.runs} runs)`),
+    `  submit to verdict: median ${f.submitToVerdictMs.median} ms, p95 ${f.submitToVerdictMs.p95} ms (${f.submitToVerdictMs.runs} submissions; target p95 ${f.submitToVerdictMs.targetP95} ms: ${f.submitToVerdictMs.p95 <= f.submitToVerdictMs.targetP95 ? "met" : "NOT MET"})`,
   ].join("\n");
 }
