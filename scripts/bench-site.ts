@@ -39,6 +39,8 @@ export interface SiteFigures {
   jsExternalGzipBytes: number;
   jsInlineGzipBytes: number;
   jsFiles: number;
+  /** Scripts the workbench loads after the text (the editor, Monaco, the runner's client), not in the budget. */
+  workbenchJs: { gzipBytes: number; files: number };
   jsBudgetBytes: number;
   withinBudget: boolean;
   ttfbMs: { median: number; p95: number; runs: number };
@@ -48,7 +50,7 @@ export interface SiteFigures {
   /** From navigation start until Monaco shows the learner's file, cold cache. */
   editorReadyMs: Stat;
   /** A run of the exercise's public tests in the Web Worker, from the click to the results, per exercise. */
-  workerRunMs: Record<string, Stat>;
+  workerRunMs: Record<string, Stat & { firstMs: number }>;
   /** POST /api/submit of a reference solution until its verdict line, sequential submissions over every exercise. */
   submitToVerdictMs: Stat & { targetP95: number; perExercise: Record<string, number[]> };
 }
@@ -127,15 +129,22 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
   const browser = await launchChromium();
   const path = `/lessons/${slug}`;
   try {
-    // JavaScript of one cold load.
+    // JavaScript of one cold load. The page's own scripts are those its HTML names; the workbench (the
+    // editor, Monaco and its workers) loads after the text, lazily, and is counted apart.
+    const html = await (await fetch(site.url + path)).text();
+    const own = new Set([...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => new URL(m[1]!.replace(/&amp;/g, "&"), site.url).href));
     const context = await browser.newContext();
     const page = await context.newPage();
-    const scripts: Array<Promise<number>> = [];
+    const scripts: Array<Promise<{ url: string; gzip: number }>> = [];
     page.on("response", (r) => {
-      if (r.request().resourceType() === "script" && r.url().startsWith(site.url)) scripts.push(r.body().then((b) => gzipSync(b).length));
+      if (r.request().resourceType() === "script" && r.url().startsWith(site.url)) scripts.push(r.body().then((b) => ({ url: r.url(), gzip: gzipSync(b).length })));
     });
     await page.goto(site.url + path, { waitUntil: "networkidle" });
-    const external = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
+    await page.waitForSelector('[data-testid="editor"][data-ready="true"]', { timeout: 120_000 });
+    const loaded = await Promise.all(scripts);
+    const external = loaded.filter((s) => own.has(s.url)).reduce((a, s) => a + s.gzip, 0);
+    const ownFiles = loaded.filter((s) => own.has(s.url)).length;
+    const workbench = loaded.filter((s) => !own.has(s.url));
     const inline = await page.evaluate(() =>
       [...document.querySelectorAll("script:not([src])")].map((s) => s.textContent ?? "").join("\n"),
     );
@@ -185,14 +194,16 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
     }
     const exercises = listExerciseDirs(join(ROOT, "exercises")).map(readExercise);
     const lessons = await lessonOfExercise(site.url, slugs);
-    const workerRunMs: Record<string, Stat> = {};
+    const workerRunMs: SiteFigures["workerRunMs"] = {};
     {
       const ctx = await browser.newContext({ viewport: { width: 1400, height: 900 } });
       const p = await ctx.newPage();
       for (const ex of exercises) {
         const slug = lessons.get(ex.folder);
         if (!slug) continue;
-        workerRunMs[ex.folder] = stat(await workerRuns(p, site.url, slug, ex.folder, readReference(ex, "solution"), Math.max(3, Math.ceil(runs / 2))));
+        // The first run of a page also warms the editor's TypeScript worker (the learner's code is emitted there): kept apart.
+        const [first, ...rest] = await workerRuns(p, site.url, slug, ex.folder, readReference(ex, "solution"), 1 + Math.max(3, Math.ceil(runs / 2)));
+        workerRunMs[ex.folder] = { ...stat(rest), firstMs: round(first!) };
       }
       await ctx.close();
     }
@@ -214,9 +225,10 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
       jsGzipBytes: total,
       jsExternalGzipBytes: external,
       jsInlineGzipBytes: inlineGzip,
-      jsFiles: scripts.length,
+      jsFiles: ownFiles,
+      workbenchJs: { gzipBytes: workbench.reduce((a, x) => a + x.gzip, 0), files: workbench.length },
       jsBudgetBytes: JS_BUDGET_BYTES,
-      withinBudget: external <= JS_BUDGET_BYTES,
+      withinBudget: total <= JS_BUDGET_BYTES,
       ttfbMs: { median: round(median(ttfb)), p95: round(quantile(ttfb, 0.95)), runs: ttfb.length },
       lcpMs: { median: round(median(lcp)), p95: round(quantile(lcp, 0.95)), runs: lcp.length },
       heaviestInline,
@@ -236,13 +248,14 @@ export function formatSite(f: SiteFigures): string {
   const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
   return [
     `site: ${f.page} on the local production build`,
-    `  JavaScript files (gzip): ${kb(f.jsExternalGzipBytes)} in ${f.jsFiles} files; budget ${kb(f.jsBudgetBytes)}: ${f.withinBudget ? "within" : "OVER"}`,
-    `  inline scripts (gzip, the page's data for hydration): ${kb(f.jsInlineGzipBytes)}; in all ${kb(f.jsGzipBytes)}`,
+    `  JavaScript files of the page (gzip): ${kb(f.jsExternalGzipBytes)} in ${f.jsFiles} files`,
+    `  inline scripts (gzip, the page's data for hydration): ${kb(f.jsInlineGzipBytes)}; in all ${kb(f.jsGzipBytes)}, budget ${kb(f.jsBudgetBytes)}: ${f.withinBudget ? "within" : "OVER"}`,
+    `  the workbench, loaded after the text: ${kb(f.workbenchJs.gzipBytes)} in ${f.workbenchJs.files} files (Web Workers not counted)`,
     `  heaviest inline data of any lesson: ${kb(f.heaviestInline.gzipBytes)} (${f.heaviestInline.page})`,
     `  time to first byte: median ${f.ttfbMs.median} ms, p95 ${f.ttfbMs.p95} ms (${f.ttfbMs.runs} requests)`,
     `  largest contentful paint: median ${f.lcpMs.median} ms, p95 ${f.lcpMs.p95} ms (${f.lcpMs.runs} cold loads)`,
     `  editor ready: median ${f.editorReadyMs.median} ms, p95 ${f.editorReadyMs.p95} ms (${f.editorReadyMs.runs} cold loads)`,
-    ...Object.entries(f.workerRunMs).map(([ex, s]) => `  public tests in the Web Worker, ${ex}: median ${s.median} ms, p95 ${s.p95} ms (${s.runs} runs)`),
+    ...Object.entries(f.workerRunMs).map(([ex, s]) => `  public tests in the Web Worker, ${ex}: median ${s.median} ms, p95 ${s.p95} ms (${s.runs} runs after a first of ${s.firstMs} ms)`),
     `  submit to verdict: median ${f.submitToVerdictMs.median} ms, p95 ${f.submitToVerdictMs.p95} ms (${f.submitToVerdictMs.runs} submissions; target p95 ${f.submitToVerdictMs.targetP95} ms: ${f.submitToVerdictMs.p95 <= f.submitToVerdictMs.targetP95 ? "met" : "NOT MET"})`,
   ].join("\n");
 }
