@@ -1,135 +1,124 @@
 /*
- * The reference solution leaves the server only with a server-checked proof
- * of full marks: a stored full-marks submission of the signed-in learner, or
- * the sent files graded here at full marks. Everything else is refused, and a
- * refusal carries no solution text.
+ * The reference solution leaves the server only on a server-checked proof of
+ * full marks: the requester's own stored submission of that exercise whose
+ * stored results are full marks, or (signed in) any such submission. A
+ * client's claim counts for nothing, and a refusal carries no solution text.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { createLocalGrader, readExercise, readReference } from "rmap-grader";
 import type { Results } from "rmap-schemas";
-import { isFullMarks, readSolutionFiles, solutionHandler, type SolutionDeps } from "../app/api/solution/access";
-import { RateLimiter } from "../app/api/submit/limits";
+import { isFullMarks, provesFullMarks, readSolutionFiles, solutionHandler, type SolutionDeps, type StoredSubmission } from "../app/api/solution/access";
 
 const ROOT = join(import.meta.dirname, "..");
 const SECRET = "// reference solution text\n";
 
-function results(score: number, gradable = true): Results {
-  return { gradable, score, points: score * 10, max_points: 10, message: "", tests: [] } as unknown as Results;
+function results(score: number, gradable = true, points = score * 10): Results {
+  return {
+    gradable,
+    score,
+    points,
+    max_points: 10,
+    message: "",
+    exercise: { id: "anon-vma-objrmap", folder: "01-anon-vma", title: "t" },
+    tests: [],
+    timings: { checkMs: 0, bundleMs: 0, sandboxMs: 0, totalMs: 0 },
+  };
 }
 
-function deps(over: Partial<SolutionDeps> = {}): SolutionDeps & { readSolution: ReturnType<typeof vi.fn> } {
+const FULL: StoredSubmission = { exerciseId: "01-anon-vma", status: "done", results: results(1) };
+
+function deps(subs: Record<string, StoredSubmission> = {}, over: Partial<SolutionDeps> = {}) {
   const readSolution = vi.fn((_folder: string, files: readonly string[]) => Object.fromEntries(files.map((f) => [f, SECRET])));
-  return {
+  const d: SolutionDeps = {
     exerciseFiles: (f) => (f === "01-anon-vma" ? ["rmap.ts"] : null),
+    ownSubmission: (_req, id) => Promise.resolve(subs[id] ?? null),
     storedFullMarks: () => Promise.resolve(false),
-    grade: () => Promise.resolve(results(1)),
-    limiter: new RateLimiter(100, 60_000),
-    clientOf: () => "c",
-    now: () => 0,
-    ...over,
     readSolution,
+    ...over,
   };
+  return { d, readSolution };
 }
 
 function post(body: unknown, type = "application/json"): Request {
   return new Request("http://x/api/solution/01-anon-vma", { method: "POST", headers: { "content-type": type }, body: typeof body === "string" ? body : JSON.stringify(body) });
 }
 
-async function refused(res: Response, status: number, d: { readSolution: ReturnType<typeof vi.fn> }) {
+async function refused(res: Response, status: number, readSolution: ReturnType<typeof vi.fn>) {
   expect(res.status).toBe(status);
   const text = await res.text();
   expect(text).not.toContain(SECRET.trim());
-  expect(JSON.parse(text)).toHaveProperty("error");
-  expect(d.readSolution).not.toHaveBeenCalled();
+  expect(Object.keys(JSON.parse(text) as object)).toEqual(["error"]);
+  expect(readSolution).not.toHaveBeenCalled();
 }
 
 describe("the reference solution after full marks", () => {
-  it("is refused without any proof (signed out, nothing sent)", async () => {
-    const d = deps();
-    await refused(await solutionHandler(d)(post({}), "01-anon-vma"), 403, d);
+  it("is refused without a proof (signed out, no submission named)", async () => {
+    const { d, readSolution } = deps();
+    await refused(await solutionHandler(d)(post({}), "01-anon-vma"), 403, readSolution);
   });
 
-  it("is refused when the sent files do not score full marks, or cannot be graded", async () => {
-    for (const r of [results(0.9), results(0), results(1, false)]) {
-      const d = deps({ grade: () => Promise.resolve(r) });
-      await refused(await solutionHandler(d)(post({ files: { "rmap.ts": "x" } }), "01-anon-vma"), 403, d);
+  it("is refused for a submission that is not the requester's, not graded, of another exercise, or short of full marks", async () => {
+    const subs: Record<string, StoredSubmission> = {
+      queued: { exerciseId: "01-anon-vma", status: "queued", results: null },
+      grading: { exerciseId: "01-anon-vma", status: "grading", results: null },
+      failed: { exerciseId: "01-anon-vma", status: "failed", results: null },
+      other: { exerciseId: "02-rwsem-refcount", status: "done", results: results(1) },
+      partial: { exerciseId: "01-anon-vma", status: "done", results: results(0.9) },
+      ungradable: { exerciseId: "01-anon-vma", status: "done", results: results(1, false) },
+      points: { exerciseId: "01-anon-vma", status: "done", results: results(1, true, 9) },
+      junk: { exerciseId: "01-anon-vma", status: "done", results: { score: 1, gradable: true } },
+    };
+    for (const id of ["someone-elses", ...Object.keys(subs)]) {
+      const { d, readSolution } = deps(subs);
+      await refused(await solutionHandler(d)(post({ submissionId: id }), "01-anon-vma"), 403, readSolution);
     }
   });
 
-  it("is refused when points are missing even if a score claims 1", () => {
-    expect(isFullMarks({ ...results(1), points: 9 } as Results)).toBe(false);
-    expect(isFullMarks(results(1))).toBe(true);
-  });
-
-  it("is sent when the sent files grade at full marks on the server", async () => {
-    const d = deps();
-    const res = await solutionHandler(d)(post({ files: { "rmap.ts": "x" } }), "01-anon-vma");
+  it("is sent for the requester's own full-marks submission of that exercise", async () => {
+    const { d } = deps({ s1: FULL });
+    const res = await solutionHandler(d)(post({ submissionId: "s1" }), "01-anon-vma");
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ files: { "rmap.ts": SECRET }, proof: "graded-now" });
+    expect(res.headers.get("cache-control")).toContain("no-store");
+    expect(await res.json()).toEqual({ files: { "rmap.ts": SECRET }, proof: "submission" });
   });
 
-  it("is sent to a signed-in learner with a stored full-marks submission, without grading again", async () => {
-    const grade = vi.fn(() => Promise.resolve(results(0)));
-    const d = deps({ storedFullMarks: () => Promise.resolve(true), grade });
+  it("is sent to a signed-in learner with any stored full-marks submission, no id needed", async () => {
+    const { d } = deps({}, { storedFullMarks: () => Promise.resolve(true) });
     const res = await solutionHandler(d)(post({}), "01-anon-vma");
     expect(res.status).toBe(200);
     expect(((await res.json()) as { proof: string }).proof).toBe("stored-submission");
-    expect(grade).not.toHaveBeenCalled();
   });
 
-  it("answers bad requests with a clear 4xx and grades nothing", async () => {
-    const grade = vi.fn(() => Promise.resolve(results(1)));
+  it("answers bad requests with a clear 4xx and looks nothing up", async () => {
+    const ownSubmission = vi.fn(() => Promise.resolve(FULL));
     const cases: [Request, string, number][] = [
-      [post({}), "no-such-exercise", 404],
-      [post({}), "../01-anon-vma", 404],
-      [post({}, "text/plain"), "01-anon-vma", 415],
+      [post({ submissionId: "s1" }), "no-such-exercise", 404],
+      [post({ submissionId: "s1" }), "../01-anon-vma", 404],
+      [post({ submissionId: "s1" }, "text/plain"), "01-anon-vma", 415],
       [post("{not json"), "01-anon-vma", 400],
-      [post({ files: { "rmap.ts": "x" }, extra: 1 }), "01-anon-vma", 400],
-      [post({ files: { "other.ts": "x" } }), "01-anon-vma", 422],
-      [post({ files: { "rmap.ts": "x".repeat(300_000) } }), "01-anon-vma", 413],
+      [post({ submissionId: "s1", score: 1 }), "01-anon-vma", 400],
+      [post({ submissionId: "a b" }), "01-anon-vma", 400],
+      [post({ submissionId: "x".repeat(2000) }), "01-anon-vma", 413],
     ];
     for (const [req, folder, status] of cases) {
-      const d = deps({ grade });
-      await refused(await solutionHandler(d)(req, folder), status, d);
+      const { d, readSolution } = deps({}, { ownSubmission });
+      await refused(await solutionHandler(d)(req, folder), status, readSolution);
     }
-    expect(grade).not.toHaveBeenCalled();
+    expect(ownSubmission).not.toHaveBeenCalled();
   });
 
-  it("limits how often a client may have files graded for it", async () => {
-    const d = deps({ limiter: new RateLimiter(1, 60_000), grade: () => Promise.resolve(results(0)) });
-    const h = solutionHandler(d);
-    expect((await h(post({ files: { "rmap.ts": "x" } }), "01-anon-vma")).status).toBe(403);
-    const res = await h(post({ files: { "rmap.ts": "x" } }), "01-anon-vma");
-    expect(res.status).toBe(429);
-    expect(res.headers.get("retry-after")).toBe("60");
+  it("full marks means gradable, score 1 and every point", () => {
+    expect(isFullMarks(results(1))).toBe(true);
+    expect(isFullMarks(results(1, true, 9))).toBe(false);
+    expect(isFullMarks(results(0.99))).toBe(false);
+    expect(isFullMarks(results(1, false))).toBe(false);
+    expect(provesFullMarks(FULL, "01-anon-vma")).toBe(true);
+    expect(provesFullMarks(FULL, "02-rwsem-refcount")).toBe(false);
   });
 
-  it("says so when the grader fails, without sending the solution", async () => {
-    const d = deps({ grade: () => Promise.reject(new Error("the grading process stopped")) });
-    await refused(await solutionHandler(d)(post({ files: { "rmap.ts": "x" } }), "01-anon-vma"), 503, d);
-  });
-
-  it("with the real grader: the starter is refused, the reference solution itself opens it", async () => {
-    const grader = createLocalGrader();
-    const dir = join(ROOT, "exercises", "00-tools");
-    const ex = readExercise(dir);
-    const d: SolutionDeps = {
-      ...deps(),
-      exerciseFiles: (f) => (f === "00-tools" ? ex.meta.files : null),
-      grade: (folder, files) => grader.grade(join(ROOT, "exercises", folder), files),
-      readSolution: (folder, files) => readSolutionFiles(ROOT, folder, files),
-    };
-    const h = solutionHandler(d);
-    const starter = readReference(ex, "starter");
-    const no = await h(post({ files: starter }), "00-tools");
-    expect(no.status).toBe(403);
-    const solution = readReference(ex, "solution");
-    const yes = await h(post({ files: solution }), "00-tools");
-    expect(yes.status).toBe(200);
-    const body = (await yes.json()) as { files: Record<string, string> };
-    const file = ex.meta.files[0]!;
-    expect(body.files[file]).toBe(readFileSync(join(dir, "solution", file), "utf8"));
+  it("reads the solution from the exercise's folder, and refuses a path for a folder", () => {
+    expect(readSolutionFiles(ROOT, "00-tools", ["eventlog.ts"])["eventlog.ts"]).toBe(readFileSync(join(ROOT, "exercises", "00-tools", "solution", "eventlog.ts"), "utf8"));
+    expect(() => readSolutionFiles(ROOT, "../00-tools", ["eventlog.ts"])).toThrow(/not an exercise folder/);
   });
 });

@@ -133,11 +133,12 @@ describe("the lesson workbench", () => {
   }, 120_000);
 
   it("offers the reference solution only after full marks, beside the learner's code", async () => {
-    // Asked for directly with code that does not earn full marks, the server refuses.
-    const r = await fetch(`${site.url}/api/solution/00-tools`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ files: { "eventlog.ts": WRONG } }) });
-    const refused = { status: r.status, body: await r.text() };
-    expect(refused.status).toBe(403);
-    expect(Object.keys(JSON.parse(refused.body) as object)).toEqual(["error"]);
+    // Asked for directly without a full-marks submission of the asker's own, the server refuses.
+    for (const body of [{}, { submissionId: "not-a-submission-of-yours" }]) {
+      const r = await fetch(`${site.url}/api/solution/00-tools`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      expect(r.status).toBe(403);
+      expect(Object.keys((await r.json()) as object)).toEqual(["error"]);
+    }
     await page.click('[data-testid="show-solution"]');
     await page.waitForSelector('[data-testid="solution"] .monaco-diff-editor', { timeout: 90_000 });
     await page.waitForFunction(() => (document.querySelector('[data-testid="solution"] .modified .view-lines')?.textContent ?? "").length > 100, null, { timeout: 30_000 });

@@ -1,46 +1,47 @@
 /*
  * The reference solution of an exercise, for a learner who has earned it.
- * Proof is checked on the server, never taken from the client: a signed-in
- * learner's stored submission of that exercise graded at full marks, or (for
- * anyone, signed in or not) the files sent with the request graded here at
- * full marks. Without either the answer is 403 and no solution text is sent.
+ * The proof is a graded submission stored on the server, never a client's
+ * claim: the requester's own submission of that exercise whose stored
+ * results are full marks, named by its id (signed in or, through the signed
+ * anonymous cookie, not), or for a signed-in learner any such submission of
+ * theirs. Without one the answer is 403 and no solution text is sent.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import type { Results } from "rmap-schemas";
-import { fileProblems, MAX_BODY_BYTES, MAX_FILE_CHARS, type RateLimiter } from "../submit/limits";
+import { type Results, ResultsSchema } from "rmap-schemas";
+
+/** A stored submission as far as the proof needs it. */
+export interface StoredSubmission {
+  exerciseId: string;
+  status: string;
+  results: unknown;
+}
 
 export interface SolutionDeps {
   /** The files of the exercise in `folder`, or null when there is no such exercise. */
   exerciseFiles(folder: string): readonly string[] | null;
-  /** Whether the request's signed-in learner has a stored submission of `folder` graded at full marks (false when signed out). */
+  /** The request's own submission `id` (its signed-in learner's, or its anonymous cookie's), or null when it has none by that id. */
+  ownSubmission(req: Request, id: string): Promise<StoredSubmission | null>;
+  /** Whether the request's signed-in learner has any stored full-marks submission of `folder` (false when signed out). */
   storedFullMarks(req: Request, folder: string): Promise<boolean>;
-  /** Grades `files` as a submission of `folder` with the site's grader. */
-  grade(folder: string, files: Record<string, string>): Promise<Results>;
   /** The reference solution's text of each file. Called only once the proof holds. */
   readSolution(folder: string, files: readonly string[]): Record<string, string>;
-  limiter: RateLimiter;
-  clientOf(req: Request): string;
-  now(): number;
 }
 
-const Body = z
-  .object({
-    files: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}\.ts$/, "a file name like rmap.ts"), z.string().max(MAX_FILE_CHARS)).optional(),
-  })
-  .strict();
-
+const Body = z.object({ submissionId: z.string().regex(/^[\w-]{1,64}$/, "a submission id").optional() }).strict();
 const FOLDER = /^[A-Za-z0-9_-]{1,64}$/;
+/** Largest accepted request body, bytes: it holds one id. */
+const MAX_BODY = 1024;
 
 export interface SolutionAnswer {
   files: Record<string, string>;
   /** How the full marks were established. */
-  proof: "stored-submission" | "graded-now";
+  proof: "submission" | "stored-submission";
 }
 
-function problem(status: number, error: string, headers: Record<string, string> = {}): Response {
-  return Response.json({ error }, { status, headers: { "cache-control": "no-store", ...headers } });
+function problem(status: number, error: string): Response {
+  return Response.json({ error }, { status, headers: { "cache-control": "no-store" } });
 }
 
 /** Full marks: the grader could grade the code and every point was earned. */
@@ -48,13 +49,22 @@ export function isFullMarks(r: Results): boolean {
   return r.gradable && r.score >= 1 && r.points >= r.max_points;
 }
 
+/** Whether a stored submission of `folder` is graded at full marks (its stored results, checked against the schema). */
+export function provesFullMarks(s: StoredSubmission, folder: string): boolean {
+  if (s.exerciseId !== folder || s.status !== "done") return false;
+  const r = ResultsSchema.safeParse(s.results);
+  return r.success && isFullMarks(r.data);
+}
+
+const NOT_YET = "the reference solution opens once a submission of yours scores full marks on this exercise";
+
 export function solutionHandler(d: SolutionDeps): (req: Request, folder: string) => Promise<Response> {
   return async (req, folder) => {
     const files = FOLDER.test(folder) ? d.exerciseFiles(folder) : null;
     if (!files) return problem(404, `no exercise ${folder}`);
     if (!(req.headers.get("content-type") ?? "").includes("application/json")) return problem(415, "send the request as application/json");
     const text = await req.text();
-    if (Buffer.byteLength(text) > MAX_BODY_BYTES) return problem(413, `the request is larger than ${MAX_BODY_BYTES} bytes`);
+    if (Buffer.byteLength(text) > MAX_BODY) return problem(413, `the request is larger than ${MAX_BODY} bytes`);
     let json: unknown;
     try {
       json = JSON.parse(text || "{}");
@@ -67,27 +77,17 @@ export function solutionHandler(d: SolutionDeps): (req: Request, folder: string)
     const answer = (proof: SolutionAnswer["proof"]) =>
       Response.json({ files: d.readSolution(folder, files), proof } satisfies SolutionAnswer, { headers: { "cache-control": "private, no-store" } });
 
+    const id = body.data.submissionId;
+    if (id !== undefined) {
+      const s = await d.ownSubmission(req, id);
+      if (!s) return problem(403, `${NOT_YET}: no submission ${id} of yours`);
+      if (s.exerciseId !== folder) return problem(403, `${NOT_YET}: submission ${id} is for ${s.exerciseId}`);
+      if (s.status !== "done") return problem(403, `${NOT_YET}: submission ${id} is not graded yet`);
+      if (!provesFullMarks(s, folder)) return problem(403, `${NOT_YET}: submission ${id} did not score full marks`);
+      return answer("submission");
+    }
     if (await d.storedFullMarks(req, folder)) return answer("stored-submission");
-    const sent = body.data.files;
-    if (!sent) return problem(403, "the reference solution opens once your code scores full marks on this exercise: send the files that did");
-    const wrong = fileProblems(Object.keys(sent), files);
-    if (wrong.length) return problem(422, wrong.join("; "));
-    const r = d.limiter.take(d.clientOf(req), d.now());
-    if (!r.ok) {
-      const s = Math.ceil(r.retryAfterMs / 1000);
-      return problem(429, `too many requests: try again in ${s} s`, { "retry-after": String(s) });
-    }
-    let results: Results;
-    try {
-      results = await d.grade(folder, sent);
-    } catch (e) {
-      return problem(503, `the grader could not check these files: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    if (!isFullMarks(results)) {
-      const why = results.gradable ? `they score ${Math.round(results.score * 100)}%` : "they could not be graded";
-      return problem(403, `the reference solution opens once your code scores full marks on this exercise: ${why}`);
-    }
-    return answer("graded-now");
+    return problem(403, `${NOT_YET}: submit, then ask again with the submission's id`);
   };
 }
 
