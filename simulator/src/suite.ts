@@ -12,7 +12,7 @@
 import { explore, type ExploreOptions, type FoundBug } from "./explore/index";
 import type { BugReport } from "./report";
 import type { Scenario } from "./scenario";
-import type { TraceObject, TraceStep } from "./runtime";
+import type { TraceObject, TraceStep } from "./trace";
 import type { LocationProvider } from "./locations";
 
 export interface TestCase {
