@@ -17,7 +17,7 @@ import type { Hint } from "./hints";
 import { hintsFor } from "./hints";
 import { emit, fileUri, setupMonaco } from "./monaco-setup";
 import type { RunRequest } from "./protocol";
-import { chooseRunner, RunStopped, WorkerRunner, type Choice } from "./runner";
+import { bootWebContainer, chooseRunner, probeWebContainerHost, RunStopped, WorkerRunner, type Choice } from "./runner";
 import { submitAndWait } from "./submit";
 import { Timeline } from "./Timeline";
 
@@ -62,6 +62,11 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
   const [verdict, setVerdict] = useState<Results | null>(null);
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [inspect, setInspect] = useState<TestResult | null>(null);
+  /** The last graded submission: its id is the proof of full marks the server checks before sending the reference solution. */
+  const submitted = useRef<{ id: string; files: Files } | null>(null);
+  const [solution, setSolution] = useState<{ files: Files; yours: Files } | null>(null);
+  const [solutionError, setSolutionError] = useState<string | null>(null);
+  const [solutionLoading, setSolutionLoading] = useState(false);
   const [replayNote, setReplayNote] = useState<string | undefined>();
   const [syncState, setSyncState] = useState<SyncState>({ kind: "off" });
   const monacoRef = useRef<typeof Monaco | null>(null);
@@ -85,13 +90,20 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     };
   }, [dtsUrl]);
 
+  const [choiceMs, setChoiceMs] = useState<number | null>(null);
   useEffect(() => {
     let live = true;
+    const t0 = performance.now();
     void chooseRunner({
       makeWorker: () => new WorkerRunner(() => new Worker("/workbench/runner.js", { type: "module" })),
+      bootContainer: () => bootWebContainer("/workbench/runner-node.mjs"),
       crossOriginIsolated: window.crossOriginIsolated === true,
-      probe: () => fetch("https://stackblitz.com/headless?version=1.6.4", { mode: "no-cors" }).then(() => undefined),
-    }).then((c) => live && setChoice(c));
+      probe: () => probeWebContainerHost(),
+    }).then((c) => {
+      if (!live) return;
+      setChoice(c);
+      setChoiceMs(Math.round(performance.now() - t0));
+    });
     return () => {
       live = false;
     };
@@ -220,12 +232,16 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     setPhase("sending");
     setSubmitError(null);
     setVerdict(null);
+    setSolution(null);
+    setSolutionError(null);
+    const sent = files;
     try {
-      const { results } = await submitAndWait(exercise, files, {
+      const { id, results } = await submitAndWait(exercise, sent, {
         fetch: (...a) => fetch(...a),
         sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
         onStatus: setPhase,
       });
+      submitted.current = { id, files: sent };
       setVerdict(results);
       setPhase("done");
       const failed = results.tests.find((t) => !t.passed && t.trace?.length);
@@ -234,6 +250,30 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     } catch (e) {
       setPhase("error");
       setSubmitError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  /** Asks the server for the reference solution; it answers only if that submission's stored results are full marks. */
+  const showSolution = async () => {
+    const last = submitted.current;
+    if (!last) return;
+    const yours = last.files;
+    setSolutionLoading(true);
+    setSolutionError(null);
+    try {
+      const res = await fetch(`/api/solution/${encodeURIComponent(exercise)}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify({ submissionId: last.id }),
+      });
+      const body = (await res.json().catch(() => null)) as { files?: Files; error?: string } | null;
+      if (!res.ok || !body?.files) throw new Error(body?.error ?? `the server answered ${res.status}`);
+      setSolution({ files: body.files, yours });
+    } catch (e) {
+      setSolutionError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setSolutionLoading(false);
     }
   };
 
@@ -317,7 +357,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
           {phase === "sending" ? "sending…" : phase === "queued" ? "queued…" : phase === "grading" ? "grading…" : phase === "done" ? "graded" : ""}
         </span>
       </div>
-      <p className="wb-runner" data-testid="runner-choice">{choice ? `Runs in: ${choice.why}` : "Choosing where to run the tests…"}</p>
+      <p className="wb-runner" data-testid="runner-choice" data-choice-ms={choiceMs ?? undefined}>{choice ? `Runs in: ${choice.why}${choiceMs !== null ? ` (chosen in ${choiceMs} ms)` : ""}` : "Choosing where to run the tests…"}</p>
       {runError ? <p className="wb-error" role="alert">{runError}</p> : null}
       {submitError ? <p className="wb-error" role="alert">Submission not graded: {submitError}</p> : null}
       {console_ ? (
@@ -328,6 +368,30 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
       ) : null}
       {runResults ? <ResultList title="Public tests (in your browser)" results={runResults} onInspect={setInspect} testid="run-results" /> : null}
       {verdict ? <Verdict results={verdict} onInspect={setInspect} /> : null}
+      {verdict && verdict.gradable && verdict.score >= 1 && !solution ? (
+        <p>
+          <button type="button" className="wb-small" data-testid="show-solution" onClick={() => void showSolution()} disabled={solutionLoading}>
+            {solutionLoading ? "Checking your full marks…" : "Compare with the reference solution"}
+          </button>
+        </p>
+      ) : null}
+      {solutionError ? <p className="wb-error" role="alert">The reference solution is not available: {solutionError}</p> : null}
+      {solution && monaco ? (
+        <section className="wb-solution" data-testid="solution" aria-label="Reference solution">
+          <h3>The reference solution, as changes to your submitted {active}</h3>
+          <div className="wb-editor wb-solution-diff">
+            <DiffEditor
+              original={solution.yours[active] ?? ""}
+              modified={solution.files[active] ?? ""}
+              language="typescript"
+              theme={theme}
+              originalModelPath={`file:///submitted/${exercise}/${active}`}
+              modifiedModelPath={`file:///reference/${exercise}/${active}`}
+              options={{ readOnly: true, renderSideBySide: true, minimap: { enabled: false }, automaticLayout: true }}
+            />
+          </div>
+        </section>
+      ) : null}
       {failure?.trace?.length ? (
         <section className="wb-failure" aria-label="Failing interleaving">
           <h3>
