@@ -2,7 +2,9 @@
  * A signed-in learner's draft follows them across browsers: the browser's
  * copy (localStorage, Drafts) is saved to the server a moment after each edit
  * (debounced), and on opening an exercise the server's copy is reconciled
- * with the browser's. Signed out (the server answers 401), nothing is synced.
+ * with the browser's. Signed out (next-auth's session endpoint names no
+ * user; asked first, so a signed-out page makes no failing request), nothing
+ * is synced.
  *
  * The server keeps a revision per draft and refuses a save based on an older
  * one (409 with its copy). Reconciling never loses either copy:
@@ -109,6 +111,12 @@ export class DraftSync {
     this.o.onState({ kind: "loading" });
     let res: Response;
     try {
+      const session = (await (await this.o.fetch("/api/auth/session", { credentials: "same-origin", cache: "no-store" })).json().catch(() => null)) as { user?: unknown } | null;
+      if (!session?.user) {
+        this.off = true;
+        this.o.onState({ kind: "off" });
+        return;
+      }
       res = await this.o.fetch(`/api/drafts/${encodeURIComponent(this.o.exercise)}`, { credentials: "same-origin", cache: "no-store" });
     } catch {
       this.o.onState({ kind: "error", message: "your account's copy could not be reached; your work is kept in this browser" });
