@@ -12,23 +12,52 @@
 import { explore, type ExploreOptions, type FoundBug } from "./explore/index";
 import type { BugReport } from "./report";
 import type { Scenario } from "./scenario";
-import type { TraceObject, TraceStep } from "./runtime";
+import type { TraceObject, TraceStep } from "./trace";
 import type { LocationProvider } from "./locations";
 
-export interface TestCase {
+/**
+ * The kinds of test: "fixed" runs a fixed list of scenarios; "generated"
+ * draws the scenarios it runs from a seeded generator while it runs (so they
+ * cannot be listed without exploring them) and reports one of them.
+ */
+export const TEST_CASE_KINDS = ["fixed", "generated"] as const;
+export type TestCaseKind = (typeof TEST_CASE_KINDS)[number];
+
+interface TestCaseBase {
   /** Shown to learners: the scenario's name ("reclaim vs munmap"). */
   name: string;
   /** Shown to learners: what the test models and why it matters. Never the test's source. */
   description: string;
   /** Relative weight inside its group (default 1). */
   weight?: number;
-  /** The scenarios; all must pass. */
-  scenarios: ReadonlyArray<Scenario<any>>;
   /** How to explore each scenario (default: DPOR with the default budget). */
   explore?: ExploreOptions;
   /** Demand that the search covers every schedule; otherwise a clean partial search passes. */
   requireComplete?: boolean;
 }
+
+/** A test of fixed scenarios; all must pass. */
+export interface FixedTestCase extends TestCaseBase {
+  kind?: "fixed";
+  /** The scenarios; all must pass. */
+  scenarios: ReadonlyArray<Scenario<any>>;
+}
+
+/** A test of generated scenarios (shapes drawn from a fixed seed). */
+export interface GeneratedTestCase extends TestCaseBase {
+  kind: "generated";
+  /** Shown to learners: what the generator draws ("fork trees of depth 1 to 4, exits in any order"). */
+  generates: string;
+  /**
+   * Draws and explores the shapes with `opts` (without traces) and returns
+   * the one scenario to explore again and report: a failing shape, shrunk,
+   * or, when every shape passed, the smallest shape drawn. Deterministic:
+   * the same submission gets the same scenario at every call.
+   */
+  select: (opts: ExploreOptions) => Scenario<any>;
+}
+
+export type TestCase = FixedTestCase | GeneratedTestCase;
 
 export type SuiteFactory<M> = (impl: M) => TestCase[];
 
@@ -51,16 +80,12 @@ function dataRacesOn(sc: Scenario<any>): Scenario<any> {
 }
 
 function withDataRaces(t: TestCase): TestCase {
-  const inner = t.scenarios;
-  if (Array.isArray(inner)) return { ...t, scenarios: inner.map(dataRacesOn) };
-  // A generated test draws its scenarios while it is iterated (and is not an array, so that nothing else iterates it).
-  const drawn = {
-    length: inner.length,
-    *[Symbol.iterator](): Iterator<Scenario<any>> {
-      for (const sc of inner) yield dataRacesOn(sc);
-    },
-  };
-  return { ...t, scenarios: drawn as unknown as ReadonlyArray<Scenario<any>> };
+  if (t.kind === "generated") {
+    // The shapes it draws are explored inside select(): the generator turns the detector on there (exercises/lib/shapes.ts).
+    const select = t.select;
+    return { ...t, select: (opts: ExploreOptions) => dataRacesOn(select(opts)) };
+  }
+  return { ...t, scenarios: t.scenarios.map(dataRacesOn) };
 }
 
 export function isSuite(x: unknown): x is Suite {
@@ -121,11 +146,27 @@ export function runTest(t: TestCase, o: SuiteRunOptions = {}): TestOutcome {
   let executions = 0;
   let steps = 0;
   const limits: string[] = [];
-  for (const sc of t.scenarios) {
-    const opts: ExploreOptions = { ...t.explore };
-    if (o.maxExecutions !== undefined) opts.maxExecutions = Math.min(opts.maxExecutions ?? o.maxExecutions, o.maxExecutions);
-    if (o.locations) opts.locations = o.locations;
-    if (o.trace === false) opts.trace = false;
+  const opts: ExploreOptions = { ...t.explore };
+  if (o.maxExecutions !== undefined) opts.maxExecutions = Math.min(opts.maxExecutions ?? o.maxExecutions, o.maxExecutions);
+  if (o.locations) opts.locations = o.locations;
+  let scenarios: ReadonlyArray<Scenario<any>>;
+  if (t.kind === "generated") {
+    try {
+      scenarios = [t.select({ ...opts, trace: false })];
+    } catch (e) {
+      return {
+        name: t.name,
+        description: t.description,
+        weight: t.weight ?? 1,
+        passed: false,
+        message: `${t.name}: the generated scenarios could not run: ${(e as Error)?.message ?? String(e)}`,
+        executions,
+        steps,
+      };
+    }
+  } else scenarios = t.scenarios;
+  if (o.trace === false) opts.trace = false;
+  for (const sc of scenarios) {
     let r;
     try {
       r = explore(sc, opts);
