@@ -93,7 +93,7 @@ describe("the browser runner's bundle", () => {
   it("is built from the public suites and the simulator, no hidden, solution or mutant file", () => {
     expect(publicSuites.length).toBeGreaterThanOrEqual(7);
     expect(browser.inputs.filter((p) => HIDDEN_INPUT.test(p))).toEqual([]);
-    expect(browser.inputs.some((p) => p.includes("simulator/src/runtime.ts"))).toBe(true);
+    expect(browser.inputs.some((p) => p.includes("simulator/src/execution.ts"))).toBe(true);
   });
 
   it("holds no hidden test name", () => {

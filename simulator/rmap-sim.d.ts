@@ -45,14 +45,6 @@ declare module "rmap-sim" {
 		/** Detector-specific structured details (object ids, steps, lock chains). */
 		details?: Record<string, unknown>;
 	}
-	interface LocationProvider {
-		/** The innermost frame of learner code in the current call stack: the line that reached the simulator. */
-		current(): SourceLocation | undefined;
-		/** The innermost frame of learner code where `error` was thrown, if its stack shows one. */
-		thrownAt(error: unknown): SourceLocation | undefined;
-		/** The name of the innermost learner function in the current call stack, for report headlines. */
-		currentFunction(): string | undefined;
-	}
 	export abstract class KObject {
 		#private;
 		/** Deterministic id, unique within one execution. */
@@ -80,60 +72,14 @@ declare module "rmap-sim" {
 		/** Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). */
 		embed<T extends KObject>(child: T, field: string): T;
 	}
-	interface OpImpl {
-		/** Kernel name, shown in traces and reports. */
-		readonly name: string;
-		/** May this op sleep? Checked against spinlocks and RCU read sections (might_sleep). */
-		readonly sleeps?: boolean | ((op: Op) => boolean);
-		/** Checks when the op is reached, before it is scheduled (lockdep recursion, might_sleep). */
-		reached?(op: Op, t: ThreadState, ex: Execution): void;
-		/** Can the op run now? Omitted: always. */
-		enabled?(op: Op, t: ThreadState, ex: Execution): boolean;
-		/** Perform the op; runs atomically when the scheduler resumes the thread. */
-		perform(op: Op, t: ThreadState, ex: Execution): unknown;
-		/** Can this op fail by fault injection (an allocation)? */
-		faultable?(op: Op, ex: Execution): boolean;
-		/** A nondeterministic choice (nondet_bool): both outcomes are explored, like a fault, but always and uncounted. */
-		readonly nondet?: boolean;
-		/** A thread blocked here is on an excluded path (assume(false)): when nothing else can run, the execution just ends. */
-		readonly excludesPath?: boolean;
-		/** Describe the op's argument for the trace. */
-		args?(op: Op): unknown;
-		/** Trace names of the phases of a multi-phase op ("list_add (link)"). */
-		phaseNames?: readonly string[];
-	}
-	const enum OpState {
-		Created = 0,
-		Pending = 1,
-		Done = 2
-	}
 	/**
-	 * One primitive call. An iterator that yields itself once per phase, then
-	 * returns the op's result; `yield*` in learner code drives it.
+	 * A plain structure with tracked fields, for exercises and tests that need a
+	 * small shared object of their own: kstruct("event_log", { nr_events: 0 }).
+	 * Every field read and write is part of the step's footprint and is checked
+	 * against use-after-free like the kernel objects' fields.
 	 */
-	class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T, unknown> {
-		#private;
-		readonly impl: OpImpl;
-		readonly obj: KObject | null;
-		readonly arg: unknown;
-		readonly arg2: unknown;
-		state: OpState;
-		phase: number;
-		/** Set by the scheduler for a fault-injected allocation. */
-		fail: boolean;
-		/** Where the learner called the primitive (traced runs only). */
-		loc: SourceLocation | undefined;
-		/** Scratch state for multi-phase ops. */
-		aux: unknown;
-		/** The result, once performed. */
-		result: T | undefined;
-		/** Is `v` an operation built by the constructor (not a look-alike whose impl would receive the execution)? */
-		static isOp(v: unknown): v is Op;
-		constructor(impl: OpImpl, obj: KObject | null, arg?: unknown, arg2?: unknown);
-		next(): IteratorResult<Op, T>;
-		[Symbol.iterator](): Op<T>;
-		get started(): boolean;
-	}
+	export function kstruct<T extends Record<string, unknown>>(type: string, init: T, label?: string): T & KObject;
+	type Choice = number;
 	interface HeldLock {
 		lock: KObject & {
 			lockClass: string;
@@ -184,11 +130,61 @@ declare module "rmap-sim" {
 		holds(lock: KObject): HeldLock | undefined;
 		inAtomic(): boolean;
 	}
-	interface Limits {
-		/** Steps (scheduling points) in one execution before it is called runaway. */
-		maxSteps: number;
-		/** Field accesses inside one step before it is called runaway (a loop with no scheduling point). */
-		maxAccessesPerStep: number;
+	class Kcsan {
+		private readonly vc;
+		private readonly syncClock;
+		private readonly locs;
+		/** data_race() nesting: reads inside are not checked. */
+		quiet: number;
+		private clock;
+		beginStep(t: ThreadState): void;
+		private release;
+		private acquire;
+		/** A primitive's access to a location that is not a field (a lock word, a thread's state). */
+		sync(ex: Execution, loc: number, write: boolean): void;
+		/** A marked access of a field: synchronises, and a marked write still races with plain reads. */
+		marked(ex: Execution, loc: number, write: boolean, obj: KObject, field: string): void;
+		plain(ex: Execution, loc: number, write: boolean, obj: KObject, field: string): void;
+		private noteWrite;
+		private checkReads;
+		private report;
+	}
+	export interface LockLike extends KObject {
+		readonly lockClass: string;
+		readonly spins: boolean;
+	}
+	abstract class LockBase extends KObject implements LockLike {
+		readonly lockClass: string;
+		abstract readonly spins: boolean;
+		/**
+		 * @param lockClass lockdep's class key: every lock initialised at the same place shares it
+		 *                  ("&anon_vma->rwsem", "&mm->page_table_lock").
+		 */
+		constructor(lockClass: string, label?: string);
+	}
+	interface LockEdge {
+		from: string;
+		to: string;
+		thread: string;
+		step: number;
+		execution: number;
+		loc: SourceLocation | undefined;
+		heldLoc: SourceLocation | undefined;
+	}
+	class SharedState {
+		readonly lockGraph: Map<string, Map<string, LockEdge>>;
+		/** Executions whose schedules added lock-order edges, by index: their tokens. */
+		readonly edgeTokens: Map<number, string>;
+	}
+	/** lockdep_assert_held(): the running thread must hold `lock` (for writing, with `write`). */
+	export function lockdep_assert_held(lock: LockLike, mode?: "any" | "write"): void;
+	interface LocationProvider {
+		/** The innermost frame of learner code in the current call stack: the line that reached the simulator. */
+		current(): SourceLocation | undefined;
+		/** The innermost frame of learner code where `error` was thrown, if its stack shows one. */
+		thrownAt(error: unknown): SourceLocation | undefined;
+		/** The name of the innermost learner function in the current call stack, for report headlines. */
+		currentFunction(): string | undefined;
 	}
 	interface TraceObjectRef {
 		id: number;
@@ -232,7 +228,12 @@ declare module "rmap-sim" {
 		freed: boolean;
 		state: Record<string, unknown>;
 	}
-	type Choice = number;
+	interface Limits {
+		/** Steps (scheduling points) in one execution before it is called runaway. */
+		maxSteps: number;
+		/** Field accesses inside one step before it is called runaway (a loop with no scheduling point). */
+		maxAccessesPerStep: number;
+	}
 	interface ExecutionHooks {
 		/** Pick the next choice from the enabled ones; return -1 to abandon the execution. */
 		choose(ex: Execution, enabled: readonly Choice[]): Choice;
@@ -251,22 +252,8 @@ declare module "rmap-sim" {
 		} | null;
 		/** Index of this execution in its exploration (for lockdep's notes). */
 		executionIndex: number;
-		/** Report data races (KCSAN, below) among the scenario's threads. */
+		/** Report data races (KCSAN, detectors/data-race.ts) among the scenario's threads. */
 		kcsan?: boolean;
-	}
-	interface LockEdge {
-		from: string;
-		to: string;
-		thread: string;
-		step: number;
-		execution: number;
-		loc: SourceLocation | undefined;
-		heldLoc: SourceLocation | undefined;
-	}
-	class SharedState {
-		readonly lockGraph: Map<string, Map<string, LockEdge>>;
-		/** Executions whose schedules added lock-order edges, by index: their tokens. */
-		readonly edgeTokens: Map<number, string>;
 	}
 	type ExecutionOutcome = "ok" | "bug" | "abandoned";
 	class Execution {
@@ -357,6 +344,7 @@ declare module "rmap-sim" {
 		 * footprint entries (reads). Nothing is checked or recorded meanwhile.
 		 */
 		condReads(t: ThreadState): number[];
+		/** KASAN: an access of a freed object (see detectors/kasan.ts). */
 		checkFreedAccess(inner: KObject, write: boolean, what: string): void;
 		cacheIsTypesafe(name: string | null): boolean;
 		/** Record a bug report and unwind the running thread. */
@@ -364,7 +352,8 @@ declare module "rmap-sim" {
 		/** Record a history line for an object (traced runs only). */
 		note(obj: KObject, line: string): void;
 		traceNote(line: string): void;
-		private get locations();
+		/** Where the learner's code is: the execution's provider, or the default one. */
+		get locations(): LocationProvider;
 		locate(): SourceLocation | undefined;
 		/** The learner-facing function name for a report headline. */
 		userFunction(): string;
@@ -392,71 +381,72 @@ declare module "rmap-sim" {
 		private loop;
 		private step;
 		private afterTransition;
-		private checkForgottenYield;
 		/** might_sleep(): sleeping while holding a spinlock or inside an RCU read-side critical section. */
 		mightSleep(t: ThreadState, what: string): void;
-		private threadExitChecks;
-		private reportException;
-		private reportDeadlock;
-		private describeHolders;
 		/** Run the callbacks whose grace period has ended; with `all`, wait for every reader (rcu_barrier). */
 		runRcuCallbacks(all: boolean): void;
-		private recordTraceStep;
 		objectTable(): TraceObject[];
-	}
-	class Kcsan {
-		private readonly vc;
-		private readonly syncClock;
-		private readonly locs;
-		/** data_race() nesting: reads inside are not checked. */
-		quiet: number;
-		private clock;
-		beginStep(t: ThreadState): void;
-		private release;
-		private acquire;
-		/** A primitive's access to a location that is not a field (a lock word, a thread's state). */
-		sync(ex: Execution, loc: number, write: boolean): void;
-		/** A marked access of a field: synchronises, and a marked write still races with plain reads. */
-		marked(ex: Execution, loc: number, write: boolean, obj: KObject, field: string): void;
-		plain(ex: Execution, loc: number, write: boolean, obj: KObject, field: string): void;
-		private noteWrite;
-		private checkReads;
-		private report;
 	}
 	/** What learner functions built from primitives return: drive them with `yield*`. */
 	export type Sim<T = void> = Generator<Op, T, unknown>;
-	export interface LockLike extends KObject {
-		readonly lockClass: string;
-		readonly spins: boolean;
+	interface OpImpl {
+		/** Kernel name, shown in traces and reports. */
+		readonly name: string;
+		/** May this op sleep? Checked against spinlocks and RCU read sections (might_sleep). */
+		readonly sleeps?: boolean | ((op: Op) => boolean);
+		/** Checks when the op is reached, before it is scheduled (lockdep recursion, might_sleep). */
+		reached?(op: Op, t: ThreadState, ex: Execution): void;
+		/** Can the op run now? Omitted: always. */
+		enabled?(op: Op, t: ThreadState, ex: Execution): boolean;
+		/** Perform the op; runs atomically when the scheduler resumes the thread. */
+		perform(op: Op, t: ThreadState, ex: Execution): unknown;
+		/** Can this op fail by fault injection (an allocation)? */
+		faultable?(op: Op, ex: Execution): boolean;
+		/** A nondeterministic choice (nondet_bool): both outcomes are explored, like a fault, but always and uncounted. */
+		readonly nondet?: boolean;
+		/** A thread blocked here is on an excluded path (assume(false)): when nothing else can run, the execution just ends. */
+		readonly excludesPath?: boolean;
+		/** Describe the op's argument for the trace. */
+		args?(op: Op): unknown;
+		/** Trace names of the phases of a multi-phase op ("list_add (link)"). */
+		phaseNames?: readonly string[];
 	}
-	abstract class LockBase extends KObject implements LockLike {
-		readonly lockClass: string;
-		abstract readonly spins: boolean;
-		/**
-		 * @param lockClass lockdep's class key: every lock initialised at the same place shares it
-		 *                  ("&anon_vma->rwsem", "&mm->page_table_lock").
-		 */
-		constructor(lockClass: string, label?: string);
+	const enum OpState {
+		Created = 0,
+		Pending = 1,
+		Done = 2
+	}
+	/**
+	 * One primitive call. An iterator that yields itself once per phase, then
+	 * returns the op's result; `yield*` in learner code drives it.
+	 */
+	class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T, unknown> {
+		#private;
+		readonly impl: OpImpl;
+		readonly obj: KObject | null;
+		readonly arg: unknown;
+		readonly arg2: unknown;
+		state: OpState;
+		phase: number;
+		/** Set by the scheduler for a fault-injected allocation. */
+		fail: boolean;
+		/** Where the learner called the primitive (traced runs only). */
+		loc: SourceLocation | undefined;
+		/** Scratch state for multi-phase ops. */
+		aux: unknown;
+		/** The result, once performed. */
+		result: T | undefined;
+		/** Is `v` an operation built by the constructor (not a look-alike whose impl would receive the execution)? */
+		static isOp(v: unknown): v is Op;
+		constructor(impl: OpImpl, obj: KObject | null, arg?: unknown, arg2?: unknown);
+		next(): IteratorResult<Op, T>;
+		[Symbol.iterator](): Op<T>;
+		get started(): boolean;
 	}
 	export class Spinlock extends LockBase {
 		get type(): string;
 		readonly spins = true;
 		owner: ThreadHandle | null;
-		constructor(lockClass: string, label?: string);
-		describe(): Record<string, unknown>;
-	}
-	export class Mutex extends LockBase {
-		get type(): string;
-		readonly spins = false;
-		owner: ThreadHandle | null;
-		constructor(lockClass: string, label?: string);
-		describe(): Record<string, unknown>;
-	}
-	export class RwSemaphore extends LockBase {
-		get type(): string;
-		readonly spins = false;
-		writer: ThreadHandle | null;
-		readers: number;
 		constructor(lockClass: string, label?: string);
 		describe(): Record<string, unknown>;
 	}
@@ -473,8 +463,23 @@ declare module "rmap-sim" {
 	/** Try to acquire a spinlock without waiting; true if taken. */
 	export function spin_trylock(lock: Spinlock): Op<boolean>;
 	export function spin_unlock(lock: Spinlock): Op<void>;
+	export class Mutex extends LockBase {
+		get type(): string;
+		readonly spins = false;
+		owner: ThreadHandle | null;
+		constructor(lockClass: string, label?: string);
+		describe(): Record<string, unknown>;
+	}
 	export function mutex_lock(lock: Mutex): Op<void>;
 	export function mutex_unlock(lock: Mutex): Op<void>;
+	export class RwSemaphore extends LockBase {
+		get type(): string;
+		readonly spins = false;
+		writer: ThreadHandle | null;
+		readers: number;
+		constructor(lockClass: string, label?: string);
+		describe(): Record<string, unknown>;
+	}
 	export function down_read(sem: RwSemaphore): Op<void>;
 	export function down_read_trylock(sem: RwSemaphore): Op<boolean>;
 	export function up_read(sem: RwSemaphore): Op<void>;
@@ -483,21 +488,11 @@ declare module "rmap-sim" {
 	export function down_write_nested(sem: RwSemaphore, subclass: number): Op<void>;
 	export function down_write_trylock(sem: RwSemaphore): Op<boolean>;
 	export function up_write(sem: RwSemaphore): Op<void>;
-	/** lockdep_assert_held(): the running thread must hold `lock` (for writing, with `write`). */
-	export function lockdep_assert_held(lock: LockLike, mode?: "any" | "write"): void;
 	export const INT_MAX = 2147483647;
 	export const INT_MIN = -2147483648;
-	/** refcount_t's saturation value (INT_MIN / 2): a saturated count never reaches zero again. */
-	export const REFCOUNT_SATURATED: number;
 	export class Atomic extends KObject {
 		get type(): string;
 		counter: number;
-		constructor(value?: number, label?: string);
-		describe(): Record<string, unknown>;
-	}
-	export class Refcount extends KObject {
-		get type(): string;
-		refs: number;
 		constructor(value?: number, label?: string);
 		describe(): Record<string, unknown>;
 	}
@@ -517,6 +512,14 @@ declare module "rmap-sim" {
 	export const atomic_add_unless: (a: Atomic, n: number, u: number) => Op<boolean>;
 	/** Compare and exchange; returns the old value. */
 	export const atomic_cmpxchg: (a: Atomic, old: number, nu: number) => Op<number>;
+	/** refcount_t's saturation value (INT_MIN / 2): a saturated count never reaches zero again. */
+	export const REFCOUNT_SATURATED: number;
+	export class Refcount extends KObject {
+		get type(): string;
+		refs: number;
+		constructor(value?: number, label?: string);
+		describe(): Record<string, unknown>;
+	}
 	export const refcount_read: (r: Refcount, arg?: number) => Op<number>;
 	export const refcount_set: (r: Refcount, n: number) => Op<void>;
 	/** Take a reference. The count must not be zero (use refcount_inc_not_zero for lookups). */
@@ -605,6 +608,8 @@ declare module "rmap-sim" {
 	export function list_for_each_entry<E extends KObject>(head: ListHead<E>): Generator<E, void, undefined>;
 	/** list_for_each_entry_safe(): the next entry is read before the body runs, so the body may list_del() the current one. */
 	export function list_for_each_entry_safe<E extends KObject>(head: ListHead<E>): Generator<E, void, undefined>;
+	/** Does the list hold exactly one entry? (A plain read.) */
+	export function list_is_singular(head: ListHead): boolean;
 	/**
 	 * Sleep until `condition()` is true (wait_event / rcuwait_wait_event). The
 	 * condition must be a plain function of simulated state.
@@ -622,6 +627,24 @@ declare module "rmap-sim" {
 	 * is explored like spin_lock(), not as runaway code.
 	 */
 	export function cpu_relax(): Op<void>;
+	/**
+	 * READ_ONCE(obj, "field"): a marked read of a shared field, for a read
+	 * that is lockless on purpose (a fast-path check before taking the lock, a
+	 * flag polled in a loop). It is a scheduling point of its own, so other
+	 * threads can run between it and what the thread does next.
+	 */
+	export function READ_ONCE<T extends KObject, K extends keyof T & string>(obj: T, field: K): Op<T[K]>;
+	/** WRITE_ONCE(obj, "field", v): a marked store to a shared field; a scheduling point of its own. */
+	export function WRITE_ONCE<T extends KObject, K extends keyof T & string>(obj: T, field: K, value: T[K]): Op<void>;
+	/**
+	 * data_race(() => expr): evaluate `expr` with its plain reads exempt from
+	 * the data-race detector (the kernel's data_race()), for a lockless read
+	 * whose value may be stale on purpose: a statistic, a hint that is checked
+	 * again under the lock. Not a scheduling point.
+	 */
+	export function data_race<T>(expr: () => T): T;
+	/** A scheduling point that does nothing else: lets another thread run here. */
+	export function sched_point(): Op<void>;
 	/**
 	 * A nondeterministic boolean (SV-COMP's __VERIFIER_nondet_bool): a
 	 * scheduling point whose two outcomes the explorers both explore, like an
@@ -655,37 +678,10 @@ declare module "rmap-sim" {
 	export function kthread_run(fn: () => Iterable<unknown>, name?: string): Op<TaskHandle>;
 	/** Wait until a thread created by kthread_run() has returned; returns its return value (pthread_join). */
 	export function kthread_join(task: TaskHandle): Op<unknown>;
-	/**
-	 * READ_ONCE(obj, "field"): a marked read of a shared field, for a read
-	 * that is lockless on purpose (a fast-path check before taking the lock, a
-	 * flag polled in a loop). It is a scheduling point of its own, so other
-	 * threads can run between it and what the thread does next.
-	 */
-	export function READ_ONCE<T extends KObject, K extends keyof T & string>(obj: T, field: K): Op<T[K]>;
-	/** WRITE_ONCE(obj, "field", v): a marked store to a shared field; a scheduling point of its own. */
-	export function WRITE_ONCE<T extends KObject, K extends keyof T & string>(obj: T, field: K, value: T[K]): Op<void>;
-	/**
-	 * data_race(() => expr): evaluate `expr` with its plain reads exempt from
-	 * the data-race detector (the kernel's data_race()), for a lockless read
-	 * whose value may be stale on purpose: a statistic, a hint that is checked
-	 * again under the lock. Not a scheduling point.
-	 */
-	export function data_race<T>(expr: () => T): T;
-	/** A scheduling point that does nothing else: lets another thread run here. */
-	export function sched_point(): Op<void>;
 	/** BUG_ON(): an invariant of the kernel code itself. */
 	export function BUG_ON(condition: unknown, what?: string): void;
 	/** WARN_ON(): a condition that should never be true. Reported like BUG_ON. */
 	export function WARN_ON(condition: unknown, what?: string): boolean;
-	/**
-	 * A plain structure with tracked fields, for exercises and tests that need a
-	 * small shared object of their own: kstruct("event_log", { nr_events: 0 }).
-	 * Every field read and write is part of the step's footprint and is checked
-	 * against use-after-free like the kernel objects' fields.
-	 */
-	export function kstruct<T extends Record<string, unknown>>(type: string, init: T, label?: string): T & KObject;
-	/** Does the list hold exactly one entry? (A plain read.) */
-	export function list_is_singular(head: ListHead): boolean;
 	export const ENOMEM = 12;
 	export const EAGAIN = 11;
 	export const EFAULT = 14;

@@ -109,7 +109,9 @@ export interface ShapeTest<S> {
 
 /** The detector that fires on a shape, or null when it passes. */
 function verdict<S>(t: ShapeTest<S>, shape: S, opts: ExploreOptions): string | null {
-  const r = explore(t.scenario(shape), { ...opts, trace: false, shrink: false });
+  // As the scenario runTest() gets from defineSuite(): the data-race detector on unless it says otherwise.
+  const sc = t.scenario(shape);
+  const r = explore(sc.kcsan === undefined ? { ...sc, kcsan: true } : sc, { ...opts, trace: false, shrink: false });
   return r.bug ? r.bug.report.kind : null;
 }
 

@@ -40,7 +40,7 @@ import {
   READ_ONCE,
   type KObject,
 } from "./testing";
-import { cur } from "./runtime";
+import { cur } from "./current";
 import { KNOWN_BUGS } from "./scenarios/known-bugs";
 import { REFERENCE_SCENARIOS } from "./scenarios/reference";
 import { SVCOMP_PORTS } from "./scenarios/svcomp";

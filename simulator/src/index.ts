@@ -13,20 +13,13 @@
  * is this module's API as one declaration file (npm run build:types).
  */
 
-export { KObject, type Op } from "./runtime";
+export { KObject, kstruct } from "./kobject";
+export { type Op, type Sim } from "./op";
+export { type LockLike } from "./lock";
+export { Spinlock, spin_lock, SINGLE_DEPTH_NESTING, spin_lock_nested, spin_trylock, spin_unlock } from "./spinlock";
+export { Mutex, mutex_lock, mutex_unlock } from "./mutex";
 export {
-  type Sim,
-  type LockLike,
-  Spinlock,
-  Mutex,
   RwSemaphore,
-  spin_lock,
-  SINGLE_DEPTH_NESTING,
-  spin_lock_nested,
-  spin_trylock,
-  spin_unlock,
-  mutex_lock,
-  mutex_unlock,
   down_read,
   down_read_trylock,
   up_read,
@@ -34,12 +27,12 @@ export {
   down_write_nested,
   down_write_trylock,
   up_write,
-  lockdep_assert_held,
+} from "./rwsem";
+export { lockdep_assert_held } from "./detectors/lockdep";
+export {
   INT_MAX,
   INT_MIN,
-  REFCOUNT_SATURATED,
   Atomic,
-  Refcount,
   atomic_read,
   atomic_set,
   atomic_inc,
@@ -52,6 +45,10 @@ export {
   atomic_inc_not_zero,
   atomic_add_unless,
   atomic_cmpxchg,
+} from "./atomic";
+export {
+  REFCOUNT_SATURATED,
+  Refcount,
   refcount_read,
   refcount_set,
   refcount_inc,
@@ -62,10 +59,9 @@ export {
   refcount_dec,
   refcount_dec_and_test,
   refcount_sub_and_test,
-  rcu_read_lock,
-  rcu_read_unlock,
-  synchronize_rcu,
-  call_rcu,
+} from "./refcount";
+export { rcu_read_lock, rcu_read_unlock, synchronize_rcu, call_rcu } from "./rcupdate";
+export {
   type CacheFlags,
   KmemCache,
   type Gfp,
@@ -74,6 +70,8 @@ export {
   GFP_NOWAIT,
   kmem_cache_alloc,
   kmem_cache_free,
+} from "./slab";
+export {
   LIST_POISON1,
   LIST_POISON2,
   ListHead,
@@ -84,27 +82,12 @@ export {
   list_is_singular,
   list_for_each_entry,
   list_for_each_entry_safe,
-  wait_event,
-  cond_resched,
-  sched_point,
-  cpu_relax,
-  READ_ONCE,
-  WRITE_ONCE,
-  data_race,
-  nondet_bool,
-  nondet_int,
-  assume,
-  assume_wait,
-  kthread_run,
-  kthread_join,
-  type TaskHandle,
-  BUG_ON,
-  WARN_ON,
-  kstruct,
-  ENOMEM,
-  EAGAIN,
-  EFAULT,
-} from "./primitives";
+} from "./list";
+export { wait_event, cond_resched, cpu_relax } from "./wait";
+export { sched_point, READ_ONCE, WRITE_ONCE, data_race } from "./compiler";
+export { nondet_bool, nondet_int, assume, assume_wait } from "./verifier";
+export { kthread_run, kthread_join, type TaskHandle } from "./kthread";
+export { BUG_ON, WARN_ON, ENOMEM, EAGAIN, EFAULT } from "./bug";
 export {
   PAGE_SHIFT,
   PAGE_SIZE,

@@ -6,7 +6,7 @@
  *
  * The objects carry the kernel's field names so that a learner can hold this
  * file beside include/linux/mm_types.h and include/linux/rmap.h. Fields are
- * tracked (see runtime.ts): every read and write is part of the step's
+ * tracked (see kobject.ts): every read and write is part of the step's
  * footprint and is checked against use-after-free.
  *
  * Lock ordering (as in mm/rmap.c, simplified to what is modelled here):
@@ -20,18 +20,18 @@
  * (except the hugetlb flag that a copy path may have to notify for), swap.
  */
 
-import { cur, type Execution, hex, KObject, Op, type OpImpl, trackFields } from "./runtime";
-import { F } from "./runtime";
-import {
-  allocateNow,
-  Atomic,
-  freeNow,
-  KmemCache,
-  ListHead,
-  Refcount,
-  RwSemaphore,
-  Spinlock,
-} from "./primitives";
+import { Atomic } from "./atomic";
+import { data_race } from "./compiler";
+import { cur } from "./current";
+import type { Execution } from "./execution";
+import { hex } from "./format";
+import { KObject, peek, poke, trackFields } from "./kobject";
+import { ListHead } from "./list";
+import { Op, type OpImpl } from "./op";
+import { Refcount } from "./refcount";
+import { RwSemaphore } from "./rwsem";
+import { allocateNow, freeNow, KmemCache } from "./slab";
+import { Spinlock } from "./spinlock";
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
@@ -73,9 +73,9 @@ export class MmStruct extends KObject {
   readonly notifiers: SecondaryMmu[] = [];
   constructor(label?: string) {
     super(label);
-    F(this)[1] = [];
-    F(this)[2] = 1;
-    F(this)[3] = 0;
+    poke(this, "vmas", []);
+    poke(this, "mm_users", 1);
+    poke(this, "mm_lock_seq", 0);
     this.mmap_lock = this.embed(new RwSemaphore("&mm->mmap_lock"), "mmap_lock");
     this.page_table_lock = this.embed(new Spinlock("&mm->page_table_lock"), "page_table_lock");
     this.pgd = this.embed(new PageTable("pgd"), "pgd");
@@ -84,7 +84,7 @@ export class MmStruct extends KObject {
     return this.label || `mm#${this.id}`;
   }
   override describe(): Record<string, unknown> {
-    return { vmas: (F(this)[1] as Vma[]).map((v) => v.name), mm_users: F(this)[2] };
+    return { vmas: peek(this, "vmas").map((v) => v.name), mm_users: peek(this, "mm_users") };
   }
 }
 trackFields(MmStruct, ["vmas", "mm_users", "mm_lock_seq"]);
@@ -110,29 +110,29 @@ export class Vma extends KObject {
   readonly vm_refcnt: Refcount;
   constructor(label?: string) {
     super(label);
-    F(this)[1] = null;
-    F(this)[2] = 0;
-    F(this)[3] = 0;
-    F(this)[4] = 0;
-    F(this)[5] = VM_READ | VM_WRITE | VM_MAYWRITE;
-    F(this)[6] = null;
-    F(this)[7] = -1;
+    poke(this, "vm_mm", null);
+    poke(this, "vm_start", 0);
+    poke(this, "vm_end", 0);
+    poke(this, "vm_pgoff", 0);
+    poke(this, "vm_flags", VM_READ | VM_WRITE | VM_MAYWRITE);
+    poke(this, "anon_vma", null);
+    poke(this, "vm_lock_seq", -1);
     this.anon_vma_chain = this.embed(new ListHead<AnonVmaChain>(null), "anon_vma_chain");
     this.anon_vma_node = this.embed(new ListHead<Vma>(this), "anon_vma_node");
     this.vm_refcnt = this.embed(new Refcount(0), "vm_refcnt");
   }
   override get name(): string {
     if (this.label) return this.label;
-    const start = F(this)[2] as number;
+    const start = peek(this, "vm_start");
     return `vma#${this.id}@${hex(start)}`;
   }
   override describe(): Record<string, unknown> {
     return {
-      vm_mm: (F(this)[1] as MmStruct | null)?.name ?? null,
-      vm_start: hex(F(this)[2] as number),
-      vm_end: hex(F(this)[3] as number),
-      anon_vma: (F(this)[6] as AnonVma | null)?.name ?? null,
-      vm_refcnt: F(this.vm_refcnt)[1],
+      vm_mm: peek(this, "vm_mm")?.name ?? null,
+      vm_start: hex(peek(this, "vm_start")),
+      vm_end: hex(peek(this, "vm_end")),
+      anon_vma: peek(this, "anon_vma")?.name ?? null,
+      vm_refcnt: peek(this.vm_refcnt, "refs"),
     };
   }
 }
@@ -161,11 +161,11 @@ export class AnonVma extends KObject {
   readonly vmas: ListHead<Vma>;
   constructor(label?: string) {
     super(label);
-    F(this)[1] = this;
-    F(this)[2] = null;
-    F(this)[3] = 1;
-    F(this)[4] = 0;
-    F(this)[5] = 0;
+    poke(this, "root", this);
+    poke(this, "parent", null);
+    poke(this, "degree", 1);
+    poke(this, "num_children", 0);
+    poke(this, "num_active_vmas", 0);
     this.lock = this.embed(new Spinlock("&anon_vma->lock"), "lock");
     this.rwsem = this.embed(new RwSemaphore("&anon_vma->rwsem"), "rwsem");
     this.refcount = this.embed(new Atomic(0), "refcount");
@@ -173,10 +173,10 @@ export class AnonVma extends KObject {
     this.vmas = this.embed(new ListHead<Vma>(null), "vmas");
   }
   override describe(): Record<string, unknown> {
-    const root = F(this)[1] as AnonVma;
+    const root = peek(this, "root");
     return {
       root: root === this ? "self" : root.name,
-      refcount: F(this.refcount)[1],
+      refcount: peek(this.refcount, "counter"),
       chains: this.head.describe().length,
       vmas: this.vmas.describe().length,
       freed: this.freed,
@@ -197,13 +197,13 @@ export class AnonVmaChain extends KObject {
   readonly same_anon_vma: ListHead<AnonVmaChain>;
   constructor(label?: string) {
     super(label);
-    F(this)[1] = null;
-    F(this)[2] = null;
+    poke(this, "vma", null);
+    poke(this, "anon_vma", null);
     this.same_vma = this.embed(new ListHead<AnonVmaChain>(this), "same_vma");
     this.same_anon_vma = this.embed(new ListHead<AnonVmaChain>(this), "same_anon_vma");
   }
   override describe(): Record<string, unknown> {
-    return { vma: (F(this)[1] as Vma | null)?.name ?? null, anon_vma: (F(this)[2] as AnonVma | null)?.name ?? null };
+    return { vma: peek(this, "vma")?.name ?? null, anon_vma: peek(this, "anon_vma")?.name ?? null };
   }
 }
 trackFields(AnonVmaChain, ["vma", "anon_vma"]);
@@ -220,12 +220,12 @@ export class Page extends KObject {
   readonly _mapcount: Atomic;
   constructor(label?: string) {
     super(label);
-    F(this)[1] = null;
-    F(this)[2] = 0;
+    poke(this, "mapping", null);
+    poke(this, "index", 0);
     this._mapcount = this.embed(new Atomic(-1), "_mapcount");
   }
   override describe(): Record<string, unknown> {
-    return { mapping: (F(this)[1] as AnonVma | null)?.name ?? null, index: F(this)[2], mapcount: (F(this._mapcount)[1] as number) + 1 };
+    return { mapping: peek(this, "mapping")?.name ?? null, index: peek(this, "index"), mapcount: peek(this._mapcount, "counter") + 1 };
   }
 }
 trackFields(Page, ["mapping", "index"]);
@@ -327,10 +327,15 @@ export function remove_vma_now(mm: MmStruct, vma: Vma): void {
   mm.vmas = mm.vmas.filter((v) => v !== vma);
 }
 
-/** find_vma(): the vma containing addr, or null. A plain read of mm->vmas. */
+/** find_vma(): the vma containing addr, or null. */
 export function find_vma(mm: MmStruct, addr: number): Vma | null {
-  for (const v of mm.vmas) if (v.vm_start <= addr && addr < v.vm_end) return v;
-  return null;
+  // The mm's tree of vmas is built for lockless readers (the maple tree's
+  // reads are rcu_dereference()s): the lookup is marked, under mmap_lock or
+  // under RCU alike. What it returns is as stable as what the caller holds.
+  return data_race(() => {
+    for (const v of mm.vmas) if (v.vm_start <= addr && addr < v.vm_end) return v;
+    return null;
+  });
 }
 
 export function cache_live_count(name: string): number {
@@ -514,8 +519,8 @@ export class SecondaryMmu extends KObject {
   constructor(mm: MmStruct, label?: string) {
     super(label ?? `kvm(${mm.name})`);
     this.mm = mm;
-    F(this)[1] = 0;
-    F(this)[2] = 0;
+    poke(this, "invalidate_in_progress", 0);
+    poke(this, "invalidate_seq", 0);
     mm.notifiers.push(this);
   }
   invalidate_range_start(start: number, end: number): void {
@@ -534,7 +539,7 @@ export class SecondaryMmu extends KObject {
   override describe(): Record<string, unknown> {
     return {
       sptes: [...this.sptes].map(([a, s]) => `${hex(a)}->${s.page.name}${s.write ? " rw" : " ro"}`),
-      invalidate_in_progress: F(this)[1],
+      invalidate_in_progress: peek(this, "invalidate_in_progress"),
     };
   }
 }
@@ -612,7 +617,10 @@ const KVM_FAULT_COMMIT: OpImpl = {
  */
 export function* kvm_page_fault(smmu: SecondaryMmu, addr: number): Generator<Op, boolean, unknown> {
   const seq = (yield* new Op<number>(KVM_FAULT_BEGIN, smmu)) as number;
-  const pte = pte_get(smmu.mm, addr);
+  // hva_to_pfn() walks the primary page table without its locks (gup-fast:
+  // ptep_get_lockless(), a marked read) while fork may be write-protecting the
+  // pte; a stale value is caught by the invalidate sequence at commit.
+  const pte = data_race(() => pte_get(smmu.mm, addr));
   if (pte === undefined) return false;
   return (yield* new Op<boolean>(KVM_FAULT_COMMIT, smmu, [addr, seq, pte])) as boolean;
 }
@@ -633,4 +641,3 @@ export function secondary_mmu_violations(smmu: SecondaryMmu): string[] {
   }
   return out;
 }
-

@@ -94,3 +94,10 @@ export function stackLocations(
     },
   };
 }
+
+let defaultProvider: LocationProvider | undefined;
+
+/** The provider of executions that were given none: stackLocations(); it holds no execution state. */
+export function defaultLocations(): LocationProvider {
+  return (defaultProvider ??= stackLocations());
+}

@@ -7,20 +7,12 @@
  * serial teardown thread, the scenario's own check(), then kmemleak.
  */
 
-import {
-  type Choice,
-  DEFAULT_LIMITS,
-  Execution,
-  type ExecutionHooks,
-  type ExecutionOutcome,
-  fmtLoc,
-  type KObject,
-  type Limits,
-  SharedState,
-  type TraceObject,
-  type TraceStep,
-} from "./runtime";
-import type { CacheFlags, CacheState } from "./primitives";
+import type { Choice } from "./choice";
+import { kmemleak } from "./detectors/kmemleak";
+import { SharedState } from "./detectors/lockdep";
+import { DEFAULT_LIMITS, Execution, type ExecutionHooks, type ExecutionOutcome, type Limits } from "./execution";
+import type { CacheFlags } from "./slab";
+import type { TraceObject, TraceStep } from "./trace";
 import type { BugReport } from "./report";
 import { encodeSchedule } from "./schedule";
 import type { LocationProvider } from "./locations";
@@ -70,11 +62,12 @@ export interface Scenario<S = unknown> {
   limits?: Partial<Limits>;
   /**
    * KCSAN: report a plain read of a field that another thread writes with
-   * nothing ordering the two (see runtime.ts). The code between two
+   * nothing ordering the two (see detectors/data-race.ts). The code between two
    * primitives runs as one step; this is what makes a check-then-act, a read
    * after an unlock or an unlocked store visible although the explorer never
    * interleaves inside a step. Lockless reads that are intended are marked
-   * with READ_ONCE() or data_race().
+   * with READ_ONCE() or data_race(). Off by default; the tests of an
+   * exercise (defineSuite) turn it on unless the scenario sets it false.
    */
   kcsan?: boolean;
 }
@@ -166,37 +159,4 @@ export function check_that(condition: unknown, message: string): void {
   const err = new Error(message);
   err.name = "AssertionError";
   throw err;
-}
-
-/** kmemleak: objects still allocated at the end of the scenario. */
-function kmemleak(ex: Execution, which: true | readonly string[]): void {
-  const leaked: KObject[] = [];
-  for (const [name, st] of ex.caches) {
-    if (which !== true && !which.includes(name)) continue;
-    for (const o of (st as CacheState).live) leaked.push(o);
-  }
-  if (leaked.length === 0) return;
-  leaked.sort((a, b) => a.id - b.id);
-  const lines = leaked.map((o) => {
-    const hist = ex.history.get(o.id);
-    return (
-      `unreferenced object ${o.name} (${o.type}, cache ${o.cacheName}):\n` +
-      `  comm "${o.allocThread || "setup"}", allocated at step ${o.allocStep}${fmtLoc(o.allocLoc)}\n` +
-      (hist ? `  history:\n${hist.map((h) => `    ${h}`).join("\n")}\n` : "")
-    );
-  });
-  const byCache = new Map<string, number>();
-  for (const o of leaked) byCache.set(o.cacheName ?? "?", (byCache.get(o.cacheName ?? "?") ?? 0) + 1);
-  ex.report = {
-    kind: "leak",
-    title: `kmemleak: ${leaked.length} new suspected memory leak${leaked.length > 1 ? "s" : ""}`,
-    message:
-      lines.join("\n") +
-      `\nLeaked per cache: ${[...byCache].map(([c, n]) => `${c}: ${n}`).join(", ")}.\n` +
-      "Every object must be freed on every path once its last user is gone: look for a missing put or free, " +
-      "or a reference taken on one path and never dropped.",
-    thread: "",
-    step: -1,
-    details: { leaked: leaked.map((o) => ({ id: o.id, name: o.name, cache: o.cacheName })), perCache: Object.fromEntries(byCache) },
-  };
 }

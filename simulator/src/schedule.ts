@@ -10,26 +10,22 @@
  * with "|".
  */
 
-import type { Choice } from "./runtime";
+import { type Choice, choiceThread, faultChoice, isFaultChoice, runChoice, threadLetter } from "./choice";
 
 const PREFIX = "s1:";
-
-function letter(thread: number): string {
-  return thread < 26 ? String.fromCharCode(97 + thread) : String.fromCharCode(65 + thread - 26);
-}
 
 export function encodeSchedule(choices: readonly Choice[]): string {
   let out = PREFIX;
   for (let i = 0; i < choices.length; ) {
     const c = choices[i]!;
-    if ((c & 1) === 1) {
-      out += `${letter(c >> 1)}!`;
+    if (isFaultChoice(c)) {
+      out += `${threadLetter(choiceThread(c))}!`;
       i++;
       continue;
     }
     let n = 1;
     while (i + n < choices.length && choices[i + n] === c) n++;
-    out += n > 1 ? `${letter(c >> 1)}${n}` : letter(c >> 1);
+    out += n > 1 ? `${threadLetter(choiceThread(c))}${n}` : threadLetter(choiceThread(c));
     i += n;
   }
   return out;
@@ -58,7 +54,7 @@ export function decodeSchedule(token: string): Choice[] {
     else throw new ScheduleTokenError(`unexpected "${ch}" at position ${i} of the schedule token`);
     i++;
     if (t[i] === "!") {
-      out.push(thread * 2 + 1);
+      out.push(faultChoice(thread));
       i++;
       continue;
     }
@@ -66,7 +62,7 @@ export function decodeSchedule(token: string): Choice[] {
     while (i < t.length && t[i]! >= "0" && t[i]! <= "9") digits += t[i++];
     const n = digits ? Number(digits) : 1;
     if (n < 1 || n > 1_000_000) throw new ScheduleTokenError(`bad repeat count ${digits} in the schedule token`);
-    for (let k = 0; k < n; k++) out.push(thread * 2);
+    for (let k = 0; k < n; k++) out.push(runChoice(thread));
   }
   return out;
 }
@@ -80,9 +76,9 @@ export function splitToken(token: string): string[] {
 export function countPreemptions(choices: readonly Choice[], enabledAt: readonly (readonly Choice[])[]): number {
   let n = 0;
   for (let i = 1; i < choices.length; i++) {
-    const prev = choices[i - 1]! >> 1;
-    const now = choices[i]! >> 1;
-    if (prev !== now && enabledAt[i]!.some((c) => c >> 1 === prev)) n++;
+    const prev = choiceThread(choices[i - 1]!);
+    const now = choiceThread(choices[i]!);
+    if (prev !== now && enabledAt[i]!.some((c) => choiceThread(c) === prev)) n++;
   }
   return n;
 }

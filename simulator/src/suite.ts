@@ -12,7 +12,7 @@
 import { explore, type ExploreOptions, type FoundBug } from "./explore/index";
 import type { BugReport } from "./report";
 import type { Scenario } from "./scenario";
-import type { TraceObject, TraceStep } from "./runtime";
+import type { TraceObject, TraceStep } from "./trace";
 import type { LocationProvider } from "./locations";
 
 /**
@@ -66,8 +66,23 @@ export interface Suite<M = any> {
   readonly factory: SuiteFactory<M>;
 }
 
+/**
+ * An exercise's tests run with the data-race detector on (KCSAN, see
+ * runtime.ts) unless a scenario sets `kcsan: false`: a race the explorer
+ * cannot interleave (inside the code between two primitives) still fails.
+ */
 export function defineSuite<M>(factory: SuiteFactory<M>): Suite<M> {
-  return { __suite: true, factory };
+  return { __suite: true, factory: (impl) => factory(impl).map(withDataRaces) };
+}
+
+function dataRacesOn(sc: Scenario<any>): Scenario<any> {
+  return sc.kcsan === undefined ? { ...sc, kcsan: true } : sc;
+}
+
+function withDataRaces(t: TestCase): TestCase {
+  // A generated test explores its drawn shapes with the detector on itself (exercises/lib/shapes.ts); the scenario it reports gets it here.
+  if (t.kind === "generated") return { ...t, select: (opts: ExploreOptions) => dataRacesOn(t.select(opts)) };
+  return { ...t, scenarios: t.scenarios.map(dataRacesOn) };
 }
 
 export function isSuite(x: unknown): x is Suite {

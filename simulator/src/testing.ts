@@ -10,27 +10,15 @@
 
 export * from "./index";
 export * from "./report";
-export {
-  Op,
-  trackFields,
-  DEFAULT_LIMITS,
-  choiceLetter,
-  hex,
-  type Limits,
-  type TraceStep,
-  type TraceObject,
-  type TraceObjectRef,
-  type Choice,
-} from "./runtime";
-export {
-  runAtomically,
-  type CacheState,
-  cacheState,
-  allocateNow,
-  freeNow,
-  current_name,
-  kmem_cache_alloc_now,
-} from "./primitives";
+export { trackFields } from "./kobject";
+export { Op } from "./op";
+export { DEFAULT_LIMITS, type Limits } from "./execution";
+export { choiceLetter, type Choice } from "./choice";
+export { hex } from "./format";
+export { type TraceStep, type TraceObject, type TraceObjectRef } from "./trace";
+export { runAtomically } from "./rcupdate";
+export { type CacheState, cacheState, allocateNow, freeNow, kmem_cache_alloc_now } from "./slab";
+export { current_name } from "./kthread";
 export {
   SecondaryMmu,
   mm_alloc_now,

@@ -9,7 +9,7 @@
  * schedule before it is shown.
  */
 
-import type { Choice } from "../runtime";
+import { type Choice, choiceThread } from "../choice";
 import { prefixHooks, type Runner, type Strategy } from "./runner";
 
 interface Node {
@@ -46,12 +46,12 @@ export class BoundedStrategy implements Strategy {
       const prefix = stack.slice(0, Math.min(replayTo + 1, stack.length)).map((n) => n.order[n.next - 1]!);
       const hooks = prefixHooks(prefix, (ex, enabled) => {
         const k = ex.choices.length;
-        const last = k > 0 ? ex.choices[k - 1]! >> 1 : -1;
+        const last = k > 0 ? choiceThread(ex.choices[k - 1]!) : -1;
         const parent = stack[k - 1];
         const used = parent ? parent.used + (isPreemption(parent, parent.order[parent.next - 1]!) ? 1 : 0) : 0;
-        const lastEnabled = enabled.some((c) => c >> 1 === last);
+        const lastEnabled = enabled.some((c) => choiceThread(c) === last);
         const order = [...enabled].sort((a, b) => rank(a, last) - rank(b, last));
-        const allowed = used < bound || !lastEnabled ? order : order.filter((c) => c >> 1 === last);
+        const allowed = used < bound || !lastEnabled ? order : order.filter((c) => choiceThread(c) === last);
         if (allowed.length < order.length) sawPruned = true;
         const node: Node = { order: allowed, next: 1, used, last: lastEnabled ? last : -1 };
         stack[k] = node;
@@ -73,9 +73,10 @@ export class BoundedStrategy implements Strategy {
 }
 
 function isPreemption(n: Node, c: Choice): boolean {
-  return n.last >= 0 && c >> 1 !== n.last;
+  return n.last >= 0 && choiceThread(c) !== n.last;
 }
 
 function rank(c: Choice, last: number): number {
-  return ((c >> 1) === last ? 0 : 64) + (c >> 1) * 2 + (c & 1);
+  // The last thread first, then by thread, each thread's normal choice before its faulted one.
+  return (choiceThread(c) === last ? 0 : 64) + c;
 }

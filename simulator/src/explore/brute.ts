@@ -5,7 +5,8 @@
  * executions for a partial-order reduction).
  */
 
-import type { Choice, Execution } from "../runtime";
+import { type Choice, choiceThread, isFaultChoice } from "../choice";
+import type { Execution } from "../execution";
 import { prefixHooks, type Runner, type Strategy } from "./runner";
 
 export class BruteForceStrategy implements Strategy {
@@ -62,10 +63,10 @@ export function canonicalTrace(ex: Execution): string {
   const fps: number[][] = [];
   for (let j = 0; j < n; j++) {
     const c = ex.choices[j]!;
-    const t = c >> 1;
+    const t = choiceThread(c);
     const k = perThread.get(t) ?? 0;
     perThread.set(t, k + 1);
-    names.push(`${t}.${k}${c & 1 ? "!" : ""}`);
+    names.push(`${t}.${k}${isFaultChoice(c) ? "!" : ""}`);
     const start = ex.stepFpStart[j]!;
     const end = j + 1 < ex.stepFpStart.length ? ex.stepFpStart[j + 1]! : ex.fp.length;
     fps.push(ex.fp.slice(start, end));
@@ -76,10 +77,10 @@ export function canonicalTrace(ex: Execution): string {
   const parts: string[] = [];
   const mark = new Int32Array(n).fill(-1);
   for (let j = 0; j < n; j++) {
-    const q = ex.choices[j]! >> 1;
+    const q = choiceThread(ex.choices[j]!);
     const deps: string[] = [];
     const add = (i: number): void => {
-      if (mark[i] === j || ex.choices[i]! >> 1 === q) return;
+      if (mark[i] === j || choiceThread(ex.choices[i]!) === q) return;
       mark[i] = j;
       deps.push(names[i]!);
     };

@@ -11,7 +11,7 @@
  * search from re-exploring, after a branch, a step that was already explored
  * from the same state and that is independent of what ran since.
  *
- * Footprints are recorded as the steps run (see runtime.ts), so dependence is
+ * Footprints are recorded as the steps run (see execution.ts), so dependence is
  * exact for the schedule at hand: a plain field read in a loop body counts.
  *
  * Blocking. A thread can be disabled: its next op waits (a lock held, a
@@ -20,7 +20,7 @@
  * ordinary race, with no case per primitive (the DPOR literature's treatment
  * of blocking and `await`):
  *  - the step that performs a blocking op reads what its enabling
- *    condition reads (runtime.ts evaluates the condition with tracking on),
+ *    condition reads (execution.ts evaluates the condition with tracking on),
  *    so the step that enabled it happens before it;
  *  - a disabled thread's pending op is treated as reading its condition
  *    (blockingRaces): the step of another thread that disabled it, and the
@@ -31,8 +31,19 @@
  * Mazurkiewicz traces of DPOR's complete executions with brute force's.
  */
 
-import { type Choice, DIVERGED, type Execution, type OpImpl } from "../runtime";
+import * as choiceEncoding from "../choice";
+import type { Choice } from "../choice";
+import { DIVERGED, type Execution } from "../execution";
+import type { OpImpl } from "../op";
 import type { Runner, Strategy } from "./runner";
+
+/*
+ * Hot helpers are bound once, when the module loads: the race analysis runs
+ * for every step of every execution, and where the source
+ * runs transpiled to CommonJS (tsx, the test runner) a call through an
+ * imported binding is a getter call each time.
+ */
+const { choiceThread, faultChoice, isFaultChoice, runChoice } = choiceEncoding;
 
 interface SleepEntry {
   choice: Choice;
@@ -89,26 +100,26 @@ export class DporStrategy implements Strategy {
         const sleep: SleepEntry[] = [];
         if (parent !== undefined) {
           const fp = stepFp(ex, k - 1);
-          const pThread = parent.chosen >> 1;
+          const pThread = choiceThread(parent.chosen);
           if (!parent.doneFp.has(parent.chosen)) parent.doneFp.set(parent.chosen, fp);
-          for (const s of parent.sleep) if (s.choice >> 1 !== pThread && !conflicts(s.fp, fp)) sleep.push(s);
+          for (const s of parent.sleep) if (choiceThread(s.choice) !== pThread && !conflicts(s.fp, fp)) sleep.push(s);
           for (const [c, cfp] of parent.doneFp) {
-            if (c === parent.chosen || c >> 1 === pThread) continue;
+            if (c === parent.chosen || choiceThread(c) === pThread) continue;
             if (!conflicts(cfp, fp)) sleep.push({ choice: c, fp: cfp });
           }
         }
         let sleepMask = 0;
         for (const s of sleep) sleepMask |= bit(s.choice);
         // Prefer the thread that ran last (no preemption), success before an injected failure.
-        const last = k > 0 ? ex.choices[k - 1]! >> 1 : -1;
+        const last = k > 0 ? choiceThread(ex.choices[k - 1]!) : -1;
         let pick = -1;
         for (const c of enabled) {
           if (sleepMask & bit(c)) continue;
-          if (c >> 1 === last && (c & 1) === 0) {
+          if (choiceThread(c) === last && !isFaultChoice(c)) {
             pick = c;
             break;
           }
-          if (pick < 0 || ((pick & 1) === 1 && (c & 1) === 0)) pick = c;
+          if (pick < 0 || (isFaultChoice(pick) && !isFaultChoice(c))) pick = c;
         }
         const node: Node = {
           enabled: enabled as Choice[],
@@ -117,15 +128,15 @@ export class DporStrategy implements Strategy {
           done: 0,
           sleep,
           doneFp: new Map(),
-          impl: pick >= 0 ? (ex.threads[pick >> 1]!.pending?.impl ?? null) : null,
+          impl: pick >= 0 ? (ex.threads[choiceThread(pick)]!.pending?.impl ?? null) : null,
         };
         stack[k] = node;
         if (pick < 0) return -1; // every enabled choice sleeps: this state was covered elsewhere
         node.done |= bit(pick);
         node.backtrack |= bit(pick);
         // An allocation that may fail is a local choice: always explore both outcomes.
-        const t = pick >> 1;
-        for (const c of enabled) if (c >> 1 === t) node.backtrack |= bit(c);
+        const t = choiceThread(pick);
+        for (const c of enabled) if (choiceThread(c) === t) node.backtrack |= bit(c);
         return pick;
       };
       const hooks = {
@@ -142,7 +153,7 @@ export class DporStrategy implements Strategy {
           const rec = stack[k]!.enabled;
           if (rec.length !== enabled.length || rec.some((c, i) => c !== enabled[i])) return DIVERGED;
           const c = prefix[k]!;
-          const impl = ex.threads[c >> 1]!.pending?.impl ?? null;
+          const impl = ex.threads[choiceThread(c)]!.pending?.impl ?? null;
           if (k < replayTo && impl !== stack[k]!.impl) return DIVERGED;
           if (k === replayTo) stack[k]!.impl = impl;
           return c;
@@ -175,8 +186,8 @@ export class DporStrategy implements Strategy {
         n.done |= bit(c);
         n.chosen = c;
         n.impl = null; // set again when replayed
-        const t = c >> 1;
-        for (const e of n.enabled) if (e >> 1 === t) n.backtrack |= bit(e);
+        const t = choiceThread(c);
+        for (const e of n.enabled) if (choiceThread(e) === t) n.backtrack |= bit(e);
         break;
       }
       if (k < 0) return true;
@@ -250,11 +261,11 @@ export class DporStrategy implements Strategy {
     const start0 = Math.min(from, this.applied);
     this.rewind(start0);
     const lastOfThread = new Int32Array(nThreads).fill(-1);
-    for (let j = 0; j < start0; j++) lastOfThread[choices[j]! >> 1] = j;
+    for (let j = 0; j < start0; j++) lastOfThread[choiceThread(choices[j]!)] = j;
     const cand: number[] = [];
     const races: number[] = [];
     for (let j = start0; j < n; j++) {
-      const q = choices[j]! >> 1;
+      const q = choiceThread(choices[j]!);
       const start = starts[j]!;
       const end = j + 1 < starts.length ? starts[j + 1]! : fp.length;
       const prev = lastOfThread[q]!;
@@ -287,7 +298,7 @@ export class DporStrategy implements Strategy {
       for (let c = 0; c < cand.length; c++) {
         const i = cand[c]!;
         if (c > 0 && cand[c - 1] === i) continue;
-        const p = choices[i]! >> 1;
+        const p = choiceThread(choices[i]!);
         if (p === q) continue;
         if (C[p]! > i) continue; // already happens-before j through other steps
         if (j >= from) races.push(i);
@@ -346,11 +357,11 @@ export class DporStrategy implements Strategy {
     const node = stack[j];
     if (node !== undefined) {
       for (const c of before) {
-        const u = c >> 1;
-        if (u === q || (c & 1) === 1) continue;
+        const u = choiceThread(c);
+        if (u === q || isFaultChoice(c)) continue;
         if (after.includes(c)) continue;
         // u was enabled before step j and is disabled after it: j disabled u.
-        for (const e of node.enabled) if (e >> 1 === u) node.backtrack |= bit(e);
+        for (const e of node.enabled) if (choiceThread(e) === u) node.backtrack |= bit(e);
       }
     }
     const reads = ex.blockReads.get(j);
@@ -360,7 +371,7 @@ export class DporStrategy implements Strategy {
       if (l >= this.lastW.length) continue;
       const w = this.lastW[l]!;
       if (w < 0 || w >= j) continue;
-      const p = ex.choices[w]! >> 1;
+      const p = choiceThread(ex.choices[w]!);
       if (p === q || C[p]! > w) continue;
       this.addBacktrack(ex, stack, clocks, w, j, C, q);
     }
@@ -378,7 +389,7 @@ export class DporStrategy implements Strategy {
     let all = 0;
     for (const c of node.enabled) all |= bit(c);
     if ((all & ~(node.backtrack | node.done)) === 0) return; // every choice here is already scheduled
-    const thread = (k: number): number => ex.choices[k]! >> 1;
+    const thread = (k: number): number => choiceThread(ex.choices[k]!);
     const p = thread(i);
     // Initials of notdep(i).j: events after i, not after i in happens-before, that happen before j (or are j),
     // and have no such event before them.
@@ -402,10 +413,10 @@ export class DporStrategy implements Strategy {
     }
     const known = node.backtrack | node.done;
     if (initials.size === 0) initials.add(qj);
-    for (const u of initials) if (known & (bit(u * 2) | bit(u * 2 + 1))) return;
+    for (const u of initials) if (known & (bit(runChoice(u)) | bit(faultChoice(u)))) return;
     for (const u of initials) {
-      if (node.enabled.includes(u * 2)) {
-        for (const c of node.enabled) if (c >> 1 === u) node.backtrack |= bit(c);
+      if (node.enabled.includes(runChoice(u))) {
+        for (const c of node.enabled) if (choiceThread(c) === u) node.backtrack |= bit(c);
         return;
       }
     }

@@ -9,7 +9,8 @@
  */
 
 import type { BugReport } from "../report";
-import { SharedState, type TraceObject, type TraceStep } from "../runtime";
+import { SharedState } from "../detectors/lockdep";
+import type { TraceObject, TraceStep } from "../trace";
 import { type RunResult, runOnce, type Scenario } from "../scenario";
 import { countPreemptions, decodeSchedule, splitToken } from "../schedule";
 import { BoundedStrategy } from "./bounded";

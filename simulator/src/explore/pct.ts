@@ -9,7 +9,7 @@
  * gives the same executions, so every learner gets the same verdict.
  */
 
-import type { Choice } from "../runtime";
+import { type Choice, choiceThread, faultChoice, withoutFault } from "../choice";
 import type { Runner, Strategy } from "./runner";
 
 /** A small seeded generator (mulberry32). */
@@ -53,13 +53,13 @@ export class PctStrategy implements Strategy {
         choose(ex, enabled: readonly Choice[]) {
           const step = ex.choices.length;
           let best = -1;
-          for (const c of enabled) if (best < 0 || (prio[c >> 1] ?? 0) > (prio[best >> 1] ?? 0)) best = c & ~1;
+          for (const c of enabled) if (best < 0 || (prio[choiceThread(c)] ?? 0) > (prio[choiceThread(best)] ?? 0)) best = withoutFault(c);
           const change = changes.get(step);
           if (change !== undefined) {
-            prio[best >> 1] = change;
-            for (const c of enabled) if ((prio[c >> 1] ?? 0) > (prio[best >> 1] ?? 0)) best = c & ~1;
+            prio[choiceThread(best)] = change;
+            for (const c of enabled) if ((prio[choiceThread(c)] ?? 0) > (prio[choiceThread(best)] ?? 0)) best = withoutFault(c);
           }
-          if (enabled.includes(best | 1) && random() < rate) return best | 1;
+          if (enabled.includes(faultChoice(choiceThread(best))) && random() < rate) return faultChoice(choiceThread(best));
           return best;
         },
       });

@@ -4,9 +4,10 @@
  * them, and stops at the first bug.
  */
 
-import type { Choice, ExecutionHooks } from "../runtime";
+import type { Choice } from "../choice";
+import type { ExecutionHooks } from "../execution";
 import { canonicalTrace } from "./brute";
-import { SharedState } from "../runtime";
+import { SharedState } from "../detectors/lockdep";
 import { type RunResult, runOnce, type Scenario } from "../scenario";
 import type { LocationProvider } from "../locations";
 

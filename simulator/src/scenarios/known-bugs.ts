@@ -36,49 +36,22 @@ import {
   ptep_get,
   pte_wrprotect,
 } from "../kernel";
-import {
-  allocateNow,
-  atomic_dec_and_test,
-  atomic_inc,
-  atomic_inc_not_zero,
-  call_rcu,
-  down_read,
-  down_write,
-  kmem_cache_alloc,
-  kmem_cache_free,
-  KmemCache,
-  kstruct,
-  list_add,
-  ListHead,
-  Mutex,
-  mutex_lock,
-  mutex_unlock,
-  rcu_read_lock,
-  rcu_read_unlock,
-  refcount_dec,
-  refcount_dec_and_test,
-  refcount_inc,
-  refcount_inc_not_zero_limited,
-  Refcount,
-  refcount_set,
-  INT_MAX,
-  sched_point,
-  type Sim,
-  spin_lock,
-  spin_lock_nested,
-  SINGLE_DEPTH_NESTING,
-  Spinlock,
-  spin_unlock,
-  up_read,
-  up_write,
-  wait_event,
-  refcount_add,
-  refcount_sub_and_test,
-  synchronize_rcu,
-  READ_ONCE,
-} from "../primitives";
+import { allocateNow } from "../slab";
+import { atomic_dec_and_test, atomic_inc, atomic_inc_not_zero, INT_MAX } from "../atomic";
+import { READ_ONCE, sched_point } from "../compiler";
+import { kstruct } from "../kobject";
+import { list_add, ListHead } from "../list";
+import { Mutex, mutex_lock, mutex_unlock } from "../mutex";
+import { type Sim } from "../op";
+import { call_rcu, rcu_read_lock, rcu_read_unlock, synchronize_rcu } from "../rcupdate";
+import { Refcount, refcount_add, refcount_dec, refcount_dec_and_test, refcount_inc, refcount_inc_not_zero_limited, refcount_set, refcount_sub_and_test } from "../refcount";
+import { down_read, down_write, up_read, up_write } from "../rwsem";
+import { kmem_cache_alloc, kmem_cache_free, KmemCache } from "../slab";
+import { SINGLE_DEPTH_NESTING, spin_lock, spin_lock_nested, spin_unlock, Spinlock } from "../spinlock";
+import { wait_event } from "../wait";
+import { cur } from "../current";
+import { poke } from "../kobject";
 import type { DetectorKind } from "../report";
-import { cur, F } from "../runtime";
 import { check_that, type Scenario } from "../scenario";
 
 export interface KnownBug {
@@ -108,7 +81,7 @@ function rmapSetup(): RmapState {
   const mm = mm_alloc_now();
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
   const av = allocateNow(ex, anon_vma_cachep, "setup");
-  F(av.refcount)[1] = 1; // the vma's link
+  poke(av.refcount, "counter", 1); // the vma's link
   vma.anon_vma = av;
   const page = allocateNow(ex, page_cachep, "setup");
   page.mapping = av;
@@ -268,8 +241,8 @@ function treeSetup(): TreeState {
   const child = allocateNow(ex, anon_vma_cachep, "setup");
   root.root = root;
   child.root = root;
-  F(root.refcount)[1] = 2; // the parent's vma, and the child's reference on its root
-  F(child.refcount)[1] = 1; // the child's vma
+  poke(root.refcount, "counter", 2); // the parent's vma, and the child's reference on its root
+  poke(child.refcount, "counter", 1); // the child's vma
   return { root, child };
 }
 
@@ -310,7 +283,7 @@ function perVmaSetup(): PerVmaState {
   const mm = mm_alloc_now();
   const other = mm_alloc_now();
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
-  F(vma.vm_refcnt)[1] = 1; // attached
+  poke(vma.vm_refcnt, "refs", 1); // attached
   return { mm, other, vma, used: null, usedMm: null };
 }
 
@@ -407,7 +380,7 @@ function raceSetup(): RaceState {
   const mm = mm_alloc_now();
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
   const av = allocateNow(ex, anon_vma_cachep, "setup");
-  F(av.refcount)[1] = 1;
+  poke(av.refcount, "counter", 1);
   const page = allocateNow(ex, page_cachep, "setup");
   return { mm, vma, page, av };
 }

@@ -11,25 +11,15 @@
  */
 
 import { AnonVma, anon_vma_cachep, mm_alloc_now, MmStruct, Page, page_cachep, Vma, vma_alloc_now, vm_area_cachep } from "../kernel";
-import {
-  allocateNow,
-  atomic_dec_and_test,
-  atomic_inc,
-  atomic_inc_not_zero,
-  down_read,
-  down_write,
-  list_add_tail,
-  list_del,
-  list_for_each_entry,
-  rcu_read_lock,
-  rcu_read_unlock,
-  type Sim,
-  spin_lock,
-  spin_unlock,
-  up_read,
-  up_write,
-} from "../primitives";
-import { cur, F } from "../runtime";
+import { allocateNow } from "../slab";
+import { atomic_dec_and_test, atomic_inc, atomic_inc_not_zero } from "../atomic";
+import { list_add_tail, list_del, list_for_each_entry } from "../list";
+import { type Sim } from "../op";
+import { rcu_read_lock, rcu_read_unlock } from "../rcupdate";
+import { down_read, down_write, up_read, up_write } from "../rwsem";
+import { spin_lock, spin_unlock } from "../spinlock";
+import { cur } from "../current";
+import { poke } from "../kobject";
 import { check_that, type Scenario } from "../scenario";
 
 export interface RefState {
@@ -47,7 +37,7 @@ function setup(nExtra: number): () => RefState {
     const mm = mm_alloc_now();
     const vma = vma_alloc_now(mm, 0x10000, 0x20000);
     const av = allocateNow(ex, anon_vma_cachep, "setup");
-    F(av.refcount)[1] = 1;
+    poke(av.refcount, "counter", 1);
     vma.anon_vma = av;
     const page = allocateNow(ex, page_cachep, "setup");
     page.mapping = av;

@@ -29,25 +29,15 @@
  * the same.
  */
 
-import {
-  assume,
-  assume_wait,
-  BUG_ON,
-  cpu_relax,
-  kstruct,
-  kthread_join,
-  kthread_run,
-  Mutex,
-  mutex_lock,
-  mutex_unlock,
-  nondet_int,
-  READ_ONCE,
-  sched_point,
-  type Sim,
-  type TaskHandle,
-  WRITE_ONCE,
-} from "../primitives";
-import type { KObject } from "../runtime";
+import { BUG_ON } from "../bug";
+import { READ_ONCE, sched_point, WRITE_ONCE } from "../compiler";
+import { kstruct } from "../kobject";
+import { kthread_join, kthread_run, type TaskHandle } from "../kthread";
+import { Mutex, mutex_lock, mutex_unlock } from "../mutex";
+import { type Sim } from "../op";
+import { assume, assume_wait, nondet_int } from "../verifier";
+import { cpu_relax } from "../wait";
+import type { KObject } from "../kobject";
 import type { Scenario } from "../scenario";
 
 export interface SvcompPort {

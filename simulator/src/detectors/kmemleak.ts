@@ -1,0 +1,43 @@
+/*
+ * kmemleak: objects still allocated at the end of a scenario, after the
+ * teardown and the last RCU callbacks. Leaks are found by cache: every
+ * object a cache handed out and that was not freed back.
+ */
+
+import type { Execution } from "../execution";
+import { fmtLoc } from "../format";
+import type { KObject } from "../kobject";
+import type { CacheState } from "../slab";
+
+/** Report the objects still allocated from every cache (`which` true) or from the named ones. */
+export function kmemleak(ex: Execution, which: true | readonly string[]): void {
+  const leaked: KObject[] = [];
+  for (const [name, st] of ex.caches) {
+    if (which !== true && !which.includes(name)) continue;
+    for (const o of (st as CacheState).live) leaked.push(o);
+  }
+  if (leaked.length === 0) return;
+  leaked.sort((a, b) => a.id - b.id);
+  const lines = leaked.map((o) => {
+    const hist = ex.history.get(o.id);
+    return (
+      `unreferenced object ${o.name} (${o.type}, cache ${o.cacheName}):\n` +
+      `  comm "${o.allocThread || "setup"}", allocated at step ${o.allocStep}${fmtLoc(o.allocLoc)}\n` +
+      (hist ? `  history:\n${hist.map((h) => `    ${h}`).join("\n")}\n` : "")
+    );
+  });
+  const byCache = new Map<string, number>();
+  for (const o of leaked) byCache.set(o.cacheName ?? "?", (byCache.get(o.cacheName ?? "?") ?? 0) + 1);
+  ex.report = {
+    kind: "leak",
+    title: `kmemleak: ${leaked.length} new suspected memory leak${leaked.length > 1 ? "s" : ""}`,
+    message:
+      lines.join("\n") +
+      `\nLeaked per cache: ${[...byCache].map(([c, n]) => `${c}: ${n}`).join(", ")}.\n` +
+      "Every object must be freed on every path once its last user is gone: look for a missing put or free, " +
+      "or a reference taken on one path and never dropped.",
+    thread: "",
+    step: -1,
+    details: { leaked: leaked.map((o) => ({ id: o.id, name: o.name, cache: o.cacheName })), perCache: Object.fromEntries(byCache) },
+  };
+}

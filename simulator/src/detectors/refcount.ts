@@ -1,0 +1,14 @@
+/*
+ * refcount_t's warnings (lib/refcount.c): addition on zero, saturation,
+ * underflow, and refcount_dec() dropping the last reference.
+ */
+
+import type { Execution } from "../execution";
+import type { Refcount } from "../refcount";
+
+export function refcountWarn(ex: Execution, r: Refcount, headline: string, explain: string): never {
+  ex.fail("refcount", `refcount_t: ${headline}`, `WARNING: lib/refcount.c: refcount_t: ${headline}\n${r.name}: ${explain}`, {
+    refcount: r.name,
+    object: r.container().name,
+  });
+}

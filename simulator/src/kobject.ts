@@ -1,0 +1,296 @@
+/*
+ * Kernel objects with tracked fields.
+ *
+ * Every simulated structure (mm_struct, a lock, a list head) is a KObject.
+ * Its fields are declared by name with trackFields(); reads and writes of
+ * them go through accessors that record the access in the current step's
+ * footprint and check for use-after-free (see execution.ts). The stored
+ * values and the detectors' bookkeeping are private to the object, so code
+ * under test cannot bypass the accessors or rewrite what the detectors read.
+ *
+ * The simulator's own code (constructors, describe(), setup helpers) reads
+ * and writes stored values without recording an access, by field name:
+ * peek(o, "field") and poke(o, "field", v).
+ */
+
+import * as current from "./current";
+import { SimUsageError, type SourceLocation } from "./report";
+
+/*
+ * Bound once, when the module loads: every tracked field access asks for the
+ * current execution, and where the source runs transpiled to CommonJS (tsx,
+ * the test runner) a call through an imported binding is a getter call each
+ * time.
+ */
+const { cur, currentOrNull } = current;
+
+/** Locations: objectId * SLOTS + slot. Slot 0 is the object itself (locks, atomics); tracked fields take 1.. */
+export const SLOTS = 64;
+
+/** A kernel-object class's tracked fields: name -> slot. */
+export type FieldLayout = ReadonlyMap<string, number>;
+
+const NO_FIELDS: FieldLayout = new Map();
+
+/** Layouts by class, set by trackFields(); a class without its own has its parent's. */
+const layouts = new WeakMap<object, FieldLayout>();
+
+function layoutOf(cls: object | null): FieldLayout {
+  for (let c = cls; c !== null && c !== Function.prototype; c = Object.getPrototypeOf(c) as object | null) {
+    const l = layouts.get(c);
+    if (l !== undefined) return l;
+  }
+  return NO_FIELDS;
+}
+
+let rawFields: (o: KObject) => unknown[];
+let rawLayout: (o: KObject) => FieldLayout;
+
+export interface ObjMeta {
+  /** Bumped each time a SLAB_TYPESAFE_BY_RCU object is reused. */
+  gen: number;
+  /** Set by kmem_cache_free; accesses after this are use-after-free unless the cache is type-safe. */
+  freed: boolean;
+  /** Cache the object was allocated from, if any. */
+  cacheName: string | null;
+  allocStep: number;
+  allocThread: string;
+  allocLoc: SourceLocation | undefined;
+  freeStep: number;
+  freeThread: string;
+  freeLoc: SourceLocation | undefined;
+  /** The structure this object is embedded in (a lock inside an anon_vma), if any. */
+  embeddedIn: KObject | null;
+  /** Objects embedded in this one: freed with it. */
+  embedded: KObject[] | null;
+  /** The member name of an embedded object ("rwsem"). */
+  embedField: string;
+}
+
+let rawMeta: (o: KObject) => ObjMeta;
+let setDead: (o: KObject, dead: boolean) => void;
+
+function newMeta(): ObjMeta {
+  return {
+    gen: 0,
+    freed: false,
+    cacheName: null,
+    allocStep: -1,
+    allocThread: "",
+    allocLoc: undefined,
+    freeStep: -1,
+    freeThread: "",
+    freeLoc: undefined,
+    embeddedIn: null,
+    embedded: null,
+    embedField: "",
+  };
+}
+
+/** Mark an object, and everything embedded in it, freed or alive again (type-safe reuse). */
+export function markFreed(o: KObject, freed: boolean): void {
+  rawMeta(o).freed = freed;
+  setDead(o, freed);
+}
+
+/** The detectors' bookkeeping of an object: private, so code under test cannot rewrite it. */
+export function M(o: KObject): ObjMeta {
+  return rawMeta(o);
+}
+
+function slotOf(o: KObject, field: string): number {
+  const slot = rawLayout(o).get(field);
+  if (slot === undefined) throw new SimUsageError(`"${field}" is not a tracked field of ${o.type}`);
+  return slot;
+}
+
+/** The stored value of a tracked field, read without recording an access (describe(), scheduler checks). */
+export function peek<T extends KObject, K extends keyof T & string>(o: T, field: K): T[K] {
+  return rawFields(o)[slotOf(o, field)] as T[K];
+}
+
+/** Store a tracked field without recording an access (constructors, scenario setup outside any thread). */
+export function poke<T extends KObject, K extends keyof T & string>(o: T, field: K, value: T[K]): void {
+  rawFields(o)[slotOf(o, field)] = value;
+}
+
+/** The tracked fields of an object's class, by name. */
+export function trackedFields(o: KObject): FieldLayout {
+  return rawLayout(o);
+}
+
+export abstract class KObject {
+  /** Deterministic id, unique within one execution. */
+  declare readonly id: number;
+  /** Stored values of the tracked fields, indexed by slot: private, so code under test cannot bypass the accessors. */
+  readonly #f: unknown[] = [];
+  /** The tracked fields of the object's class (fixed at construction). */
+  readonly #layout: FieldLayout;
+  /** Freed (with its container): checked on every access, so kept apart from the rest of the bookkeeping. */
+  #dead = false;
+  /** The rest of the bookkeeping, created on first use (most objects never need it). */
+  #m: ObjMeta | null = null;
+  static {
+    rawFields = (o: KObject) => o.#f;
+    rawLayout = (o: KObject) => o.#layout;
+    rawMeta = (o: KObject) => (o.#m ??= newMeta());
+    setDead = (o: KObject, dead: boolean) => {
+      o.#dead = dead;
+      const e = o.#m?.embedded;
+      if (e) for (const c of e) setDead(c, dead);
+    };
+  }
+  /** Human-readable name for traces ("mm1", "vma@0x10000"). */
+  declare label: string;
+
+  get gen(): number {
+    return this.#m === null ? 0 : this.#m.gen;
+  }
+  get freed(): boolean {
+    return this.#dead;
+  }
+  get cacheName(): string | null {
+    return this.#m === null ? null : this.#m.cacheName;
+  }
+  get allocStep(): number {
+    return this.#m === null ? -1 : this.#m.allocStep;
+  }
+  get allocThread(): string {
+    return this.#m === null ? "" : this.#m.allocThread;
+  }
+  get allocLoc(): SourceLocation | undefined {
+    return this.#m === null ? undefined : this.#m.allocLoc;
+  }
+  get freeStep(): number {
+    return this.#m === null ? -1 : this.#m.freeStep;
+  }
+  get freeThread(): string {
+    return this.#m === null ? "" : this.#m.freeThread;
+  }
+  get freeLoc(): SourceLocation | undefined {
+    return this.#m === null ? undefined : this.#m.freeLoc;
+  }
+  get embeddedIn(): KObject | null {
+    return this.#m === null ? null : this.#m.embeddedIn;
+  }
+  get embedded(): readonly KObject[] | null {
+    return this.#m === null ? null : this.#m.embedded;
+  }
+
+  abstract get type(): string;
+
+  constructor(label?: string) {
+    const ex = cur();
+    this.#layout = layoutOf(new.target);
+    this.id = ex.newObjectId();
+    this.label = label ?? "";
+    ex.objects.push(this);
+    ex.byId.set(this.id, this);
+  }
+
+  /** A small JSON view of the object for traces. Override to add state. */
+  describe(): Record<string, unknown> {
+    return {};
+  }
+
+  get name(): string {
+    if (this.label) return this.label;
+    const m = this.#m;
+    if (m !== null && m.embeddedIn !== null) return `${m.embeddedIn.name}->${m.embedField}`;
+    return `${this.type}#${this.id}`;
+  }
+
+  /** The allocated object this one lives in: itself, or the structure it is embedded in. */
+  container(): KObject {
+    let o: KObject = this;
+    while (o.embeddedIn !== null) o = o.embeddedIn;
+    return o;
+  }
+
+  /** Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). */
+  embed<T extends KObject>(child: T, field: string): T {
+    rawMeta(child).embeddedIn = this;
+    rawMeta(child).embedField = field;
+    (rawMeta(this).embedded ??= []).push(child);
+    return child;
+  }
+}
+
+const RESERVED = new Set(["id", "label", "type", "name", "gen", "freed", "constructor", "__proto__"]);
+
+/**
+ * Define tracked fields on a kernel-object class, by name. Reads and writes
+ * go through accessors that record the access in the current step's
+ * footprint and check for use-after-free. Field storage is private to the
+ * object. Call once per class, before its first instance is made; a
+ * subclass's fields come after its parent's.
+ */
+export function trackFields(cls: abstract new (...args: never[]) => KObject, fields: readonly string[]): void {
+  if (layouts.has(cls)) throw new SimUsageError(`the fields of ${cls.name} are tracked twice`);
+  const slots = new Map<string, number>(layoutOf(Object.getPrototypeOf(cls) as object | null));
+  let next = slots.size + 1;
+  for (const field of fields) {
+    if (slots.has(field)) throw new SimUsageError(`field ${field} tracked twice`);
+    if (RESERVED.has(field) || field in KObject.prototype) {
+      throw new SimUsageError(`"${field}" is a member of every kernel object in the simulator; give the field another name`);
+    }
+    const slot = next++;
+    if (slot >= SLOTS) throw new SimUsageError(`too many tracked fields on ${String(cls)}`);
+    slots.set(field, slot);
+    Object.defineProperty(cls.prototype, field, {
+      configurable: false,
+      enumerable: true,
+      get(this: KObject) {
+        const ex = currentOrNull();
+        if (ex !== null && ex.tracking) ex.access(this, slot, false, field);
+        return rawFields(this)[slot];
+      },
+      set(this: KObject, v: unknown) {
+        const ex = currentOrNull();
+        if (ex !== null && ex.tracking) ex.access(this, slot, true, field);
+        rawFields(this)[slot] = v;
+      },
+    });
+  }
+  layouts.set(cls, slots);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Plain structures                                                           */
+/* ------------------------------------------------------------------------ */
+
+const structClasses = new Map<string, new () => KObject>();
+
+/**
+ * A plain structure with tracked fields, for exercises and tests that need a
+ * small shared object of their own: kstruct("event_log", { nr_events: 0 }).
+ * Every field read and write is part of the step's footprint and is checked
+ * against use-after-free like the kernel objects' fields.
+ */
+export function kstruct<T extends Record<string, unknown>>(type: string, init: T, label?: string): T & KObject {
+  const fields = Object.keys(init);
+  const key = `${type}\u0000${fields.join(",")}`;
+  let cls = structClasses.get(key);
+  if (cls === undefined) {
+    const C = class extends KObject {
+      get type(): string {
+        return type;
+      }
+      override describe(): Record<string, unknown> {
+        const f = rawFields(this);
+        const out: Record<string, unknown> = {};
+        for (const [name, slot] of rawLayout(this)) {
+          const v = f[slot];
+          out[name] = v instanceof KObject ? v.name : typeof v === "object" && v !== null ? String(v) : v;
+        }
+        return out;
+      }
+    };
+    trackFields(C, fields);
+    structClasses.set(key, (cls = C));
+  }
+  const o = new cls();
+  if (label) o.label = label;
+  for (const f of fields) poke(o as KObject & Record<string, unknown>, f, init[f]);
+  return o as T & KObject;
+}

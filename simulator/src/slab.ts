@@ -1,0 +1,187 @@
+/*
+ * Slab caches (include/linux/slab.h): kmem_cache_alloc() and
+ * kmem_cache_free(), with fault injection of allocations, and
+ * SLAB_TYPESAFE_BY_RCU caches whose freed objects are reused at once for
+ * new objects of the same type. An execution keeps each cache's state
+ * (live objects, free list) from its first use; kmemleak reads it at the
+ * end (detectors/kmemleak.ts), KASAN checks frees (detectors/kasan.ts).
+ */
+
+import { cur } from "./current";
+import { checkFree } from "./detectors/kasan";
+import type { Execution } from "./execution";
+import { KObject, M, markFreed, SLOTS, trackedFields } from "./kobject";
+import { Op, type OpImpl } from "./op";
+import { SimUsageError } from "./report";
+
+export interface CacheFlags {
+  /** SLAB_TYPESAFE_BY_RCU: a freed object may be reused at once for a new object of the same type; its memory is not returned while RCU readers may look at it. */
+  typesafe: boolean;
+}
+
+/** A kmem cache, named as in the kernel. The per-execution state is created on first use. */
+export class KmemCache<T extends KObject> {
+  constructor(
+    readonly name: string,
+    readonly create: () => T,
+    readonly flags: CacheFlags = { typesafe: false },
+  ) {
+    // Shared by every execution: code under test must not swap the constructor or the flags.
+    Object.freeze(flags);
+    Object.freeze(this);
+  }
+}
+
+export interface CacheState {
+  name: string;
+  typesafe: boolean;
+  live: Set<KObject>;
+  freelist: KObject[];
+  allocs: number;
+  frees: number;
+}
+
+/** Per-scenario overrides of cache flags, installed by the scenario runner. */
+export function cacheState(ex: Execution, cache: KmemCache<KObject>): CacheState {
+  let s = ex.caches.get(cache.name) as CacheState | undefined;
+  if (s === undefined) {
+    const override = (ex.modules.get("cache-flags") as Record<string, Partial<CacheFlags>> | undefined)?.[cache.name];
+    s = {
+      name: cache.name,
+      typesafe: override?.typesafe ?? cache.flags.typesafe,
+      live: new Set(),
+      freelist: [],
+      allocs: 0,
+      frees: 0,
+    };
+    ex.caches.set(cache.name, s);
+  }
+  return s;
+}
+
+/** Allocation flags: GFP_KERNEL may sleep; GFP_ATOMIC and GFP_NOWAIT may not. */
+export type Gfp = "GFP_KERNEL" | "GFP_ATOMIC" | "GFP_NOWAIT";
+export const GFP_KERNEL: Gfp = "GFP_KERNEL";
+export const GFP_ATOMIC: Gfp = "GFP_ATOMIC";
+export const GFP_NOWAIT: Gfp = "GFP_NOWAIT";
+
+function allSlots(ex: Execution, o: KObject): void {
+  ex.touch(o, true);
+  for (const s of trackedFields(o).values()) ex.fp.push((o.id * SLOTS + s) * 2 + 1);
+  if (o.embedded) for (const e of o.embedded) allSlots(ex, e);
+}
+
+/** Allocate an object from a cache outside any thread (scenario setup). */
+export function allocateNow<T extends KObject>(ex: Execution, cache: KmemCache<T>, thread: string): T {
+  const s = cacheState(ex, cache as unknown as KmemCache<KObject>);
+  let o: T;
+  if (s.typesafe && s.freelist.length > 0) {
+    o = s.freelist.pop() as T;
+    M(o).gen++;
+    markFreed(o, false);
+    if (ex.tracking) allSlots(ex, o);
+  } else {
+    o = cache.create();
+  }
+  M(o).cacheName = cache.name;
+  M(o).allocStep = ex.running ? ex.stepIndex : -1;
+  M(o).allocThread = thread;
+  M(o).allocLoc = ex.tracing && ex.running ? ex.locate() : undefined;
+  M(o).freeStep = -1;
+  s.live.add(o);
+  s.allocs++;
+  if (ex.tracing) ex.note(o, `allocated from ${cache.name}${o.gen ? ` (reused, generation ${o.gen})` : ""}`);
+  return o;
+}
+
+export function freeNow(ex: Execution, cache: KmemCache<KObject>, o: KObject, fn: string): void {
+  const s = cacheState(ex, cache);
+  checkFree(ex, cache, o, fn);
+  if (ex.tracking) allSlots(ex, o);
+  markFreed(o, true);
+  M(o).freeStep = ex.running ? ex.stepIndex : -1;
+  M(o).freeThread = ex.running?.name ?? "";
+  M(o).freeLoc = ex.tracing && ex.running ? ex.locate() : undefined;
+  s.live.delete(o);
+  s.frees++;
+  if (s.typesafe) {
+    s.freelist.push(o);
+    ex.touch(cacheAnchor(ex, s), true);
+  }
+  if (ex.tracing) ex.note(o, `freed to ${cache.name}`);
+}
+
+/** A pseudo-object whose location stands for a type-safe cache's free list (reuse order). */
+function cacheAnchor(ex: Execution, s: CacheState): KObject {
+  const key = `cache-anchor:${s.name}`;
+  let a = ex.modules.get(key) as KObject | undefined;
+  if (!a) {
+    a = new Anchor(s.name);
+    ex.modules.set(key, a);
+  }
+  return a;
+}
+class Anchor extends KObject {
+  get type(): string {
+    return "kmem_cache";
+  }
+}
+
+const KMEM_CACHE_ALLOC: OpImpl = {
+  name: "kmem_cache_alloc",
+  sleeps: (op) => op.arg2 === "GFP_KERNEL",
+  faultable: (op, ex) => {
+    const f = ex.opts.faults;
+    if (f === null) return false;
+    const c = op.arg as KmemCache<KObject>;
+    return f.caches === "all" || f.caches.has(c.name);
+  },
+  perform(op, t, ex) {
+    const c = op.arg as KmemCache<KObject>;
+    if (op.fail) {
+      ex.traceNote(`fault injection: kmem_cache_alloc(${c.name}) fails`);
+      return null;
+    }
+    const s = cacheState(ex, c);
+    if (s.typesafe) ex.touch(cacheAnchor(ex, s), true);
+    return allocateNow(ex, c, t.name);
+  },
+  args: (op) => [(op.arg as KmemCache<KObject>).name, op.arg2],
+};
+
+/**
+ * Allocate an object. Returns null when the allocation fails (fault
+ * injection explores that outcome). GFP_KERNEL may sleep.
+ */
+export function kmem_cache_alloc<T extends KObject>(cachep: KmemCache<T>, gfp: Gfp = GFP_KERNEL): Op<T | null> {
+  if (!(cachep instanceof KmemCache)) throw new TypeError("kmem_cache_alloc() expects a kmem cache");
+  return new Op(KMEM_CACHE_ALLOC, null, cachep, gfp);
+}
+
+const KMEM_CACHE_FREE: OpImpl = {
+  name: "kmem_cache_free",
+  perform(op, _t, ex) {
+    freeNow(ex, op.arg as KmemCache<KObject>, op.obj!, "kmem_cache_free");
+  },
+  args: (op) => (op.arg as KmemCache<KObject>).name,
+};
+
+/** Return an object to its cache. Any later access is a use-after-free (KASAN). */
+export function kmem_cache_free<T extends KObject>(cachep: KmemCache<T>, obj: T): Op<void> {
+  if (!(cachep instanceof KmemCache)) throw new TypeError("kmem_cache_free() expects a kmem cache");
+  if (!(obj instanceof KObject)) throw new TypeError(`kmem_cache_free(${cachep.name}) expects an object, got ${obj === null ? "null" : typeof obj}`);
+  return new Op(KMEM_CACHE_FREE, obj, cachep);
+}
+
+/**
+ * Allocate from a cache in a scenario's setup (outside any thread): no
+ * scheduling point, no fault injection. Inside a thread use
+ * `yield* kmem_cache_alloc(cachep)`.
+ */
+export function kmem_cache_alloc_now<T extends KObject>(cachep: KmemCache<T>): T {
+  const ex = cur();
+  if (ex.running !== null) {
+    throw new SimUsageError("kmem_cache_alloc_now() is for scenario setup; a thread allocates with yield* kmem_cache_alloc()");
+  }
+  return allocateNow(ex, cachep, "setup");
+}
