@@ -80,7 +80,8 @@ function dataRacesOn(sc: Scenario<any>): Scenario<any> {
 }
 
 function withDataRaces(t: TestCase): TestCase {
-  // A generated test explores its drawn shapes with the detector on itself (exercises/lib/shapes.ts); the scenario it reports gets it here.
+  // A generated test explores its drawn shapes with the detector on (exercises/lib/shapes.ts) and
+  // reports the scenario it selects: that one gets the same default here.
   if (t.kind === "generated") return { ...t, select: (opts: ExploreOptions) => dataRacesOn(t.select(opts)) };
   return { ...t, scenarios: t.scenarios.map(dataRacesOn) };
 }
