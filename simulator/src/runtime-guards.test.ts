@@ -24,21 +24,22 @@ import {
 type S = { c: { v: number } & { id: number }; l: Spinlock };
 
 /** Two unlocked increments around `trick`: a lost update unless the trick fools the explorer. */
-function racy(trick: (s: S, step: "read" | "write") => void): Scenario<S> {
-  const inc = function* (s: S): Sim {
-    trick(s, "read");
-    const v = s.c.v;
-    yield* sched_point();
-    trick(s, "write");
-    s.c.v = v + 1;
-  };
+function racy(trick: (s: S, step: "read" | "write", thread: number) => void): Scenario<S> {
+  const inc = (thread: number) =>
+    function* (s: S): Sim {
+      trick(s, "read", thread);
+      const v = s.c.v;
+      yield* sched_point();
+      trick(s, "write", thread);
+      s.c.v = v + 1;
+    };
   return {
     name: "racy counter",
     models: "two unlocked increments",
     setup: () => ({ c: kstruct("counter", { v: 0 }) as S["c"], l: new Spinlock("&l") }),
     threads: [
-      { name: "t0", run: inc },
-      { name: "t1", run: inc },
+      { name: "t0", run: inc(0) },
+      { name: "t1", run: inc(1) },
     ],
     check: (s) => {
       if (s.c.v !== 2) throw new Error(`lost update: ${s.c.v}`);
@@ -132,9 +133,10 @@ describe("operations are the simulator's", () => {
 describe("objects are the simulator's", () => {
   it("an object's identity cannot be rewritten to hide a race", () => {
     const r = explore(
-      racy((s, step) => {
+      racy((s, step, thread) => {
         try {
-          s.c.id = step === "read" ? 500 : 600;
+          // Each thread's reads and writes under ids of their own: no two accesses would conflict.
+          s.c.id = (step === "read" ? 500 : 600) + thread;
         } catch {
           /* read-only */
         }
