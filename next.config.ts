@@ -21,6 +21,8 @@ const config: NextConfig = {
     "pg",
     "pg-boss",
     "@node-rs/argon2",
+    // The grader (TypeScript source, a native sandbox) is loaded at run time through tsx's loader, never bundled.
+    "tsx",
   ],
   // Workspace packages export their TypeScript source.
   transpilePackages: ["rmap-sim", "rmap-schemas"],

@@ -4,7 +4,8 @@
  * the public suites, scripts/../app/_components/workbench/runner.worker.ts)
  * and Monaco's editor and TypeScript workers from the package. Served as
  * plain same-origin files, so they need no bundler support for workers.
- * Only public suites reach the runner (public-suites.ts lists them; the
+ * The WebContainer runner's Node script (runner.node.ts) is bundled beside
+ * them as runner-node.mjs. Only public suites reach the runner (public-suites.ts lists them; the
  * import rules and the client-asset test check it).
  */
 import { mkdirSync, rmSync } from "node:fs";
@@ -38,5 +39,19 @@ export async function buildWorkbenchAssets(root: string): Promise<string[]> {
     logLevel: "warning",
     define: { "process.env.NODE_ENV": '"production"' },
   });
-  return Object.keys(entries).map((n) => `${WORKBENCH_ASSETS}/${n}.js`);
+  // The WebContainer runner's script: the same runner, for the container's Node.
+  await build({
+    entryPoints: { "runner-node": join(root, "app", "_components", "workbench", "runner.node.ts") },
+    outdir: out,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    splitting: false,
+    format: "esm",
+    platform: "node",
+    target: "node18",
+    minify: true,
+    legalComments: "linked",
+    logLevel: "warning",
+  });
+  return [...Object.keys(entries).map((n) => `${WORKBENCH_ASSETS}/${n}.js`), `${WORKBENCH_ASSETS}/runner-node.mjs`];
 }

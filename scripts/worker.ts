@@ -2,19 +2,22 @@
  * `npm run worker`: a grading worker. Needs DATABASE_URL (PostgreSQL) and
  * GRADING_QUEUE=pgboss (the default with DATABASE_URL); start as many as
  * wanted, on any machines that reach the database and hold this repository.
- * Each grades GRADER_CONCURRENCY submissions at once. SIGINT/SIGTERM finish
- * the gradings in progress, then exit.
+ * Each grades GRADER_CONCURRENCY submissions at once, each in a worker
+ * grader's own limited process. SIGINT/SIGTERM finish the gradings in
+ * progress, then exit.
  */
-import { createLocalGrader } from "rmap-grader";
 import { EnvError } from "../lib/server/env";
 import type { PgBossQueue } from "../lib/server/queue/pgboss";
 import { workerServer } from "../lib/server/server";
 
 async function main() {
-  const grader = createLocalGrader();
-  const s = await workerServer((dir, files) => grader.grade(dir, files));
+  const s = await workerServer();
   const queue = s.queue as PgBossQueue;
   console.log(`[worker] grading with concurrency ${s.env.GRADER_CONCURRENCY} (pid ${process.pid})`);
+  s.gradersReady().then(
+    () => console.log("[worker] graders ready"),
+    (e: Error) => console.error(`[worker] a grader did not start: ${e.message}`),
+  );
   const sweep = setInterval(() => {
     queue.resendStranded(60).then(
       (n) => n && console.log(`[worker] re-sent ${n} stranded submission(s)`),

@@ -14,13 +14,27 @@ describe("renderMdx", () => {
     const body = '## Locking\n\n```c title="mm/rmap.c, 2.6.7"\nspin_lock(&anon_vma->lock);\n```\n\n### Later\n\ntext\n';
     const { content, toc } = await renderMdx(body, "x.mdx", {});
     const html = renderToStaticMarkup(content);
-    expect(html).toMatch(/<figure class="code-figure"><figcaption>mm\/rmap\.c, 2\.6\.7<\/figcaption><pre class="shiki shiki-themes github-light-default github-dark-default"/);
-    expect(html).toMatch(/<span style="color:#[0-9A-Fa-f]{6};--shiki-dark:#[0-9A-Fa-f]{6}">spin_lock<\/span>/);
+    expect(html).toMatch(/<figure class="code-figure"><figcaption>mm\/rmap\.c, 2\.6\.7<\/figcaption><pre class="shiki shiki-themes github-light-default github-dark-default( sk[0-9a-z]+)?"/);
+    // Token styles become classes, defined once in the document's <style>: both themes' colours survive.
+    const cls = /<span class="(sk[0-9a-z]+)">spin_lock<\/span>/.exec(html)?.[1];
+    expect(cls).toBeDefined();
+    expect(html).toMatch(new RegExp(`<style>[^<]*\\.${cls}\\{color:#[0-9A-Fa-f]{6};--shiki-dark:#[0-9A-Fa-f]{6}\\}`));
+    expect(html).not.toMatch(/<span style=/);
     expect(html).toContain('tabindex="0"');
     expect(toc).toEqual([
       { id: "locking", text: "Locking", depth: 2 },
       { id: "later", text: "Later", depth: 3 },
     ]);
+  });
+
+  it("defines each distinct token style once, however often it is used", async () => {
+    const body = "```c\n" + "spin_lock(&a->lock); spin_unlock(&a->lock);\n".repeat(50) + "```\n";
+    const html = renderToStaticMarkup((await renderMdx(body, "x.mdx", {})).content);
+    const rules = [...html.matchAll(/\.(sk[0-9a-z]+)\{/g)].map((m) => m[1]);
+    expect(rules.length).toBeGreaterThan(1);
+    expect(new Set(rules).size).toBe(rules.length);
+    expect(rules.length).toBeLessThan(10);
+    expect(html).not.toContain("style=");
   });
 
   it("highlights ts, diff and sh, and leaves an uncaptioned fence unwrapped", async () => {

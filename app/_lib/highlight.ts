@@ -45,3 +45,44 @@ export const captionTransformer: ShikiTransformer = {
     return { type: "root", children: [figure] };
   },
 };
+
+/**
+ * Turns the inline styles shiki puts on every token (both themes' colours,
+ * `color:#..;--shiki-dark:#..`) into one class per distinct style, and adds a
+ * <style> with those rules at the end of the document. A page's highlighted
+ * code then repeats short class names instead of its styles, which keeps
+ * the page's serialized data (sent inline for hydration) small.
+ * Runs after shiki; only elements inside a `pre.shiki` are touched.
+ */
+export function rehypeShikiClasses() {
+  return (tree: Root) => {
+    const classes = new Map<string, string>();
+    const walk = (node: Root | ElementContent, inShiki: boolean): void => {
+      if (node.type !== "element" && node.type !== "root") return;
+      let shiki = inShiki;
+      if (node.type === "element") {
+        // shiki writes `class` (a string); other plugins write `className` (a list).
+        const key = "class" in node.properties ? "class" : "className";
+        const raw = node.properties[key];
+        const cls = Array.isArray(raw) ? raw.map(String) : typeof raw === "string" ? raw.split(/\s+/).filter(Boolean) : [];
+        if (node.tagName === "pre" && cls.includes("shiki")) shiki = true;
+        const style = node.properties["style"];
+        if (shiki && typeof style === "string" && style !== "") {
+          let name = classes.get(style);
+          if (!name) {
+            name = `sk${classes.size.toString(36)}`;
+            classes.set(style, name);
+          }
+          const props: Record<string, unknown> = node.properties;
+          props[key] = key === "class" ? [...cls, name].join(" ") : [...cls, name];
+          delete node.properties["style"];
+        }
+      }
+      for (const c of node.children) walk(c as ElementContent, shiki);
+    };
+    walk(tree, false);
+    if (classes.size === 0) return;
+    const css = [...classes].map(([style, name]) => `.${name}{${style}}`).join("");
+    tree.children.push({ type: "element", tagName: "style", properties: {}, children: [{ type: "text", value: css }] });
+  };
+}

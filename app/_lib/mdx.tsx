@@ -15,7 +15,7 @@ import remarkGfm from "remark-gfm";
 import { toString as hastToString } from "hast-util-to-string";
 import { visit } from "unist-util-visit";
 import type { Element, Root } from "hast";
-import { captionTransformer, getHighlighter, THEMES } from "./highlight";
+import { captionTransformer, getHighlighter, rehypeShikiClasses, THEMES } from "./highlight";
 import { ContentError, shown } from "./content";
 
 export interface TocEntry {
@@ -63,6 +63,7 @@ export async function renderMdx(
           rehypeSlug,
           rehypeToc(toc),
           () => rehypeShikiFromHighlighter(highlighter, { themes: THEMES, defaultColor: "light", defaultLanguage: "text", transformers: [captionTransformer] }),
+          rehypeShikiClasses,
         ],
       },
     ));

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stopTestDatabases } from "../../test/support/databases";
 import { EX, makeWorld, SOURCE, type Who, type World } from "../../test/support/world";
+import { ANON_COOKIE, newAnonId, signAnon } from "./anon";
 import { type Api, createApi, MAX_BODY_BYTES } from "./api";
 import type { Actor } from "./dal";
+import { RateLimiter } from "./rate-limit";
 
 let w: World;
 let api: Api;
@@ -128,6 +130,90 @@ describe("API routes", () => {
     const res = await call("PUT /api/drafts/[exerciseId]", "learnerA", { params: { exerciseId: EX }, body: { files: { "rmap.ts": "other device" }, baseRevision: 0 } });
     expect(res.status).toBe(409);
     expect(await res.json()).toMatchObject({ saved: false, server: { files: SOURCE, revision: 1 } });
+  });
+});
+
+describe("anonymous submissions", () => {
+  const SECRET = "a".repeat(40);
+  let anonApi: Api;
+  let perAddress: RateLimiter;
+  beforeAll(() => {
+    perAddress = new RateLimiter(3, 60_000);
+    anonApi = createApi(async () => ({ dal: w.dal, actor: async () => as, anonymous: { secret: SECRET, secureCookie: false, perAddress } }));
+  });
+
+  function req(method: string, path: string, o: { cookie?: string; body?: unknown; rawBody?: string; address?: string } = {}) {
+    const headers: Record<string, string> = { "x-forwarded-for": o.address ?? "192.0.2.1" };
+    if (o.cookie) headers.cookie = `${ANON_COOKIE}=${o.cookie}`;
+    const body = o.rawBody ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
+    if (body !== undefined) headers["content-type"] = "application/json";
+    return new Request(`http://localhost${path}`, { method, headers, body });
+  }
+  const post = (o: Parameters<typeof req>[2]) => {
+    as = null;
+    return anonApi["POST /api/submissions"](req("POST", "/api/submissions", o), { params: Promise.resolve({}) });
+  };
+  const get = (id: string, o: Parameters<typeof req>[2] & { who?: Who } = {}) => {
+    as = w.actors[o.who ?? "anonymous"];
+    return anonApi["GET /api/submissions/[id]"](req("GET", `/api/submissions/${id}`, o), { params: Promise.resolve({ id }) });
+  };
+  const cookieOf = (res: Response) => /^rmap_anon=([^;]+);/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+
+  it("a first submission sets a signed cookie; with it the browser reads its submission, and no one else can", async () => {
+    const res = await post({ body: { exerciseId: EX, files: SOURCE } });
+    expect(res.status, await res.clone().text()).toBe(202);
+    const cookie = cookieOf(res)!;
+    expect(res.headers.get("set-cookie")).toMatch(/HttpOnly; SameSite=Lax$/);
+    const { id } = (await res.json()) as { id: string };
+    const row = await w.db.prisma.submission.findUniqueOrThrow({ where: { id } });
+    expect(row).toMatchObject({ userId: null, assignmentId: null, status: "queued" });
+    expect(row.anonId).toBe(cookie.split(".")[0]);
+
+    expect((await get(id, { cookie })).status).toBe(200);
+    // A second submission with the cookie keeps the same id and sets no new cookie.
+    const again = await post({ cookie, body: { exerciseId: EX, files: SOURCE } });
+    expect(again.status).toBe(202);
+    expect(again.headers.get("set-cookie")).toBeNull();
+    expect((await w.db.prisma.submission.findUniqueOrThrow({ where: { id: ((await again.json()) as { id: string }).id } })).anonId).toBe(row.anonId);
+
+    // No cookie, another browser's valid cookie, a forged cookie (someone's id with a wrong signature), signed-in users.
+    expect((await get(id)).status).toBe(401);
+    expect((await get(id, { cookie: signAnon(SECRET, newAnonId()) })).status).toBe(404);
+    expect((await get(id, { cookie: `${row.anonId}.${"A".repeat(43)}` })).status).toBe(401);
+    expect((await get(id, { cookie: signAnon("b".repeat(40), row.anonId!) })).status).toBe(401);
+    expect((await get(id, { who: "learnerA" })).status).toBe(404);
+    expect((await get(id, { who: "instructorA" })).status).toBe(404);
+    // And the anonymous cookie reads no signed-in learner's submission.
+    expect((await get(w.ids.submissionA, { cookie })).status).toBe(404);
+  });
+
+  it("an anonymous submission cannot count for an assignment, and bad input is refused without costing an attempt", async () => {
+    const before = await w.db.prisma.submission.count();
+    const cases: [Parameters<typeof req>[2], number][] = [
+      [{ body: { exerciseId: EX, files: SOURCE, assignmentId: w.ids.assignmentA } }, 401],
+      [{ rawBody: "{nope" }, 400],
+      [{ body: { exerciseId: "no-such", files: SOURCE } }, 400],
+      [{ body: { exerciseId: EX, files: { "other.ts": "" } } }, 400],
+      [{ body: { exerciseId: EX, files: { "rmap.ts": "x".repeat(70 * 1024) } } }, 413],
+    ];
+    for (const [o, status] of cases) {
+      const res = await post({ ...o, address: "192.0.2.50" });
+      expect(res.status, JSON.stringify(o).slice(0, 80)).toBe(status);
+    }
+    expect(await w.db.prisma.submission.count()).toBe(before);
+    // None of them used the address's allowance of 3.
+    for (let i = 0; i < 3; i++) expect((await post({ body: { exerciseId: EX, files: SOURCE }, address: "192.0.2.50" })).status).toBe(202);
+  });
+
+  it("clearing the cookie does not escape the per-address limit: 429 with the wait", async () => {
+    let res: Response;
+    let n = 0;
+    do res = await post({ body: { exerciseId: EX, files: SOURCE }, address: "192.0.2.99" });
+    while (res.status === 202 && ++n < 10);
+    expect(n).toBe(3);
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(((await res.json()) as { error: string }).error).toMatch(/try again in \d+ s/);
   });
 });
 

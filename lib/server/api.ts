@@ -6,13 +6,27 @@
  * is parsed, a malformed one a 400; neither stores anything.
  */
 import "server-only";
+import { ANON_COOKIE, anonCookieHeader, newAnonId, readCookie, verifyAnon } from "./anon";
 import { type Actor, type Dal, LIMITS } from "./dal";
 import { DalError, isDalError } from "./errors";
+import { clientAddress, type RateLimiter } from "./rate-limit";
 
 export interface ApiDeps {
   dal: Dal;
   /** The signed-in actor of this request (null when signed out). */
   actor(req: Request): Promise<Actor>;
+  /**
+   * Learners who are not signed in submit under an anonymous id kept in a
+   * signed cookie (lib/server/anon.ts). Absent: they are asked to sign in.
+   */
+  anonymous?: {
+    /** Signs the anonymous cookie. */
+    secret: string;
+    /** Mark the cookie Secure (the site is served over https). */
+    secureCookie: boolean;
+    /** Submissions per network address (a cleared cookie gives a new id, not a new address). */
+    perAddress: RateLimiter;
+  };
 }
 
 type Params = Record<string, string>;
@@ -62,14 +76,21 @@ function failure(e: unknown): Response {
   return json({ error: "internal error", code: "internal" }, 500);
 }
 
+/** The anonymous actor of a request's verified cookie, or null. */
+function anonymousActor(d: ApiDeps, req: Request): { anonId: string } | null {
+  if (!d.anonymous) return null;
+  const id = verifyAnon(d.anonymous.secret, readCookie(req.headers.get("cookie"), ANON_COOKIE));
+  return id ? { anonId: id } : null;
+}
+
 export function createApi(deps: () => Promise<ApiDeps>) {
   const route =
-    (fn: (a: { req: Request; actor: Actor; dal: Dal; params: Params }) => Promise<Response | unknown>): RouteHandler =>
+    (fn: (a: { req: Request; actor: Actor; dal: Dal; params: Params; deps: ApiDeps }) => Promise<Response | unknown>): RouteHandler =>
     async (req, ctx) => {
       try {
         const d = await deps();
         const actor = await d.actor(req);
-        const r = await fn({ req, actor, dal: d.dal, params: await ctx.params });
+        const r = await fn({ req, actor, dal: d.dal, params: await ctx.params, deps: d });
         return r instanceof Response ? r : json(r);
       } catch (e) {
         return failure(e);
@@ -88,8 +109,35 @@ export function createApi(deps: () => Promise<ApiDeps>) {
       return json(r, r.saved ? 200 : 409);
     }),
     "GET /api/submissions": route(({ req, actor, dal }) => dal.listSubmissions(actor, { exerciseId: new URL(req.url).searchParams.get("exerciseId") ?? undefined })),
-    "POST /api/submissions": route(async ({ req, actor, dal }) => json(await dal.submit(actor, await withFiles(req)), 202)),
-    "GET /api/submissions/[id]": route(({ actor, dal, params }) => dal.getSubmission(actor, params.id)),
+    /**
+     * Stores a submission and queues it (202 with its id; poll GET
+     * /api/submissions/[id]). Signed out, the submission is made under the
+     * request's anonymous cookie, or a new one set on the answer, and counts
+     * against the client's network address too.
+     */
+    "POST /api/submissions": route(async ({ req, actor, dal, deps: d }) => {
+      const body = await withFiles(req);
+      if (actor || !d.anonymous) return json(await dal.submit(actor, body), 202);
+      const known = anonymousActor(d, req);
+      const anon = known ?? { anonId: newAnonId() };
+      const address = clientAddress(req);
+      const now = Date.now();
+      const r = d.anonymous.perAddress.take(address, now);
+      if (!r.ok) {
+        const s = Math.max(1, Math.ceil(r.retryAfterMs / 1000));
+        throw new DalError("rate_limited", `too many submissions from your network; try again in ${s} s (your draft is kept), or sign in`, s);
+      }
+      let sub;
+      try {
+        sub = await dal.submit(anon, body);
+      } catch (e) {
+        // A refused submission costs no attempt.
+        d.anonymous.perAddress.refund(address, now);
+        throw e;
+      }
+      return json(sub, 202, known ? {} : { "set-cookie": anonCookieHeader(d.anonymous.secret, anon.anonId, d.anonymous.secureCookie) });
+    }),
+    "GET /api/submissions/[id]": route(({ req, actor, dal, params, deps: d }) => dal.getSubmission(actor ?? anonymousActor(d, req), params.id)),
     "GET /api/cohorts": route(({ actor, dal }) => dal.teachingCohorts(actor)),
     "POST /api/cohorts": route(async ({ req, actor, dal }) => json(await dal.createCohort(actor, await small(req)), 201)),
     "GET /api/cohorts/mine": route(({ actor, dal }) => dal.myCohorts(actor)),

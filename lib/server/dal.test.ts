@@ -291,6 +291,54 @@ describe.each(BACKENDS)("learner state on %s", (backend) => {
   });
 });
 
+describe.each(BACKENDS)("submissions without an assignment id, and anonymous ones, on %s", (backend) => {
+  let w: World;
+  beforeAll(async () => {
+    w = await makeWorld(backend, { submitLimit: 2 });
+  });
+  afterAll(async () => {
+    await w?.db.close();
+  });
+
+  it("counts for the learner's assignment of that exercise while it accepts submissions; null opts out", async () => {
+    const la = w.actors.learnerA;
+    const assignmentOf = async (p: Promise<{ id: string }>) => (await w.db.prisma.submission.findUniqueOrThrow({ where: { id: (await p).id } })).assignmentId;
+    w.clock.now = new Date("2026-03-02T00:00:00Z");
+    expect(await assignmentOf(w.dal.submit(la, { exerciseId: EX, files: SOURCE }))).toBe(w.ids.assignmentA);
+    w.clock.now = new Date("2026-03-02T00:02:00Z");
+    expect(await assignmentOf(w.dal.submit(la, { exerciseId: EX, files: SOURCE, assignmentId: null }))).toBeNull();
+    // Another exercise: no assignment. learnerB's closed assignment after its due date: none either.
+    expect(await assignmentOf(w.dal.submit(la, { exerciseId: "00-tools", files: { "eventlog.ts": "//" } }))).toBeNull();
+    w.clock.now = new Date("2026-03-11T00:00:00Z");
+    expect(await assignmentOf(w.dal.submit(w.actors.learnerB, { exerciseId: EX, files: SOURCE }))).toBeNull();
+  });
+
+  it("an anonymous browser submits outside assignments, is rate-limited by its id, and reads only its own submissions", async () => {
+    const anon = { anonId: "A".repeat(22) };
+    const other = { anonId: "B".repeat(22) };
+    w.clock.now = new Date("2026-03-12T00:00:00Z");
+    const s = await w.dal.submit(anon, { exerciseId: EX, files: SOURCE });
+    expect(await w.db.prisma.submission.findUniqueOrThrow({ where: { id: s.id } })).toMatchObject({ userId: null, anonId: anon.anonId, assignmentId: null });
+    expect(w.enqueued).toContain(s.id);
+    await w.dal.submit(anon, { exerciseId: EX, files: SOURCE });
+    await expect(w.dal.submit(anon, { exerciseId: EX, files: SOURCE })).rejects.toMatchObject({ code: "rate_limited", retryAfterSeconds: 60 });
+    await expect(w.dal.submit(other, { exerciseId: EX, files: SOURCE })).resolves.toMatchObject({ status: "queued" });
+    await expect(w.dal.submit(other, { exerciseId: EX, files: SOURCE, assignmentId: w.ids.assignmentA })).rejects.toMatchObject({ code: "unauthenticated" });
+    await expect(w.dal.submit({ anonId: "../x" }, { exerciseId: EX, files: SOURCE })).rejects.toMatchObject({ code: "invalid" });
+
+    expect(await w.dal.getSubmission(anon, s.id)).toMatchObject({ id: s.id, anonId: anon.anonId });
+    await expect(w.dal.getSubmission(other, s.id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(w.dal.getSubmission(anon, w.ids.submissionA)).rejects.toMatchObject({ code: "not_found" });
+    for (const who of ["learnerA", "instructorA"] as const) await expect(w.dal.getSubmission(w.actors[who], s.id)).rejects.toMatchObject({ code: "not_found" });
+    // Everything else needs a signed-in user.
+    await expect(w.dal.dashboard(anon)).rejects.toMatchObject({ code: "unauthenticated" });
+    await expect(w.dal.listSubmissions(anon)).rejects.toMatchObject({ code: "unauthenticated" });
+    await expect(w.dal.getDraft(anon, EX)).rejects.toMatchObject({ code: "unauthenticated" });
+    // The database itself refuses a submission with both owners or neither.
+    await expect(w.db.prisma.submission.create({ data: { exerciseId: EX, files: SOURCE, exerciseVersion: "v" } })).rejects.toThrow(/Submission_owner_check|check constraint/i);
+  });
+});
+
 describe("late policy arithmetic", () => {
   const due = new Date("2026-04-10T00:00:00Z");
   it("counts started days late and never goes below zero", () => {

@@ -7,6 +7,9 @@
  * Authorization rules:
  * - A learner reads and writes only their own drafts, submissions, progress
  *   and memberships.
+ * - An anonymous browser (a signed cookie's id, lib/server/anon.ts) may only
+ *   submit, outside any assignment, and read its own submissions; everything
+ *   else needs a signed-in user.
  * - An instructor manages only cohorts they hold an instructor membership
  *   in; there they see the cohort's learners, assignments and submissions.
  * - An admin may do everything.
@@ -27,8 +30,12 @@ import type { LatePolicy, Role } from "./generated/prisma/enums";
 import { type CsvFormat, gradebookCsv } from "./gradebook-csv";
 import { hashPassword, verifyPassword } from "./password";
 
-/** Who is asking: the signed-in user's id, or null. Their role is read from the database on each call. */
-export type Actor = { userId: string } | null;
+/**
+ * Who is asking: the signed-in user's id, an anonymous browser's id (verified
+ * from its signed cookie by the caller), or null. A user's role is read from
+ * the database on each call.
+ */
+export type Actor = { userId: string } | { anonId: string } | null;
 
 export interface SubmissionSink {
   /** Hands a stored, queued submission to the grading queue. */
@@ -82,7 +89,11 @@ const DraftInput = z.object({
   baseRevision: z.number().int().min(0),
 });
 
-const SubmitInput = z.object({ exerciseId, files, assignmentId: id.optional() });
+/**
+ * assignmentId: the assignment the submission counts for; omitted, the
+ * learner's open assignment of that exercise if there is one; null, none.
+ */
+const SubmitInput = z.object({ exerciseId, files, assignmentId: id.nullable().optional() });
 
 const CohortInput = z.object({ name: z.string().trim().min(1).max(LIMITS.nameChars) });
 
@@ -174,7 +185,7 @@ export function createDal(o: DalOptions) {
   const now = o.now ?? (() => new Date());
 
   async function who(actor: Actor): Promise<{ id: string; role: Role }> {
-    if (!actor) throw new DalError("unauthenticated", "sign in first");
+    if (!actor || !("userId" in actor)) throw new DalError("unauthenticated", "sign in first");
     const user = await prisma.user.findUnique({ where: { id: actor.userId }, select: { id: true, role: true } });
     if (!user) throw new DalError("unauthenticated", "your account no longer exists; sign in again");
     return user;
@@ -314,9 +325,15 @@ export function createDal(o: DalOptions) {
       return { saved: false as const, server };
     },
 
-    /** Stores a submission (queued) and hands it to the grading queue. */
+    /**
+     * Stores a submission (queued) and hands it to the grading queue. A
+     * signed-in learner's submission without an assignmentId counts for their
+     * cohort's assignment of that exercise when one accepts submissions now
+     * (the earliest due); an anonymous one never counts for an assignment.
+     */
     async submit(actor: Actor, input: unknown) {
-      const u = await who(actor);
+      const anonId = actor && "anonId" in actor ? parse(z.string().regex(/^[\w-]{16,64}$/), actor.anonId) : null;
+      const u = anonId ? null : await who(actor);
       const i = parse(SubmitInput, input);
       const ex = exercise(i.exerciseId);
       checkFiles(ex, i.files);
@@ -324,9 +341,19 @@ export function createDal(o: DalOptions) {
       if (missing.length) throw new DalError("invalid", `files: missing ${missing.join(", ")}`);
       const at = now();
       let late = false;
-      if (i.assignmentId) {
+      let assignmentId = i.assignmentId ?? null;
+      if (!u) {
+        if (assignmentId) throw new DalError("unauthenticated", "sign in to submit for an assignment");
+      } else if (i.assignmentId === undefined) {
+        const open = await prisma.assignment.findMany({
+          where: { exerciseId: ex.id, opensAt: { lte: at }, cohort: { memberships: { some: { userId: u.id } } } },
+          orderBy: { dueAt: "asc" },
+        });
+        assignmentId = open.find((a) => lateness(a, at).accepted)?.id ?? null;
+      }
+      if (u && assignmentId) {
         const a = await prisma.assignment.findFirst({
-          where: { id: i.assignmentId, cohort: { memberships: { some: { userId: u.id } } } },
+          where: { id: assignmentId, cohort: { memberships: { some: { userId: u.id } } } },
         });
         if (!a) throw new DalError("not_found", "no such assignment in your cohorts");
         if (a.exerciseId !== ex.id) throw new DalError("invalid", `assignmentId: that assignment is ${a.exerciseId}, not ${ex.id}`);
@@ -336,11 +363,13 @@ export function createDal(o: DalOptions) {
         late = l.late;
       }
       const windowMs = o.submitWindowSeconds * 1000;
+      const owner = u ? { userId: u.id } : { anonId: anonId! };
+      const ownerKey = u ? `submit:${u.id}` : `submit:anon:${anonId}`;
       const sub = await prisma.$transaction(async (tx) => {
         // Serialises one learner's concurrent submissions so the count below stays exact.
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${"submit:" + u.id}))`;
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${ownerKey}))`;
         const recent = await tx.submission.findMany({
-          where: { userId: u.id, createdAt: { gt: new Date(at.getTime() - windowMs) } },
+          where: { ...owner, createdAt: { gt: new Date(at.getTime() - windowMs) } },
           orderBy: { createdAt: "asc" },
           select: { createdAt: true },
         });
@@ -354,8 +383,8 @@ export function createDal(o: DalOptions) {
           );
         }
         return tx.submission.create({
-          data: { userId: u.id, exerciseId: ex.id, assignmentId: i.assignmentId ?? null, files: i.files, exerciseVersion: ex.version, late, createdAt: at },
-          select: { id: true, status: true, createdAt: true },
+          data: { ...owner, exerciseId: ex.id, assignmentId, files: i.files, exerciseVersion: ex.version, late, createdAt: at },
+          select: { id: true, status: true, createdAt: true, assignmentId: true },
         });
       }, SUBMIT_TRANSACTION);
       await o.queue.enqueue(sub.id);
@@ -374,10 +403,15 @@ export function createDal(o: DalOptions) {
       });
     },
 
-    /** One submission with files and results: its learner's, or one in a cohort the actor teaches. */
+    /** One submission with files and results: its learner's (or anonymous browser's), or one in a cohort the actor teaches. */
     async getSubmission(actor: Actor, submissionId: unknown) {
-      const u = await who(actor);
       const sid = parse(id, submissionId);
+      if (actor && "anonId" in actor) {
+        const s = await prisma.submission.findFirst({ where: { id: sid, anonId: actor.anonId }, include: { user: { select: { id: true, name: true, email: true } } } });
+        if (!s) throw new DalError("not_found", "no such submission among those you may see");
+        return s;
+      }
+      const u = await who(actor);
       const where: Prisma.SubmissionWhereInput =
         u.role === "admin"
           ? { id: sid }

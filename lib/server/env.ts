@@ -48,6 +48,12 @@ export const EnvSchema = z
     /** Per learner: at most SUBMIT_LIMIT submissions per SUBMIT_WINDOW_SECONDS. */
     SUBMIT_LIMIT: wholeNumber(1, 10_000, 6),
     SUBMIT_WINDOW_SECONDS: wholeNumber(1, 86_400, 60),
+    /** Per network address, for learners who are not signed in: at most this many submissions per SUBMIT_WINDOW_SECONDS. */
+    ANON_SUBMIT_LIMIT: wholeNumber(1, 100_000, 30),
+    /** Demo instructor and learner on an empty database: auto (the embedded database only), on (also PostgreSQL), off. */
+    SEED_DEMO: z.enum(["auto", "on", "off"], { error: "expected auto, on or off" }).default("auto"),
+    /** The demo accounts' password; unset: generated and printed once. */
+    SEED_PASSWORD: z.string().min(10, { error: "expected at least 10 characters" }).max(256).optional(),
   })
   .superRefine((env, ctx) => {
     const together = (names: (keyof typeof env)[], what: string) => {

@@ -13,9 +13,11 @@ import { type Database, openDatabase } from "./db";
 import { type Env, env as loadEnv } from "./env";
 import { type Catalog, loadCatalog } from "./exercises";
 import { REPO_ROOT } from "./paths";
+import { createGraderPool } from "./grader";
 import { createQueue, type GradingQueue } from "./queue";
-import { createProcessGrader } from "./queue/grader-process";
 import type { GradeFn, GradingDeps } from "./queue/grading";
+import { RateLimiter } from "./rate-limit";
+import { seedDemo, seedMessage, shouldSeed } from "./seed";
 
 export interface Server {
   env: Env;
@@ -23,8 +25,12 @@ export interface Server {
   catalog: Catalog;
   queue: GradingQueue;
   dal: Dal;
-  /** Signs next-auth tokens: NEXTAUTH_SECRET, or one kept in DATA_DIR for the embedded default. */
+  /** Signs next-auth tokens and anonymous cookies: NEXTAUTH_SECRET, or one kept in DATA_DIR for the embedded default. */
   authSecret: string;
+  /** Anonymous submissions per network address (ANON_SUBMIT_LIMIT per SUBMIT_WINDOW_SECONDS). */
+  anonLimiter: RateLimiter;
+  /** Resolves when this process's graders have warmed up (at once where this process does not grade). */
+  gradersReady(): Promise<void>;
 }
 
 /** A hash of the grader's source: recorded on each submission as `graderVersion`. */
@@ -52,8 +58,9 @@ function localSecret(dataDir: string): string {
 }
 
 /**
- * `grade`: how this process grades. The site grades in a child process
- * (createProcessGrader); a worker process passes the grader it holds.
+ * `grade`: how this process grades; by default a pool of GRADER_CONCURRENCY
+ * worker graders (lib/server/grader.ts), started only where this process
+ * grades (the in-process queue, or a worker).
  */
 async function build(role: "site" | "worker", grade?: GradeFn): Promise<Server> {
   const e = loadEnv();
@@ -62,7 +69,16 @@ async function build(role: "site" | "worker", grade?: GradeFn): Promise<Server> 
   console.log(`[server] ${where}; migrations applied now: ${db.applied.length ? db.applied.join(", ") : "none (up to date)"}`);
   const catalog = loadCatalog();
   const log = (m: string) => console.log(`[grading] ${m}`);
-  const deps: GradingDeps = { prisma: db.prisma, catalog, grade: grade ?? createProcessGrader(log), graderVersion: graderVersion(), maxAttempts: e.GRADE_MAX_ATTEMPTS };
+  const grades = role === "worker" || e.GRADING_QUEUE === "inprocess";
+  const notHere: GradeFn = () => Promise.reject(new Error("this process only sends submissions to the queue; `npm run worker` grades them"));
+  const pool = !grade && grades ? await createGraderPool(e.GRADER_CONCURRENCY, log) : undefined;
+  const deps: GradingDeps = {
+    prisma: db.prisma,
+    catalog,
+    grade: grade ?? pool ?? notHere,
+    graderVersion: graderVersion(),
+    maxAttempts: e.GRADE_MAX_ATTEMPTS,
+  };
   const queue = createQueue(e, deps, role, log);
   await queue.start();
   const dal = createDal({
@@ -73,8 +89,16 @@ async function build(role: "site" | "worker", grade?: GradeFn): Promise<Server> 
     submitWindowSeconds: e.SUBMIT_WINDOW_SECONDS,
     instructorSignup: e.INSTRUCTOR_SIGNUP,
   });
+  if (role === "site" && (await shouldSeed(db.prisma, e.SEED_DEMO, db.kind === "pglite"))) {
+    try {
+      console.log(seedMessage(await seedDemo({ dal, prisma: db.prisma, ...(e.SEED_PASSWORD ? { password: e.SEED_PASSWORD } : {}) })));
+    } catch (x) {
+      // Another site process seeding the same database at the same moment wins; this one goes on.
+      console.log(`[server] demo accounts not created: ${(x as Error)?.message ?? String(x)}`);
+    }
+  }
   const authSecret = e.NEXTAUTH_SECRET ?? localSecret(e.DATA_DIR);
-  return { env: e, db, catalog, queue, dal, authSecret };
+  return { env: e, db, catalog, queue, dal, authSecret, anonLimiter: new RateLimiter(e.ANON_SUBMIT_LIMIT, e.SUBMIT_WINDOW_SECONDS * 1000), gradersReady: () => pool?.ready() ?? Promise.resolve() };
 }
 
 const g = globalThis as { __rmapServer?: Promise<Server> };
@@ -85,7 +109,7 @@ export function server(): Promise<Server> {
   return g.__rmapServer;
 }
 
-/** For `npm run worker`: the same wiring with a grading (not sending) queue and the worker's own grader. */
-export function workerServer(grade: GradeFn): Promise<Server> {
+/** For `npm run worker`: the same wiring with a grading (not sending) queue; `grade` replaces the worker graders (tests). */
+export function workerServer(grade?: GradeFn): Promise<Server> {
   return build("worker", grade);
 }

@@ -31,4 +31,11 @@ export async function requireActor(from: string): Promise<NonNullable<Actor>> {
 }
 
 /** The JSON API bound to this process's server and the request's session. */
-export const api = createApi(async () => ({ dal: (await server()).dal, actor: () => currentActor() }));
+export const api = createApi(async () => {
+  const s = await server();
+  return {
+    dal: s.dal,
+    actor: () => currentActor(),
+    anonymous: { secret: s.authSecret, secureCookie: s.env.NEXTAUTH_URL.startsWith("https:"), perAddress: s.anonLimiter },
+  };
+});

@@ -1,11 +1,13 @@
 /*
  * The lesson workbench in Debian's chromium against the production build:
  * the editor loads with completion on the simulator's API, the public tests
- * run in the Web Worker (chosen at once: no WebContainer runtime offline), a
+ * run in the Web Worker (offline, the WebContainer host probe fails and the
+ * Worker is chosen in about a second), a
  * wrong implementation's failing interleaving steps to the detector's report
  * with the learner's line highlighted and the objects drawn, the replay
  * token runs clean after a fix, the reference solution (read from disk by
- * the test) gets full marks, and the draft survives a reload. Screenshots of
+ * the test) gets full marks and then opens the reference solution beside the
+ * learner's code (refused before), and the draft survives a reload. Screenshots of
  * each step land in test-results/screenshots/workbench-*.png.
  */
 import { readExercise, readMutant } from "rmap-grader";
@@ -79,6 +81,10 @@ describe("the lesson workbench", () => {
     const t0 = Date.now();
     await page.waitForFunction(() => document.querySelector('[data-testid="runner-choice"]')?.textContent?.includes("Web Worker"), null, { timeout: 5000 });
     expect(Date.now() - t0).toBeLessThan(5000);
+    // The page tried the real WebContainer first: offline, its host probe fails and the Worker takes over in about a second.
+    const choice = page.locator('[data-testid="runner-choice"]');
+    expect(await choice.textContent()).toMatch(/Web Worker: the WebContainer host (cannot be reached|did not answer within)/);
+    expect(Number(await choice.getAttribute("data-choice-ms"))).toBeLessThan(2000);
     await page.click("text=Run public tests");
     await page.waitForSelector('[data-testid="run-results"]', { timeout: 60_000 });
     const text = await page.textContent('[data-testid="run-results"]');
@@ -125,6 +131,20 @@ describe("the lesson workbench", () => {
     expect(await page.textContent('[data-testid="score"]')).toBe("100%");
     await shot("6-full-marks");
   }, 120_000);
+
+  it("offers the reference solution only after full marks, beside the learner's code", async () => {
+    // Asked for directly without a full-marks submission of the asker's own, the server refuses.
+    for (const body of [{}, { submissionId: "not-a-submission-of-yours" }]) {
+      const r = await fetch(`${site.url}/api/solution/00-tools`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      expect(r.status).toBe(403);
+      expect(Object.keys((await r.json()) as object)).toEqual(["error"]);
+    }
+    await page.click('[data-testid="show-solution"]');
+    await page.waitForSelector('[data-testid="solution"] .monaco-diff-editor', { timeout: 90_000 });
+    await page.waitForFunction(() => (document.querySelector('[data-testid="solution"] .modified .view-lines')?.textContent ?? "").length > 100, null, { timeout: 30_000 });
+    await page.locator('[data-testid="solution"]').scrollIntoViewIfNeeded();
+    await shot("6b-solution");
+  }, 150_000);
 
   it("keeps the draft across a reload", async () => {
     const saved = await editorText();

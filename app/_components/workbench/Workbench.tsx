@@ -10,12 +10,15 @@ import { DiffEditor, Editor, type OnMount } from "@monaco-editor/react";
 import type * as Monaco from "monaco-editor";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import type { Results, TestResult } from "rmap-schemas";
+import { DraftSync, type SyncState } from "./draft-sync";
+import { DraftSyncBar } from "./DraftSyncBar";
 import { Drafts, type Files } from "./drafts";
 import type { Hint } from "./hints";
 import { hintsFor } from "./hints";
 import { emit, fileUri, setupMonaco } from "./monaco-setup";
 import type { RunRequest } from "./protocol";
-import { chooseRunner, RunStopped, WorkerRunner, type Choice } from "./runner";
+import { bootWebContainer, chooseRunner, probeWebContainerHost, RunStopped, WorkerRunner, type Choice } from "./runner";
+import { submitAndWait } from "./submit";
 import { Timeline } from "./Timeline";
 
 export interface WorkbenchProps {
@@ -59,7 +62,15 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
   const [verdict, setVerdict] = useState<Results | null>(null);
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [inspect, setInspect] = useState<TestResult | null>(null);
+  /** The last graded submission: its id is the proof of full marks the server checks before sending the reference solution. */
+  const submitted = useRef<{ id: string; files: Files } | null>(null);
+  const [solution, setSolution] = useState<{ files: Files; yours: Files } | null>(null);
+  const [solutionError, setSolutionError] = useState<string | null>(null);
+  const [solutionLoading, setSolutionLoading] = useState(false);
   const [replayNote, setReplayNote] = useState<string | undefined>();
+  const [syncState, setSyncState] = useState<SyncState>({ kind: "off" });
+  const monacoRef = useRef<typeof Monaco | null>(null);
+  monacoRef.current = monaco;
   const editorRef = useRef<Monaco.editor.IStandaloneCodeEditor | null>(null);
   const decorations = useRef<Monaco.editor.IEditorDecorationsCollection | null>(null);
   const theme = useTheme();
@@ -79,27 +90,67 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     };
   }, [dtsUrl]);
 
+  const [choiceMs, setChoiceMs] = useState<number | null>(null);
   useEffect(() => {
     let live = true;
+    const t0 = performance.now();
     void chooseRunner({
       makeWorker: () => new WorkerRunner(() => new Worker("/workbench/runner.js", { type: "module" })),
+      bootContainer: () => bootWebContainer("/workbench/runner-node.mjs"),
       crossOriginIsolated: window.crossOriginIsolated === true,
-      probe: () => fetch("https://stackblitz.com/headless?version=1.6.4", { mode: "no-cors" }).then(() => undefined),
-    }).then((c) => live && setChoice(c));
+      probe: () => probeWebContainerHost(),
+    }).then((c) => {
+      if (!live) return;
+      setChoice(c);
+      setChoiceMs(Math.round(performance.now() - t0));
+    });
     return () => {
       live = false;
     };
   }, []);
+
+  // A signed-in learner's draft is also kept in their account (draft-sync.ts).
+  const sync = useMemo(
+    () =>
+      new DraftSync({
+        exercise,
+        starter,
+        store: window.localStorage,
+        fetch: (...a) => fetch(...a),
+        apply: (f) => {
+          drafts.save(f);
+          setFiles(f);
+          const m = monacoRef.current;
+          for (const n of Object.keys(f)) m?.editor.getModel(fileUri(m, exercise, n))?.setValue(f[n]!);
+        },
+        keepCopy: (f) => {
+          drafts.keep(f);
+          setHasCopy(true);
+        },
+        onState: setSyncState,
+      }),
+    [exercise, starter, drafts],
+  );
+  useEffect(() => {
+    void sync.start(drafts.load());
+    const leave = () => void sync.flush();
+    window.addEventListener("pagehide", leave);
+    return () => {
+      window.removeEventListener("pagehide", leave);
+      sync.stop();
+    };
+  }, [sync, drafts]);
 
   const update = useCallback(
     (name: string, text: string) => {
       setFiles((prev) => {
         const next = { ...prev, [name]: text };
         drafts.save(next);
+        sync.edited(next);
         return next;
       });
     },
-    [drafts],
+    [drafts, sync],
   );
 
   const onMount: OnMount = (editor) => {
@@ -181,41 +232,48 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     setPhase("sending");
     setSubmitError(null);
     setVerdict(null);
+    setSolution(null);
+    setSolutionError(null);
+    const sent = files;
     try {
-      const res = await fetch("/api/submit", {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ exercise, files }),
+      const { id, results } = await submitAndWait(exercise, sent, {
+        fetch: (...a) => fetch(...a),
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        onStatus: setPhase,
       });
-      if (!res.ok || !res.body) {
-        const body = (await res.json().catch(() => null)) as { error?: string } | null;
-        throw new Error(body?.error ?? `the server answered ${res.status}`);
-      }
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buf = "";
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        buf += value;
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          if (!line.trim()) continue;
-          const m = JSON.parse(line) as { status: "queued" | "grading" } | { status: "done"; results: Results } | { status: "error"; error: string };
-          if (m.status === "done") {
-            setVerdict(m.results);
-            setPhase("done");
-            const failed = m.results.tests.find((t) => !t.passed && t.trace?.length);
-            setInspect(failed ?? null);
-            setReplayNote(undefined);
-          } else if (m.status === "error") throw new Error(m.error);
-          else setPhase(m.status);
-        }
-      }
+      submitted.current = { id, files: sent };
+      setVerdict(results);
+      setPhase("done");
+      const failed = results.tests.find((t) => !t.passed && t.trace?.length);
+      setInspect(failed ?? null);
+      setReplayNote(undefined);
     } catch (e) {
       setPhase("error");
       setSubmitError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  /** Asks the server for the reference solution; it answers only if that submission's stored results are full marks. */
+  const showSolution = async () => {
+    const last = submitted.current;
+    if (!last) return;
+    const yours = last.files;
+    setSolutionLoading(true);
+    setSolutionError(null);
+    try {
+      const res = await fetch(`/api/solution/${encodeURIComponent(exercise)}`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify({ submissionId: last.id }),
+      });
+      const body = (await res.json().catch(() => null)) as { files?: Files; error?: string } | null;
+      if (!res.ok || !body?.files) throw new Error(body?.error ?? `the server answered ${res.status}`);
+      setSolution({ files: body.files, yours });
+    } catch (e) {
+      setSolutionError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setSolutionLoading(false);
     }
   };
 
@@ -223,6 +281,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     if (!window.confirm("Start over from the starter code? Your current draft is kept as a copy you can restore.")) return;
     const fresh = drafts.reset(files);
     setFiles(fresh);
+    sync.edited(fresh);
     setHasCopy(drafts.previous() !== null);
     monaco?.editor.getModel(fileUri(monaco, exercise, active))?.setValue(fresh[active]!);
   };
@@ -231,6 +290,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
     const back = drafts.restore(files);
     if (!back) return;
     setFiles(back);
+    sync.edited(back);
     setHasCopy(drafts.previous() !== null);
     for (const n of names) monaco?.editor.getModel(fileUri(monaco, exercise, n))?.setValue(back[n]!);
   };
@@ -295,7 +355,8 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
           {phase === "sending" ? "sending…" : phase === "queued" ? "queued…" : phase === "grading" ? "grading…" : phase === "done" ? "graded" : ""}
         </span>
       </div>
-      <p className="wb-runner" data-testid="runner-choice">{choice ? `Runs in: ${choice.why}` : "Choosing where to run the tests…"}</p>
+      <DraftSyncBar state={syncState} onResolve={(c) => void sync.resolve(c)} />
+      <p className="wb-runner" data-testid="runner-choice" data-choice-ms={choiceMs ?? undefined}>{choice ? `Runs in: ${choice.why}${choiceMs !== null ? ` (chosen in ${choiceMs} ms)` : ""}` : "Choosing where to run the tests…"}</p>
       {runError ? <p className="wb-error" role="alert">{runError}</p> : null}
       {submitError ? <p className="wb-error" role="alert">Submission not graded: {submitError}</p> : null}
       {console_ ? (
@@ -306,6 +367,30 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
       ) : null}
       {runResults ? <ResultList title="Public tests (in your browser)" results={runResults} onInspect={setInspect} testid="run-results" /> : null}
       {verdict ? <Verdict results={verdict} onInspect={setInspect} /> : null}
+      {verdict && verdict.gradable && verdict.score >= 1 && !solution ? (
+        <p>
+          <button type="button" className="wb-small" data-testid="show-solution" onClick={() => void showSolution()} disabled={solutionLoading}>
+            {solutionLoading ? "Checking your full marks…" : "Compare with the reference solution"}
+          </button>
+        </p>
+      ) : null}
+      {solutionError ? <p className="wb-error" role="alert">The reference solution is not available: {solutionError}</p> : null}
+      {solution && monaco ? (
+        <section className="wb-solution" data-testid="solution" aria-label="Reference solution">
+          <h3>The reference solution, as changes to your submitted {active}</h3>
+          <div className="wb-editor wb-solution-diff">
+            <DiffEditor
+              original={solution.yours[active] ?? ""}
+              modified={solution.files[active] ?? ""}
+              language="typescript"
+              theme={theme}
+              originalModelPath={`file:///submitted/${exercise}/${active}`}
+              modifiedModelPath={`file:///reference/${exercise}/${active}`}
+              options={{ readOnly: true, renderSideBySide: true, minimap: { enabled: false }, automaticLayout: true }}
+            />
+          </div>
+        </section>
+      ) : null}
       {failure?.trace?.length ? (
         <section className="wb-failure" aria-label="Failing interleaving">
           <h3>

@@ -73,6 +73,15 @@ export class Drafts {
     return fresh;
   }
 
+  /** Keep `files` as the restorable copy (replacing the one kept before). */
+  keep(files: Files): void {
+    try {
+      this.store.setItem(key(this.exercise, "previous"), JSON.stringify(files));
+    } catch {
+      // Storage full or disabled: nothing to keep it in.
+    }
+  }
+
   /** The copy kept by the last reset, if any. */
   previous(): Files | null {
     return parse(this.store.getItem(key(this.exercise, "previous")), this.names);

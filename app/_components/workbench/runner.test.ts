@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Results } from "rmap-schemas";
-import { chooseRunner, RunStopped, WebContainerRunner, WorkerRunner, type Container, type Runner } from "./runner";
+import { chooseRunner, probeWebContainerHost, RunStopped, WEBCONTAINER_HOST, WebContainerRunner, WorkerRunner, type Container, type Runner } from "./runner";
 import type { RunRequest, RunnerMessage } from "./protocol";
 
 const REQ: RunRequest = { type: "run", exercise: "00-tools", title: "t", files: [{ file: "eventlog.ts", js: "", map: null }] };
@@ -148,5 +150,45 @@ describe("chooseRunner", () => {
     expect(hung.runner.kind).toBe("worker");
     expect(hung.why).toMatch(/did not boot within/);
     expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it("gives up on a probe that never answers (a black-holed network) after its timeout, without booting", async () => {
+    let booted = false;
+    const t0 = Date.now();
+    const c = await chooseRunner({
+      ...base,
+      probeTimeoutMs: 100,
+      probe: () => new Promise<void>(() => {}),
+      bootContainer: async () => {
+        booted = true;
+        return container;
+      },
+    });
+    expect(c.runner.kind).toBe("worker");
+    expect(c.why).toMatch(/did not answer within 0.1 s/);
+    expect(booted).toBe(false);
+    expect(Date.now() - t0).toBeLessThan(1500);
+  });
+
+  it("says why when the boot itself fails", async () => {
+    const c = await chooseRunner({ ...base, bootContainer: () => Promise.reject(new Error("Unable to create more instances")) });
+    expect(c.runner.kind).toBe("worker");
+    expect(c.why).toMatch(/failed to boot \(Unable to create more instances\)/);
+  });
+
+  it("probes the frame URL of the installed @webcontainer/api", () => {
+    const pkg = JSON.parse(readFileSync(join(process.cwd(), "node_modules", "@webcontainer", "api", "package.json"), "utf8")) as { version: string };
+    expect(WEBCONTAINER_HOST).toBe(`https://stackblitz.com/headless?version=${pkg.version}`);
+  });
+
+  it("probes the host with an opaque request and no credentials", async () => {
+    const calls: [string, RequestInit | undefined][] = [];
+    const fake = ((url: string, init?: RequestInit) => {
+      calls.push([url, init]);
+      return Promise.resolve(new Response(null));
+    }) as unknown as typeof fetch;
+    await probeWebContainerHost(fake);
+    expect(calls).toEqual([[WEBCONTAINER_HOST, { mode: "no-cors", cache: "no-store", credentials: "omit" }]]);
+    await expect(probeWebContainerHost((() => Promise.reject(new TypeError("Failed to fetch"))) as unknown as typeof fetch)).rejects.toThrow();
   });
 });

@@ -126,7 +126,20 @@ export interface ChooseOptions {
   crossOriginIsolated: boolean;
   /** Resolves when the WebContainer host answers, rejects when it cannot be reached. */
   probe: () => Promise<void>;
+  /** How long the probe may take before the host counts as unreachable (a black-holed network never answers). */
+  probeTimeoutMs?: number;
   bootTimeoutMs?: number;
+}
+
+/** Rejects with "timeout" after `ms`, unless `p` settles first. */
+function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("timeout")), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** Feature detection, a probe of the host, and a boot raced against a timeout; the Worker otherwise. */
@@ -134,26 +147,53 @@ export async function chooseRunner(o: ChooseOptions): Promise<Choice> {
   const worker = (why: string): Choice => ({ runner: o.makeWorker(), why });
   if (!o.bootContainer) return worker("Web Worker: this build ships no WebContainer runtime.");
   if (!o.crossOriginIsolated) return worker("Web Worker: the page is not cross-origin isolated, which WebContainers need.");
+  const probeMs = o.probeTimeoutMs ?? 1000;
   try {
-    await o.probe();
-  } catch {
-    return worker("Web Worker: the WebContainer host cannot be reached (offline or blocked network).");
+    await within(o.probe(), probeMs);
+  } catch (e) {
+    return worker(
+      e instanceof Error && e.message === "timeout"
+        ? `Web Worker: the WebContainer host did not answer within ${probeMs / 1000} s.`
+        : "Web Worker: the WebContainer host cannot be reached (offline or blocked network).",
+    );
   }
   const ms = o.bootTimeoutMs ?? 4000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const runner = await Promise.race([
-      o.bootContainer(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("timeout")), ms);
-      }),
-    ]);
+    const runner = await within(o.bootContainer(), ms);
     return { runner, why: "WebContainer: booted, running Node in the page." };
-  } catch {
-    return worker(`Web Worker: the WebContainer did not boot within ${ms / 1000} s.`);
-  } finally {
-    clearTimeout(timer);
+  } catch (e) {
+    return worker(e instanceof Error && e.message === "timeout" ? `Web Worker: the WebContainer did not boot within ${ms / 1000} s.` : `Web Worker: the WebContainer failed to boot (${e instanceof Error ? e.message : String(e)}).`);
   }
+}
+
+/** The frame WebContainer.boot() loads (its version is the package's); the probe asks for it without reading it. */
+export const WEBCONTAINER_HOST = "https://stackblitz.com/headless?version=1.6.4";
+
+/** A reachability probe of the WebContainer host: an opaque no-cors request, which rejects at once offline. */
+export function probeWebContainerHost(f: typeof fetch = fetch): Promise<void> {
+  return f(WEBCONTAINER_HOST, { mode: "no-cors", cache: "no-store", credentials: "omit" }).then(() => undefined);
+}
+
+/**
+ * Boots the real WebContainer (@webcontainer/api, loaded only now) and the
+ * Node runtime script of the runner (`runtimeUrl`). Precondition: the page is
+ * cross-origin isolated; boot() may be called once per page.
+ */
+export async function bootWebContainer(runtimeUrl: string): Promise<Runner> {
+  const [{ WebContainer }, runtime] = await Promise.all([
+    import("@webcontainer/api"),
+    fetch(runtimeUrl).then((r) => {
+      if (!r.ok) throw new Error(`the WebContainer runtime could not be loaded (${r.status})`);
+      return r.text();
+    }),
+  ]);
+  const wc = await WebContainer.boot({ coep: "require-corp" });
+  const container: Container = {
+    mount: (tree) => wc.mount(tree as Parameters<typeof wc.mount>[0]),
+    spawn: (cmd, args) => wc.spawn(cmd, args),
+    fs: { readFile: (path, encoding) => wc.fs.readFile(path, encoding) },
+  };
+  return new WebContainerRunner(container, runtime);
 }
 
 export type { CompiledFile };

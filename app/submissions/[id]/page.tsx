@@ -25,7 +25,7 @@ export default async function SubmissionPage({ params }: { params: Promise<{ id:
         {s.exerciseId}: submission of {s.createdAt.toISOString().replace("T", " ").slice(0, 16)}
       </h1>
       <p>
-        By {s.user.name ?? s.user.email}. <Link href="/dashboard">Back</Link>
+        By {s.user ? (s.user.name ?? s.user.email) : "you (not signed in)"}. <Link href="/dashboard">Back</Link>
       </p>
       <StatusPoller status={s.status} />
       {s.error ? <p className="form-error">{s.error}</p> : null}

@@ -151,7 +151,7 @@ export default async function CohortPage({ params }: { params: Promise<{ cohortI
         {submissions.map((s) => (
           <li key={s.id}>
             <Link href={`/submissions/${s.id}`}>
-              {s.user.name ?? s.user.email}, {s.exerciseId}, {s.createdAt.toISOString().replace("T", " ").slice(0, 16)}
+              {s.user?.name ?? s.user?.email ?? "?"}, {s.exerciseId}, {s.createdAt.toISOString().replace("T", " ").slice(0, 16)}
             </Link>
             : {s.status === "done" ? pct(s.finalScore ?? s.score) : s.status}
             {s.late ? " (late)" : ""}

@@ -116,7 +116,7 @@ export async function gradeSubmission(deps: GradingDeps, submissionId: string): 
       },
     });
     if (r.count !== 1) return false;
-    if (results.gradable) {
+    if (results.gradable && s.userId) {
       // One statement, so two workers grading the same learner's lesson at once keep the higher score.
       await tx.$executeRaw`
         INSERT INTO "Progress" ("id", "userId", "lessonSlug", "bestScore", "completedAt", "updatedAt")

@@ -139,6 +139,16 @@ describe.each(BACKENDS)("in-process grading queue on %s", (backend) => {
     expect(await gradeSubmission({ ...deps, grade: async () => FAIL }, ids[0]!)).toEqual({ kind: "skipped", reason: "already done" });
   });
 
+  it("grades an anonymous submission and records it, with no progress row (no account to hold it)", async () => {
+    const q = queue(async () => PASS);
+    const s = await db.prisma.submission.create({ data: { anonId: "C".repeat(22), exerciseId: EX, files: { "rmap.ts": "//" }, exerciseVersion: "v" } });
+    const progressBefore = await db.prisma.progress.count();
+    await q.enqueue(s.id);
+    await q.idle();
+    expect(await db.prisma.submission.findUniqueOrThrow({ where: { id: s.id } })).toMatchObject({ status: "done", score: 1, attempts: 1 });
+    expect(await db.prisma.progress.count()).toBe(progressBefore);
+  });
+
   it("submissions through the data access layer reach the queue and are graded", async () => {
     const q = queue(async () => PASS);
     const dal = createDal({ prisma: db.prisma, catalog, queue: q, submitLimit: 5, submitWindowSeconds: 60, instructorSignup: "open" });
