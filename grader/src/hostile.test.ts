@@ -144,9 +144,9 @@ const CASES: Record<string, Verdict> = {
   // No false fail: text the sandbox's source checks reject, inside literals and comments.
   "harmless-text": { harmless: true },
   // Simulator state is not learner state: an op's impl, state and scratch are private, so the swap does nothing.
-  "op-impl-swap": { failsWith: /an update was lost/ },
+  "op-impl-swap": { failsWith: /an update was lost|KCSAN: data-race/ },
   // An object's identity is private: the rewrite throws, and the explorer still sees one counter.
-  "identity-rewrite": { failsWith: /an update was lost/ },
+  "identity-rewrite": { failsWith: /an update was lost|KCSAN: data-race/ },
   // A search that the code's own extra schedules cut short is a failure that says so, never a pass.
   "budget-padding": { failsWith: /the search was cut short|an update was lost/ },
 };
