@@ -47,10 +47,10 @@ declare module "rmap-sim" {
 	}
 	export abstract class KObject {
 		#private;
-		/** Deterministic id, unique within one execution. */
-		readonly id: number;
 		/** Human-readable name for traces ("mm1", "vma@0x10000"). */
 		label: string;
+		/** Deterministic id, unique within one execution. */
+		get id(): number;
 		get gen(): number;
 		get freed(): boolean;
 		get cacheName(): string | null;
@@ -411,34 +411,35 @@ declare module "rmap-sim" {
 		/** Trace names of the phases of a multi-phase op ("list_add (link)"). */
 		phaseNames?: readonly string[];
 	}
-	const enum OpState {
-		Created = 0,
-		Pending = 1,
-		Done = 2
-	}
 	/**
 	 * One primitive call. An iterator that yields itself once per phase, then
 	 * returns the op's result; `yield*` in learner code drives it.
+	 *
+	 * Invariant: everything the scheduler and the detectors decide from (the
+	 * impl, the state, the phase, the scratch state, the fault choice) is
+	 * private to the op and written only by this module and the scheduler, so
+	 * code holding an op can read what it passed in and nothing more: it cannot
+	 * swap the impl (which receives the execution), rewind the op to drive it
+	 * again, or rewrite a phase's state. The op is not extensible, so no own
+	 * property can shadow the accessors.
 	 */
 	class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T, unknown> {
 		#private;
-		readonly impl: OpImpl;
-		readonly obj: KObject | null;
-		readonly arg: unknown;
-		readonly arg2: unknown;
-		state: OpState;
-		phase: number;
-		/** Set by the scheduler for a fault-injected allocation. */
-		fail: boolean;
-		/** Where the learner called the primitive (traced runs only). */
-		loc: SourceLocation | undefined;
-		/** Scratch state for multi-phase ops. */
-		aux: unknown;
-		/** The result, once performed. */
-		result: T | undefined;
 		/** Is `v` an operation built by the constructor (not a look-alike whose impl would receive the execution)? */
 		static isOp(v: unknown): v is Op;
 		constructor(impl: OpImpl, obj: KObject | null, arg?: unknown, arg2?: unknown);
+		/** The object the primitive acts on (a lock, an atomic, a list entry), if any. */
+		get obj(): KObject | null;
+		get arg(): unknown;
+		get arg2(): unknown;
+		/** The phase of a multi-phase op (synchronize_rcu, list_add): 0 first. */
+		get phase(): number;
+		/** Set by the scheduler for a fault-injected allocation or a nondet_bool's true outcome. */
+		get fail(): boolean;
+		/** Where the learner called the primitive (traced runs only). */
+		get loc(): SourceLocation | undefined;
+		/** The result, once performed. */
+		get result(): T | undefined;
 		next(): IteratorResult<Op, T>;
 		[Symbol.iterator](): Op<T>;
 		get started(): boolean;

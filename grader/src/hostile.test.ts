@@ -72,8 +72,9 @@ const CASES: Record<string, Verdict> = {
       expect(failing(r)).toMatch(/internals: none/);
     },
   },
+  // A look-alike is refused when yielded; setting an op's fields (all private, behind getters) throws first.
   "op-forgery": {
-    failsWith: /yielded something that is not a primitive/,
+    failsWith: /yielded something that is not a primitive|Cannot set property \w+ of .* which has only a getter/,
     extra: (r) => {
       // The forged primitive tried to empty kmemleak's live set: the leak tests must not pass.
       expect(r.tests.find((t) => t.name === "racing records leave nothing behind")?.passed).toBe(false);
@@ -142,10 +143,26 @@ const CASES: Record<string, Verdict> = {
   "learner-tostring": { failsWith: /Oops: Error: \(object\)/, extra: (r) => expect(shown(r)).not.toMatch(/LIAR|passed \(all schedules/) },
   // No false fail: text the sandbox's source checks reject, inside literals and comments.
   "harmless-text": { harmless: true },
+  // Simulator state is not learner state: an op's impl, state and scratch are private, so the swap does nothing.
+  "op-impl-swap": { failsWith: /an update was lost|KCSAN: data-race/ },
+  // An object's identity is private: the rewrite throws, and the explorer still sees one counter.
+  "identity-rewrite": { failsWith: /an update was lost|KCSAN: data-race/ },
+  // A search that the code's own extra schedules cut short is a failure that says so, never a pass.
+  "budget-padding": { failsWith: /the search was cut short|an update was lost/ },
 };
 
+/** The solution with an increment that holds no lock: what the lock-free cases are without their tricks. */
+const RACY = solution.replace(
+  /export function\* counter_inc[\s\S]*?\n}\n/,
+  "export function* counter_inc(c: Counter): Sim<number> {\n  const v = c.value + 1;\n  yield* sched_point();\n  c.value = v;\n  return v;\n}\n",
+);
+
 /** The same code without its trick, where the case is built on one; default: the solution. */
-const BASE: Record<string, string> = {};
+const BASE: Record<string, string> = {
+  "op-impl-swap": RACY,
+  "identity-rewrite": RACY,
+  "budget-padding": RACY,
+};
 
 const linesOf = (n: number, line: (i: number) => string): string => Array.from({ length: n }, (_, i) => line(i)).join("\n");
 const chunked = (items: string[], sep: string, per: number): string =>

@@ -40,7 +40,7 @@
 
 import * as choiceEncoding from "./choice";
 import type { Choice } from "./choice";
-import { withExecution } from "./current";
+import { currentOrNull, withExecution } from "./current";
 import { Kcsan } from "./detectors/data-race";
 import { reportDeadlock, preludeBlocked } from "./detectors/deadlock";
 import { checkForgottenYield, checkYielded } from "./detectors/forgotten-yield";
@@ -55,7 +55,8 @@ import { fmtLoc } from "./format";
 import * as kobjects from "./kobject";
 import type { KObject } from "./kobject";
 import { defaultLocations, type LocationProvider } from "./locations";
-import { type Op, opSleeps } from "./op";
+import * as ops from "./op";
+import type { Op } from "./op";
 import { type BugReport, type DetectorKind, SimBug, SimUsageError, type SourceLocation } from "./report";
 import * as threads from "./thread";
 import { ThreadState } from "./thread";
@@ -68,7 +69,8 @@ import { objectTable, type TraceObject, type TraceStep, traceStep } from "./trac
  * imported binding is a getter call each time.
  */
 const { choiceThread, faultChoice, isFaultChoice, runChoice } = choiceEncoding;
-const { SLOTS } = kobjects;
+const { SLOTS, idOf } = kobjects;
+const { grantOp, implOf, implOrNull, opSleeps, setOpFail } = ops;
 const { THREAD_CREATED, THREAD_EXITED, THREAD_RCU, threadLoc } = threads;
 
 export interface Limits {
@@ -206,12 +208,12 @@ export class Execution {
 
   access(obj: KObject, slot: number, write: boolean, field: string): void {
     if (this.capture !== null) {
-      this.capture.push((obj.id * SLOTS + slot) * 2);
+      this.capture.push((idOf(obj) * SLOTS + slot) * 2);
       return;
     }
     if (++this.accessesThisStep > this.opts.limits.maxAccessesPerStep) tooManyAccesses(this);
     if (obj.freed) checkFreedAccess(this, obj, write, field);
-    const loc = obj.id * SLOTS + slot;
+    const loc = idOf(obj) * SLOTS + slot;
     this.fp.push(loc * 2 + (write ? 1 : 0));
     if (this.kcsan !== null) {
       if (this.marked > 0) this.kcsan.marked(this, loc, write, obj, field);
@@ -224,11 +226,12 @@ export class Execution {
   touch(obj: KObject, write: boolean): void {
     if (!this.tracking) return;
     if (this.capture !== null) {
-      this.capture.push(obj.id * SLOTS * 2);
+      this.capture.push(idOf(obj) * SLOTS * 2);
       return;
     }
-    this.fp.push(obj.id * SLOTS * 2 + (write ? 1 : 0));
-    if (this.kcsan !== null) this.kcsan.sync(this, obj.id * SLOTS, write);
+    const loc = idOf(obj) * SLOTS;
+    this.fp.push(loc * 2 + (write ? 1 : 0));
+    if (this.kcsan !== null) this.kcsan.sync(this, loc, write);
   }
 
   /** Record an access to a thread's own location (its RCU state). */
@@ -269,13 +272,14 @@ export class Execution {
    */
   condReads(t: ThreadState): number[] {
     const op = t.pending;
-    if (op === null || op.impl.enabled === undefined) return [];
+    const impl = op === null ? undefined : implOf(op);
+    if (op === null || impl === undefined || impl.enabled === undefined) return [];
     const prevTracking = this.tracking;
     const prevRunning = this.running;
     this.capture = [];
     this.tracking = true;
     try {
-      op.impl.enabled(op, t, this);
+      impl.enabled(op, t, this);
       return this.capture;
     } finally {
       this.capture = null;
@@ -343,7 +347,7 @@ export class Execution {
 
   /** The learner-facing function name for a report headline. */
   userFunction(): string {
-    const op = this.running?.pending?.impl.name;
+    const op = implOrNull(this.running?.pending)?.name;
     if (!this.tracing) return op ?? "simulated code";
     return this.locations.currentFunction() ?? op ?? "simulated code";
   }
@@ -361,6 +365,10 @@ export class Execution {
     teardown: (() => Iterable<unknown>) | null,
     afterTeardown: () => void,
   ): void {
+    // An execution started inside another's step would record that step's accesses elsewhere.
+    if (currentOrNull() !== null) {
+      throw new SimUsageError("a simulated execution cannot be started while another one runs (from inside a thread, a setup or a check)");
+    }
     try {
       withExecution(this, () => {
         if (prelude !== null) this.runPrelude(prelude);
@@ -390,7 +398,7 @@ export class Execution {
     let steps = 0;
     while (!t.finished && this.report === null) {
       const op = t.pending;
-      if (op !== null && op.impl.enabled !== undefined && !op.impl.enabled(op, t, this)) {
+      if (op !== null && implOf(op).enabled !== undefined && !implOf(op).enabled!(op, t, this)) {
         preludeBlocked(this, t, op);
         break;
       }
@@ -451,13 +459,14 @@ export class Execution {
           enabled.push(runChoice(t.index));
           continue;
         }
-        if (op.impl.enabled === undefined || op.impl.enabled(op, t, this)) {
+        const impl = implOf(op);
+        if (impl.enabled === undefined || impl.enabled(op, t, this)) {
           enabled.push(runChoice(t.index));
-          if (op.impl.nondet === true) enabled.push(faultChoice(t.index));
+          if (impl.nondet === true) enabled.push(faultChoice(t.index));
           else if (
             this.opts.faults !== null &&
             this.failures < this.opts.faults.maxFailures &&
-            op.impl.faultable?.(op, this) === true
+            impl.faultable?.(op, this) === true
           ) {
             enabled.push(faultChoice(t.index));
           }
@@ -477,7 +486,7 @@ export class Execution {
       }
       if (unfinished === 0) return;
       if (enabled.length === 0) {
-        if (this.threads.some((x) => !x.finished && x.pending?.impl.excludesPath === true)) {
+        if (this.threads.some((x) => !x.finished && implOrNull(x.pending)?.excludesPath === true)) {
           // A thread is on a path the model excludes (assume(false): a loop that spins forever):
           // no deadlock, nothing more happens.
           this.pathExcluded = true;
@@ -520,8 +529,8 @@ export class Execution {
   private step(t: ThreadState, fail: boolean, enabled: readonly Choice[], preemption: boolean): void {
     const op = t.pending;
     const phase = op?.phase ?? 0;
-    if (op !== null) op.fail = fail;
-    if (fail && op?.impl.nondet !== true) this.failures++;
+    if (op !== null) setOpFail(op, fail);
+    if (fail && implOrNull(op)?.nondet !== true) this.failures++;
     const traced = this.tracing;
     if (traced) {
       this.traceWrites = [];
@@ -550,14 +559,17 @@ export class Execution {
       // A blocking op reads what its enabling condition reads (the lock word, the
       // waited-for state): the step that disabled it or enabled it depends on it.
       if (this.kcsan !== null) this.kcsan.beginStep(t);
-      if (op !== null && op.impl.enabled !== undefined) {
+      const impl = op === null ? undefined : implOf(op);
+      if (op !== null && impl !== undefined && impl.enabled !== undefined) {
         this.marked++;
         try {
-          op.impl.enabled(op, t, this);
+          impl.enabled(op, t, this);
         } finally {
           this.marked--;
         }
       }
+      // The thread's pending op may now perform, once: the learner's code cannot drive it again by hand.
+      if (op !== null) grantOp(op);
       res = t.gen!.next();
       if (t.index >= 0) t.spinSteps.push(this.stepIndex);
     } catch (e) {
@@ -609,8 +621,8 @@ export class Execution {
     const v = checkYielded(this, t, res.value);
     checkForgottenYield(this, t);
     t.pending = v;
-    if (opSleeps(v)) mightSleep(this, t, v.impl.name);
-    v.impl.reached?.(v, t, this);
+    if (opSleeps(v)) mightSleep(this, t, implOf(v).name);
+    implOf(v).reached?.(v, t, this);
   }
 
   /** might_sleep(): sleeping while holding a spinlock or inside an RCU read-side critical section. */

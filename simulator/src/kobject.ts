@@ -44,6 +44,7 @@ function layoutOf(cls: object | null): FieldLayout {
 }
 
 let rawFields: (o: KObject) => unknown[];
+let rawId: (o: KObject) => number;
 let rawLayout: (o: KObject) => FieldLayout;
 
 export interface ObjMeta {
@@ -114,14 +115,18 @@ export function poke<T extends KObject, K extends keyof T & string>(o: T, field:
   rawFields(o)[slotOf(o, field)] = value;
 }
 
+/** The object's identity: its locations in footprints are derived from it. Private, so code under test cannot change it. */
+export function idOf(o: KObject): number {
+  return rawId(o);
+}
+
 /** The tracked fields of an object's class, by name. */
 export function trackedFields(o: KObject): FieldLayout {
   return rawLayout(o);
 }
 
 export abstract class KObject {
-  /** Deterministic id, unique within one execution. */
-  declare readonly id: number;
+  readonly #id: number;
   /** Stored values of the tracked fields, indexed by slot: private, so code under test cannot bypass the accessors. */
   readonly #f: unknown[] = [];
   /** The tracked fields of the object's class (fixed at construction). */
@@ -132,6 +137,7 @@ export abstract class KObject {
   #m: ObjMeta | null = null;
   static {
     rawFields = (o: KObject) => o.#f;
+    rawId = (o: KObject) => o.#id;
     rawLayout = (o: KObject) => o.#layout;
     rawMeta = (o: KObject) => (o.#m ??= newMeta());
     setDead = (o: KObject, dead: boolean) => {
@@ -142,6 +148,11 @@ export abstract class KObject {
   }
   /** Human-readable name for traces ("mm1", "vma@0x10000"). */
   declare label: string;
+
+  /** Deterministic id, unique within one execution. */
+  get id(): number {
+    return this.#id;
+  }
 
   get gen(): number {
     return this.#m === null ? 0 : this.#m.gen;
@@ -182,10 +193,10 @@ export abstract class KObject {
   constructor(label?: string) {
     const ex = cur();
     this.#layout = layoutOf(new.target);
-    this.id = ex.newObjectId();
+    this.#id = ex.newObjectId();
     this.label = label ?? "";
     ex.objects.push(this);
-    ex.byId.set(this.id, this);
+    ex.byId.set(this.#id, this);
   }
 
   /** A small JSON view of the object for traces. Override to add state. */

@@ -10,7 +10,7 @@ import { lockdep_assert_held } from "./detectors/lockdep";
 import type { Execution } from "./execution";
 import { KObject, peek, poke, trackFields } from "./kobject";
 import type { LockLike } from "./lock";
-import { AGAIN, Op, type OpImpl } from "./op";
+import { AGAIN, Op, type OpImpl, opAux, setOpAux } from "./op";
 
 /** The poison a deleted entry's pointers carry (LIST_POISON1 / LIST_POISON2). */
 export const LIST_POISON1 = "LIST_POISON1 (0xdead000000000100)";
@@ -95,10 +95,10 @@ const LIST_ADD: OpImpl = {
       }
       const prev = tail ? deref(ex, head.prev, "list_add_tail") : head;
       const next = tail ? head : deref(ex, head.next, "list_add");
-      op.aux = [prev, next];
+      setOpAux(op, [prev, next]);
       return AGAIN;
     }
-    const [prev, next] = op.aux as [ListHead, ListHead];
+    const [prev, next] = opAux(op) as [ListHead, ListHead];
     if (next.prev !== prev || prev.next !== next) {
       ex.fail(
         "list-corruption",
@@ -128,10 +128,10 @@ const LIST_DEL: OpImpl = {
     if (op.phase === 0) {
       const head = entryHeads(ex).get(e);
       if (head) listCheckLock(ex, head, "write");
-      op.aux = [deref(ex, e.prev, "list_del"), deref(ex, e.next, "list_del")];
+      setOpAux(op, [deref(ex, e.prev, "list_del"), deref(ex, e.next, "list_del")]);
       return AGAIN;
     }
-    const [prev, next] = op.aux as [ListHead, ListHead];
+    const [prev, next] = opAux(op) as [ListHead, ListHead];
     if (prev.next !== e || next.prev !== e) {
       ex.fail(
         "list-corruption",

@@ -50,91 +50,172 @@ export interface OpImpl {
   phaseNames?: readonly string[];
 }
 
-/*
- * Iterator results are read by the yield* machinery at once, before the next
- * call: one shared object of each kind saves an allocation per step.
- */
-const YIELDED: { done: false; value: Op } = Object.seal(
-  Object.defineProperty({ value: null as unknown as Op }, "done", { value: false, enumerable: true }) as { done: false; value: Op },
-);
-const RETURNED: { done: true; value: unknown } = Object.seal(
-  Object.defineProperty({ value: undefined as unknown }, "done", { value: true, enumerable: true }) as { done: true; value: unknown },
-);
-
 const enum OpState {
   Created = 0,
   Pending = 1,
   Done = 2,
 }
 
+let rawImpl: (op: Op) => OpImpl;
+let rawState: (op: Op) => OpState;
+let rawAux: (op: Op) => unknown;
+let writeAux: (op: Op, v: unknown) => void;
+let writeFail: (op: Op, fail: boolean) => void;
+let writeGrant: (op: Op) => void;
+
+/** The operation's implementation: the simulator's, never reachable from the op itself. */
+export function implOf(op: Op): OpImpl {
+  return rawImpl(op);
+}
+
+/** implOf() of an op that may be absent (a thread that has not started, or has ended). */
+export function implOrNull(op: Op | null | undefined): OpImpl | undefined {
+  return op === null || op === undefined ? undefined : rawImpl(op);
+}
+
+/** Has the op been performed to the end (its result is final)? */
+export function opDone(op: Op): boolean {
+  return rawState(op) === OpState.Done;
+}
+
+/** Scratch state of a multi-phase op (its impl's own). */
+export function opAux(op: Op): unknown {
+  return rawAux(op);
+}
+
+export function setOpAux(op: Op, v: unknown): void {
+  writeAux(op, v);
+}
+
+/** The scheduler's choice for this step: the faulted outcome (a failed allocation, nondet true) or not. */
+export function setOpFail(op: Op, fail: boolean): void {
+  writeFail(op, fail);
+}
+
+/** The scheduler resumes the op's thread: the op may perform (one phase) once. */
+export function grantOp(op: Op): void {
+  writeGrant(op);
+}
+
 /**
  * One primitive call. An iterator that yields itself once per phase, then
  * returns the op's result; `yield*` in learner code drives it.
+ *
+ * Invariant: everything the scheduler and the detectors decide from (the
+ * impl, the state, the phase, the scratch state, the fault choice) is
+ * private to the op and written only by this module and the scheduler, so
+ * code holding an op can read what it passed in and nothing more: it cannot
+ * swap the impl (which receives the execution), rewind the op to drive it
+ * again, or rewrite a phase's state. The op is not extensible, so no own
+ * property can shadow the accessors.
  */
 export class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T, unknown> {
-  state: OpState = OpState.Created;
-  phase = 0;
-  /** Set by the scheduler for a fault-injected allocation. */
-  fail = false;
-  /** Where the learner called the primitive (traced runs only). */
-  loc: SourceLocation | undefined;
-  /** Scratch state for multi-phase ops. */
-  aux: unknown;
-  /** The result, once performed. */
-  result: T | undefined = undefined;
-  /** Only the constructor sets it: an object made with Object.create(Op.prototype) is not an operation. */
-  readonly #genuine = true;
+  readonly #impl: OpImpl;
+  readonly #obj: KObject | null;
+  readonly #arg: unknown;
+  readonly #arg2: unknown;
+  #state: OpState = OpState.Created;
+  #phase = 0;
+  #fail = false;
+  #loc: SourceLocation | undefined = undefined;
+  #aux: unknown = undefined;
+  #result: T | undefined = undefined;
+  /** Set when the scheduler resumes the thread for this op; a perform consumes it. */
+  #granted = false;
+
+  static {
+    rawImpl = (op) => op.#impl;
+    rawState = (op) => op.#state;
+    rawAux = (op) => op.#aux;
+    writeAux = (op, v) => {
+      op.#aux = v;
+    };
+    writeFail = (op, fail) => {
+      op.#fail = fail;
+    };
+    writeGrant = (op) => {
+      op.#granted = true;
+    };
+  }
 
   /** Is `v` an operation built by the constructor (not a look-alike whose impl would receive the execution)? */
   static isOp(v: unknown): v is Op {
-    return typeof v === "object" && v !== null && #genuine in v;
+    return typeof v === "object" && v !== null && #impl in v;
   }
 
-  constructor(
-    readonly impl: OpImpl,
-    readonly obj: KObject | null,
-    readonly arg: unknown = undefined,
-    readonly arg2: unknown = undefined,
-  ) {
+  constructor(impl: OpImpl, obj: KObject | null, arg: unknown = undefined, arg2: unknown = undefined) {
     if (!Object.isFrozen(impl)) Object.freeze(impl);
+    this.#impl = impl;
+    this.#obj = obj;
+    this.#arg = arg;
+    this.#arg2 = arg2;
     const ex = cur();
     ex.unstarted++;
     ex.lastCreated = this;
-    if (ex.tracing) this.loc = ex.locate();
+    if (ex.tracing) this.#loc = ex.locate();
+    Object.preventExtensions(this);
+  }
+
+  /** The object the primitive acts on (a lock, an atomic, a list entry), if any. */
+  get obj(): KObject | null {
+    return this.#obj;
+  }
+  get arg(): unknown {
+    return this.#arg;
+  }
+  get arg2(): unknown {
+    return this.#arg2;
+  }
+  /** The phase of a multi-phase op (synchronize_rcu, list_add): 0 first. */
+  get phase(): number {
+    return this.#phase;
+  }
+  /** Set by the scheduler for a fault-injected allocation or a nondet_bool's true outcome. */
+  get fail(): boolean {
+    return this.#fail;
+  }
+  /** Where the learner called the primitive (traced runs only). */
+  get loc(): SourceLocation | undefined {
+    return this.#loc;
+  }
+  /** The result, once performed. */
+  get result(): T | undefined {
+    return this.#result;
   }
 
   next(): IteratorResult<Op, T> {
     const ex = cur();
-    if (this.state === OpState.Created) {
+    const impl = this.#impl;
+    if (this.#state === OpState.Created) {
       ex.unstarted--;
-      this.state = OpState.Pending;
-      YIELDED.value = this;
-      return YIELDED;
+      this.#state = OpState.Pending;
+      // A fresh result each time: a result object shared across calls would hand
+      // whoever kept one the ops of other threads.
+      return { done: false, value: this };
     }
-    if (this.state !== OpState.Pending) {
-      throw new SimUsageError(`${this.impl.name}() was driven twice: each primitive call runs once.`);
+    if (this.#state !== OpState.Pending) {
+      throw new SimUsageError(`${impl.name}() was driven twice: each primitive call runs once.`);
     }
     const t = ex.running;
-    if (t === null || (t.pending !== this && ex.direct !== this)) {
-      throw new SimUsageError(`${this.impl.name}() was resumed outside the scheduler.`);
+    if (t === null || (t.pending !== this && ex.direct !== this) || !this.#granted) {
+      throw new SimUsageError(`${impl.name}() was resumed outside the scheduler.`);
     }
-    // What a primitive reads and writes is a marked access (see KCSAN below).
+    this.#granted = false;
+    // What a primitive reads and writes is a marked access (see detectors/data-race.ts).
     ex.marked++;
     let r: unknown;
     try {
-      r = this.impl.perform(this, t, ex);
+      r = impl.perform(this, t, ex);
     } finally {
       ex.marked--;
     }
     if (r === AGAIN) {
-      this.phase++;
-      YIELDED.value = this;
-      return YIELDED;
+      this.#phase++;
+      return { done: false, value: this };
     }
-    this.state = OpState.Done;
-    this.result = r as T;
-    RETURNED.value = r;
-    return RETURNED as IteratorReturnResult<T>;
+    this.#state = OpState.Done;
+    this.#result = r as T;
+    return { done: true, value: r as T };
   }
 
   [Symbol.iterator](): Op<T> {
@@ -142,12 +223,12 @@ export class Op<T = unknown> implements Iterator<Op, T, unknown>, Iterable<Op, T
   }
 
   get started(): boolean {
-    return this.state !== OpState.Created;
+    return this.#state !== OpState.Created;
   }
 }
 
 /** May `op` sleep (its impl's `sleeps`, a flag or a function of the op)? */
 export function opSleeps(op: Op): boolean {
-  const s = op.impl.sleeps;
+  const s = rawImpl(op).sleeps;
   return s === true || (typeof s === "function" && s(op));
 }

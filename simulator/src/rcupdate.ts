@@ -10,7 +10,7 @@ import { sleepInSoftirq } from "./detectors/might-sleep";
 import { rcuUnlockUnbalanced } from "./detectors/unbalanced";
 import type { Execution } from "./execution";
 import type { KObject } from "./kobject";
-import { AGAIN, Op, type OpImpl, opSleeps } from "./op";
+import { AGAIN, grantOp, implOf, Op, type OpImpl, opAux, opSleeps, setOpAux } from "./op";
 import { SimUsageError } from "./report";
 import { ThreadState } from "./thread";
 
@@ -53,10 +53,10 @@ const SYNCHRONIZE_RCU: OpImpl = {
   name: "synchronize_rcu",
   phaseNames: ["synchronize_rcu (start grace period)", "synchronize_rcu (readers done)"],
   sleeps: true,
-  enabled: (op, _t, ex) => op.phase === 0 || readersDone(ex, op.aux as Array<[ThreadState, number]>),
+  enabled: (op, _t, ex) => op.phase === 0 || readersDone(ex, opAux(op) as Array<[ThreadState, number]>),
   perform(op, t, ex) {
     if (op.phase === 0) {
-      op.aux = rcuReaders(ex, t);
+      setOpAux(op, rcuReaders(ex, t));
       return AGAIN;
     }
     return undefined;
@@ -112,10 +112,11 @@ export function runAtomically(ex: Execution, body: Iterable<unknown>, where: str
     for (let r = it.next(); !r.done; r = it.next()) {
       const op = r.value;
       if (!Op.isOp(op)) throw new SimUsageError(`${where} yielded something that is not a primitive`);
-      if (opSleeps(op)) sleepInSoftirq(ex, op.impl.name, where);
-      if (op.impl.enabled && !op.impl.enabled(op, rcu, ex)) blockedInSoftirq(ex, op, where);
+      if (opSleeps(op)) sleepInSoftirq(ex, implOf(op).name, where);
+      if (implOf(op).enabled && !implOf(op).enabled!(op, rcu, ex)) blockedInSoftirq(ex, op, where);
       rcu.pending = op;
       ex.direct = op;
+      grantOp(op);
     }
   } finally {
     ex.direct = null;

@@ -10,7 +10,7 @@
 import { cur } from "./current";
 import { checkFree } from "./detectors/kasan";
 import type { Execution } from "./execution";
-import { KObject, M, markFreed, SLOTS, trackedFields } from "./kobject";
+import { idOf, KObject, M, markFreed, SLOTS, trackedFields } from "./kobject";
 import { Op, type OpImpl } from "./op";
 import { SimUsageError } from "./report";
 
@@ -67,7 +67,7 @@ export const GFP_NOWAIT: Gfp = "GFP_NOWAIT";
 
 function allSlots(ex: Execution, o: KObject): void {
   ex.touch(o, true);
-  for (const s of trackedFields(o).values()) ex.fp.push((o.id * SLOTS + s) * 2 + 1);
+  for (const s of trackedFields(o).values()) ex.fp.push((idOf(o) * SLOTS + s) * 2 + 1);
   if (o.embedded) for (const e of o.embedded) allSlots(ex, e);
 }
 

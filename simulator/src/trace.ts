@@ -8,7 +8,7 @@
 import { type Choice, choiceLetter, choiceThread, faultChoice, runChoice } from "./choice";
 import type { Execution } from "./execution";
 import { KObject } from "./kobject";
-import type { Op } from "./op";
+import { implOf, type Op, opDone } from "./op";
 import { primitiveText } from "./format";
 import type { SourceLocation } from "./report";
 import type { ThreadState } from "./thread";
@@ -88,7 +88,7 @@ export function traceStep(
   const step: TraceStep = {
     i: ex.stepIndex,
     thread: t.name,
-    op: op === null ? "start" : (op.impl.phaseNames?.[phase] ?? op.impl.name),
+    op: op === null ? "start" : (implOf(op).phaseNames?.[phase] ?? implOf(op).name),
     obj: op?.obj ? ref(op.obj) : null,
     held: t.held.map((h) => h.lock.name),
     rcuDepth: t.rcuDepth,
@@ -97,9 +97,9 @@ export function traceStep(
     preemption,
   };
   if (op !== null) {
-    const a = op.impl.args?.(op);
+    const a = implOf(op).args?.(op);
     if (a !== undefined) step.args = a;
-    if (op.state === 2 /* done */) step.result = jsonValue(op.result);
+    if (opDone(op)) step.result = jsonValue(op.result);
     if (op.loc) step.loc = op.loc;
     if (op.obj) step.state = op.obj.describe();
   }

@@ -4,7 +4,7 @@
  * point that may sleep, cpu_relax() is the pause of a busy-wait loop.
  */
 
-import { Op, type OpImpl } from "./op";
+import { Op, type OpImpl, opAux, setOpAux } from "./op";
 
 export const WAIT_EVENT: OpImpl = {
   name: "wait_event",
@@ -84,10 +84,10 @@ const CPU_RELAX: OpImpl = {
         }
       }
     }
-    op.aux = { locs, cursor: fp.length, changed } satisfies RelaxState;
+    setOpAux(op, { locs, cursor: fp.length, changed } satisfies RelaxState);
   },
   enabled(op, _t, ex) {
-    const st = op.aux as RelaxState;
+    const st = opAux(op) as RelaxState;
     if (!st.changed) {
       const fp = ex.fp;
       for (let a = st.cursor; a < fp.length; a++) {

@@ -6,7 +6,7 @@
 
 import type { Execution } from "../execution";
 import type { KObject } from "../kobject";
-import type { Op } from "../op";
+import { implOf, implOrNull, type Op } from "../op";
 import type { ThreadState } from "../thread";
 
 function describeHolders(ex: Execution, obj: KObject): string {
@@ -22,8 +22,8 @@ export function reportDeadlock(ex: Execution): void {
     const op = t.pending;
     const holder = op?.obj ? describeHolders(ex, op.obj) : "";
     lines.push(
-      `INFO: task ${t.name} blocked for more than 120 seconds.\n  waiting in ${op ? op.impl.name : "?"}(${op?.obj?.name ?? ""})${holder}` +
-        (op?.impl.name === "cpu_relax" ? " (a spin loop: no other thread will change what it polls)" : "") +
+      `INFO: task ${t.name} blocked for more than 120 seconds.\n  waiting in ${op ? implOf(op).name : "?"}(${op?.obj?.name ?? ""})${holder}` +
+        (implOrNull(op)?.name === "cpu_relax" ? " (a spin loop: no other thread will change what it polls)" : "") +
         (t.held.length ? `\n  holding: ${t.held.map((h) => h.lock.name).join(", ")}` : ""),
     );
   }
@@ -34,7 +34,7 @@ export function reportDeadlock(ex: Execution): void {
     thread: "",
     step: ex.stepIndex,
     details: {
-      blocked: ex.threads.filter((t) => !t.finished).map((t) => ({ thread: t.name, op: t.pending?.impl.name, obj: t.pending?.obj?.name })),
+      blocked: ex.threads.filter((t) => !t.finished).map((t) => ({ thread: t.name, op: implOrNull(t.pending)?.name, obj: t.pending?.obj?.name })),
     },
   };
 }
@@ -44,7 +44,7 @@ export function preludeBlocked(ex: Execution, t: ThreadState, op: Op): void {
   ex.report = {
     kind: "deadlock",
     title: "deadlock: the scenario's prelude is blocked",
-    message: `The prelude waits in ${op.impl.name}(${op.obj?.name ?? ""}), but no other thread runs until it ends.`,
+    message: `The prelude waits in ${implOf(op).name}(${op.obj?.name ?? ""}), but no other thread runs until it ends.`,
     thread: t.name,
     step: -1,
   };
@@ -54,7 +54,7 @@ export function preludeBlocked(ex: Execution, t: ThreadState, op: Op): void {
 export function blockedInSoftirq(ex: Execution, op: Op, where: string): never {
   return ex.fail(
     "deadlock",
-    `deadlock: ${where} would wait in ${op.impl.name}`,
+    `deadlock: ${where} would wait in ${implOf(op).name}`,
     `${where} cannot wait for ${op.obj?.name ?? "anything"}: it runs in softirq context.`,
   );
 }

@@ -6,7 +6,7 @@
 
 import type { Execution } from "../execution";
 import { describeValue } from "../format";
-import { Op } from "../op";
+import { implOf, implOrNull, Op } from "../op";
 import type { ThreadState } from "../thread";
 
 /** After a step of `t`: every op created in it was driven. */
@@ -14,7 +14,7 @@ export function checkForgottenYield(ex: Execution, t: ThreadState): void {
   if (ex.unstarted === 0) return;
   const op = ex.lastCreated;
   ex.unstarted = 0;
-  const name = op?.impl.name ?? "a primitive";
+  const name = implOrNull(op)?.name ?? "a primitive";
   ex.fail(
     "forgotten-yield",
     `${name}() was called without yield*`,
@@ -39,9 +39,9 @@ export function checkYielded(ex: Execution, t: ThreadState, v: unknown): Op {
   if (!v.started) {
     ex.fail(
       "forgotten-yield",
-      `${v.impl.name}() yielded with yield instead of yield*`,
-      `Thread ${t.name} wrote \`yield ${v.impl.name}(...)\`. A primitive must be driven with \`yield*\` ` +
-        `(\`yield* ${v.impl.name}(...)\`), which runs it and returns its result.`,
+      `${implOf(v).name}() yielded with yield instead of yield*`,
+      `Thread ${t.name} wrote \`yield ${implOf(v).name}(...)\`. A primitive must be driven with \`yield*\` ` +
+        `(\`yield* ${implOf(v).name}(...)\`), which runs it and returns its result.`,
     );
   }
   return v;

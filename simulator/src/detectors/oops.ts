@@ -13,7 +13,9 @@ import type { ThreadState } from "../thread";
 
 /** `t` threw `e` in its step: an oops, or a failed check of the test (an AssertionError from check_that()). */
 export function reportException(ex: Execution, t: ThreadState, e: unknown): void {
-  if (e instanceof SimBug) return; // already recorded
+  // A detector's SimBug unwinds the thread after its report is recorded; one thrown while no report
+  // is recorded is forged (learner code can keep the class of one it caught), and is an exception like any.
+  if (e instanceof SimBug && ex.report !== null) return;
   if (e instanceof SimUsageError) throw e;
   const message = dataProperty(e, "message");
   const name = dataProperty(e, "name");
@@ -43,7 +45,7 @@ export function reportException(ex: Execution, t: ThreadState, e: unknown): void
 
 /** A check of the end state (after the threads, or after the teardown) threw `e`. */
 export function reportEndCheckFailure(ex: Execution, e: unknown): void {
-  if (e instanceof SimBug) return;
+  if (e instanceof SimBug && ex.report !== null) return;
   if (e instanceof SimUsageError) throw e;
   const msg = String((e as Error)?.message ?? e);
   ex.report ??= {

@@ -34,7 +34,7 @@
 import * as choiceEncoding from "../choice";
 import type { Choice } from "../choice";
 import { DIVERGED, type Execution } from "../execution";
-import type { OpImpl } from "../op";
+import { implOrNull, type OpImpl } from "../op";
 import type { Runner, Strategy } from "./runner";
 
 /*
@@ -128,7 +128,7 @@ export class DporStrategy implements Strategy {
           done: 0,
           sleep,
           doneFp: new Map(),
-          impl: pick >= 0 ? (ex.threads[choiceThread(pick)]!.pending?.impl ?? null) : null,
+          impl: pick >= 0 ? (implOrNull(ex.threads[choiceThread(pick)]!.pending) ?? null) : null,
         };
         stack[k] = node;
         if (pick < 0) return -1; // every enabled choice sleeps: this state was covered elsewhere
@@ -153,7 +153,7 @@ export class DporStrategy implements Strategy {
           const rec = stack[k]!.enabled;
           if (rec.length !== enabled.length || rec.some((c, i) => c !== enabled[i])) return DIVERGED;
           const c = prefix[k]!;
-          const impl = ex.threads[choiceThread(c)]!.pending?.impl ?? null;
+          const impl = implOrNull(ex.threads[choiceThread(c)]!.pending) ?? null;
           if (k < replayTo && impl !== stack[k]!.impl) return DIVERGED;
           if (k === replayTo) stack[k]!.impl = impl;
           return c;

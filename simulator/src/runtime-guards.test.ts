@@ -1,0 +1,222 @@
+/*
+ * What code under test cannot do to the runtime: swap or re-drive an
+ * operation, rewrite an object's identity, end a thread silently with a
+ * forged bug report, start an execution inside a step, or pass a test whose
+ * exhaustive search it cut short.
+ */
+import { describe, expect, it } from "vitest";
+import { SimBug } from "./report";
+import {
+  defineSuite,
+  explore,
+  kstruct,
+  nondet_bool,
+  runTest,
+  sched_point,
+  type Scenario,
+  type Sim,
+  Spinlock,
+  synchronize_rcu,
+  rcu_read_lock,
+  rcu_read_unlock,
+} from "./testing";
+
+type S = { c: { v: number } & { id: number }; l: Spinlock };
+
+/** Two unlocked increments around `trick`: a lost update unless the trick fools the explorer. */
+function racy(trick: (s: S, step: "read" | "write", thread: number) => void): Scenario<S> {
+  const inc = (thread: number) =>
+    function* (s: S): Sim {
+      trick(s, "read", thread);
+      const v = s.c.v;
+      yield* sched_point();
+      trick(s, "write", thread);
+      s.c.v = v + 1;
+    };
+  return {
+    name: "racy counter",
+    models: "two unlocked increments",
+    setup: () => ({ c: kstruct("counter", { v: 0 }) as S["c"], l: new Spinlock("&l") }),
+    threads: [
+      { name: "t0", run: inc(0) },
+      { name: "t1", run: inc(1) },
+    ],
+    check: (s) => {
+      if (s.c.v !== 2) throw new Error(`lost update: ${s.c.v}`);
+    },
+  };
+}
+
+describe("operations are the simulator's", () => {
+  it("an op's impl, state and fields cannot be swapped or added", () => {
+    let swapped = 0;
+    const r = explore(
+      racy(() => {
+        const op = sched_point() as unknown as Record<string, unknown>;
+        for (const key of ["impl", "state", "phase", "aux", "fail", "obj"]) {
+          try {
+            op[key] = { name: "barrier", perform: () => undefined };
+            swapped++;
+          } catch {
+            /* read-only */
+          }
+        }
+        try {
+          Object.defineProperty(op, "impl", { value: {} });
+          swapped++;
+        } catch {
+          /* not extensible */
+        }
+        // Created but never driven: drive it so the step stays well-formed.
+        (op as unknown as Iterator<unknown>).next();
+      }),
+    );
+    expect(swapped).toBe(0);
+    expect(r.bug?.report.message).toMatch(/lost update/);
+  });
+
+  it("a pending op cannot be driven again by hand to skip its scheduling point", () => {
+    const sc: Scenario<{ n: number }> = {
+      name: "re-drive",
+      models: "a grace period waited for twice by hand",
+      setup: () => ({ n: 0 }),
+      threads: [
+        {
+          name: "reader",
+          run: function* (): Sim {
+            yield* rcu_read_lock();
+            yield* sched_point();
+            yield* rcu_read_unlock();
+          },
+        },
+        {
+          name: "updater",
+          run: function* (): Generator<unknown, void, unknown> {
+            const op = synchronize_rcu() as unknown as Iterator<unknown>;
+            yield op.next().value; // started: now the thread's pending op
+            op.next(); // phase 0, granted by the scheduler
+            op.next(); // phase 1 without the scheduler: refused
+          },
+        },
+      ],
+    };
+    expect(() => explore(sc)).toThrow(/synchronize_rcu\(\) was resumed outside the scheduler/);
+  });
+
+  it("each iterator result is fresh: a kept one does not see later ops", () => {
+    let kept: IteratorResult<unknown> | null = null;
+    let sawOther = false;
+    explore({
+      name: "kept result",
+      models: "an iterator result kept across steps",
+      setup: () => ({}),
+      threads: [
+        {
+          name: "a",
+          run: function* (): Generator<unknown, void, unknown> {
+            const op = sched_point() as unknown as Iterator<unknown>;
+            kept = op.next();
+            const mine = kept.value;
+            yield mine;
+            yield* sched_point();
+            sawOther ||= kept.value !== mine;
+          },
+        },
+        { name: "b", run: function* (): Sim { yield* sched_point(); } },
+      ],
+    });
+    expect(kept).not.toBeNull();
+    expect(sawOther).toBe(false);
+  });
+});
+
+describe("objects are the simulator's", () => {
+  it("an object's identity cannot be rewritten to hide a race", () => {
+    const r = explore(
+      racy((s, step, thread) => {
+        try {
+          // Each thread's reads and writes under ids of their own: no two accesses would conflict.
+          s.c.id = (step === "read" ? 500 : 600) + thread;
+        } catch {
+          /* read-only */
+        }
+      }),
+    );
+    expect(r.bug?.report.message).toMatch(/lost update/);
+  });
+});
+
+describe("the execution is the simulator's", () => {
+  it("a forged bug report ends nothing silently: it is reported as an exception", () => {
+    const sc: Scenario<{ n: number }> = {
+      name: "forged",
+      models: "a thread that throws the simulator's report type",
+      setup: () => ({ n: 0 }),
+      threads: [
+        {
+          name: "liar",
+          run: function* (s): Sim {
+            yield* sched_point();
+            if (s.n === 0) throw new SimBug({ kind: "assertion", title: "nothing", message: "", thread: "", step: 0 });
+          },
+        },
+      ],
+    };
+    const r = explore(sc);
+    expect(r.bug?.report.kind).toBe("exception");
+    expect(r.bug?.report.title).toMatch(/SimBug/);
+  });
+
+  it("an execution cannot start inside another's step", () => {
+    const inner = racy(() => undefined);
+    const outer = (): unknown => explore({
+      name: "nested",
+      models: "a thread that starts an exploration",
+      setup: () => ({}),
+      threads: [
+        {
+          name: "t",
+          run: function* (): Sim {
+            yield* sched_point();
+            explore(inner);
+          },
+        },
+      ],
+    });
+    expect(outer).toThrow(/cannot be started while another one runs/);
+  });
+});
+
+describe("a cut-short search is not a pass", () => {
+  const padded = (): Scenario<S> => {
+    const sc = racy(() => undefined);
+    return {
+      ...sc,
+      // About the budget alone: the data-race detector, on by default in suites, would report the race first.
+      kcsan: false,
+      threads: sc.threads.map((t) => ({
+        ...t,
+        run: function* (s: S): Sim {
+          yield* t.run(s) as Sim;
+          for (let i = 0; i < 10; i++) yield* nondet_bool("padding");
+        },
+      })),
+    };
+  };
+
+  it("an exhaustive search stopped by its budget fails and says so", () => {
+    const [t] = defineSuite(() => [{ name: "padded", description: "", scenarios: [padded()], explore: { maxExecutions: 50 } }]).factory(null);
+    const o = runTest(t!);
+    expect(o.passed).toBe(false);
+    expect(o.message).toMatch(/the search was cut short/);
+  });
+
+  it("a test may still accept a partial search explicitly", () => {
+    const [t] = defineSuite(() => [
+      { name: "padded", description: "", scenarios: [padded()], explore: { maxExecutions: 50 }, requireComplete: false },
+    ]).factory(null);
+    const o = runTest(t!);
+    expect(o.passed).toBe(true);
+    expect(o.limitHit).toMatch(/maxExecutions/);
+  });
+});
