@@ -2,6 +2,7 @@ import type { Metadata, Viewport } from "next";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import "./globals.css";
+import "./accounts.css";
 
 export const metadata: Metadata = {
   title: { default: "rmap course: anon_vma and reverse mapping", template: "%s · rmap course" },
@@ -38,6 +39,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
               </li>
               <li>
                 <Link href="/about">About</Link>
+              </li>
+              <li>
+                <Link href="/dashboard">Your progress</Link>
               </li>
             </ul>
           </nav>

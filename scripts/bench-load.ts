@@ -1,5 +1,6 @@
 /*
- * npm run bench -- load [--json] [--burst=300] [--skip-drain] [--skip-http]
+ * npm run bench -- load [--json] [--burst=300] [--queues=inprocess,pgboss] [--skip-drain]
+ *                       [--skip-http] [--connections=200] [--seconds=20]
  *
  * 1. Submission bursts: `burst` learners submit the reference solution of
  *    00-tools at once through the data access layer, graded by the real
@@ -7,7 +8,8 @@
  *    one is recorded, and a check that none is lost or recorded twice:
  *    - in-process queue on the embedded database (PGlite);
  *    - pg-boss on PostgreSQL with 1 and with 2 `npm run worker` processes.
- * 2. HTTP: 200 concurrent signed-in learners on a lesson page and the
+ * 2. HTTP: `connections` concurrent signed-in learners on the main pages
+ *    (catalog, a lesson, the glossary, sign-in, the dashboard) and the
  *    progress endpoint of a running site (`next start` on the embedded
  *    database), with autocannon; p50/p99 latency and errors.
  * PostgreSQL runs as a throwaway cluster on 127.0.0.1 (Debian's postgresql).
@@ -19,13 +21,14 @@ import { join } from "node:path";
 import { createDal } from "../lib/server/dal";
 import { type Database, openDatabase } from "../lib/server/db";
 import { loadCatalog } from "../lib/server/exercises";
+import { createGraderPool } from "../lib/server/grader";
 import { REPO_ROOT } from "../lib/server/paths";
 import { InProcessQueue } from "../lib/server/queue/inprocess";
 import { PgBossQueue } from "../lib/server/queue/pgboss";
 import type { GradingQueue } from "../lib/server/queue/types";
 import { graderVersion } from "../lib/server/server";
 import { startPostgres } from "../test/support/postgres";
-import { createLocalGrader, findExercise, readReference } from "rmap-grader";
+import { findExercise, readReference } from "rmap-grader";
 
 const EXERCISE = "00-tools";
 
@@ -88,23 +91,33 @@ async function waitForLine(child: ChildProcess, re: RegExp): Promise<void> {
   });
 }
 
-export async function benchDrain(n: number, report: (d: DrainFigure) => void = () => undefined): Promise<DrainFigure[]> {
+export async function benchDrain(n: number, report: (d: DrainFigure) => void = () => undefined, queues: readonly string[] = ["inprocess", "pgboss"]): Promise<DrainFigure[]> {
   const out: DrainFigure[] = [];
   const push = (d: DrainFigure) => {
     out.push(d);
     report(d);
   };
-  const grader = createLocalGrader();
   const catalog = loadCatalog();
-  // Warm the grader's checker once, as a running site has.
-  await grader.grade(catalog.get(EXERCISE)!.dir, readReference(findExercise(EXERCISE), "solution"));
+  if (queues.includes("inprocess")) await benchInProcess(n, catalog, push);
+  if (queues.includes("pgboss")) await benchPgBoss(n, catalog, push);
+  return out;
+}
+
+async function benchInProcess(n: number, catalog: ReturnType<typeof loadCatalog>, push: (d: DrainFigure) => void): Promise<void> {
+  // The site's grading: one worker grader (its own limited process), as with GRADER_CONCURRENCY=1.
+  const grader = await createGraderPool(1);
+  // Warm the worker's checker once, as a running site has.
+  await grader(catalog.get(EXERCISE)!.dir, readReference(findExercise(EXERCISE), "solution"));
 
   const lite = await openDatabase({ dataDir: join(mkdtempSync(join(tmpdir(), "rmap-bench-")), "data") });
-  const inproc = new InProcessQueue({ prisma: lite.prisma, catalog, grade: (d, f) => grader.grade(d, f), graderVersion: graderVersion(), maxAttempts: 3, concurrency: 1 });
+  const inproc = new InProcessQueue({ prisma: lite.prisma, catalog, grade: grader, graderVersion: graderVersion(), maxAttempts: 3, concurrency: 1 });
   push(await burst(lite, inproc, n, "in-process, embedded PGlite"));
   await inproc.stop();
   await lite.close();
+  await grader.close();
+}
 
+async function benchPgBoss(n: number, catalog: ReturnType<typeof loadCatalog>, push: (d: DrainFigure) => void): Promise<void> {
   const pg = await startPostgres();
   try {
     for (const workers of [1, 2]) {
@@ -113,7 +126,7 @@ export async function benchDrain(n: number, report: (d: DrainFigure) => void = (
       const site = new PgBossQueue({ prisma: db.prisma, catalog, grade: async () => Promise.reject(new Error("the site does not grade")), graderVersion: "", maxAttempts: 3, connectionString: url, work: false, concurrency: 1, expireInSeconds: 120 });
       await site.start();
       const procs = Array.from({ length: workers }, () => startWorker(url));
-      await Promise.all(procs.map((p) => waitForLine(p, /\[worker\] grading with concurrency/)));
+      await Promise.all(procs.map((p) => waitForLine(p, /\[worker\] graders ready/)));
       // Each worker pays its checker's start-up before the burst, as long-running workers have.
       push(await burst(db, site, n, `pg-boss, PostgreSQL, ${workers} worker process${workers > 1 ? "es" : ""}`));
       for (const p of procs) p.kill("SIGTERM");
@@ -124,7 +137,6 @@ export async function benchDrain(n: number, report: (d: DrainFigure) => void = (
   } finally {
     await pg.stop();
   }
-  return out;
 }
 
 export interface HttpFigure {
@@ -173,7 +185,7 @@ export async function benchHttp(connections = 200, seconds = 20): Promise<HttpFi
       cookies.push(...(await Promise.all(Array.from({ length: Math.min(10, connections - i) }, (_, k) => signedInLearner(site.url, i + k)))));
     }
     const out: HttpFigure[] = [];
-    for (const path of [`/lessons/${EXERCISE}`, "/api/progress"]) {
+    for (const path of ["/", `/lessons/${EXERCISE}`, "/glossary", "/signin", "/dashboard", "/api/progress"]) {
       let next = 0;
       const r = await autocannon({
         url: site.url,
@@ -214,10 +226,16 @@ export async function benchLoad(args: string[]): Promise<Record<string, unknown>
   console.log(`submission bursts (${n} learners submit ${EXERCISE}'s solution at once; real grader)`);
   console.log("| queue | accepted in ms | drained in ms | gradings/s | lost | each recorded once |");
   console.log("|---|---|---|---|---|---|");
-  const drain = args.includes("--skip-drain") ? [] : await benchDrain(n, (d) => console.log(`| ${d.mode} | ${d.acceptMs} | ${d.drainMs} | ${d.perSecond} | ${d.lost} | ${d.recordedOnce ? "yes" : "NO"} |`));
+  const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const queues = (flag("queues") ?? "inprocess,pgboss").split(",");
+  for (const q of queues) if (q !== "inprocess" && q !== "pgboss") throw new Error(`--queues: ${q} is not inprocess or pgboss`);
+  const connections = Number(flag("connections") ?? "200");
+  const seconds = Number(flag("seconds") ?? "20");
+  if (!Number.isInteger(connections) || connections < 1 || !Number.isInteger(seconds) || seconds < 1) throw new Error("--connections and --seconds need positive whole numbers");
+  const drain = args.includes("--skip-drain") ? [] : await benchDrain(n, (d) => console.log(`| ${d.mode} | ${d.acceptMs} | ${d.drainMs} | ${d.perSecond} | ${d.lost} | ${d.recordedOnce ? "yes" : "NO"} |`), queues);
   if (args.includes("--skip-http")) return { drain };
-  const http = await benchHttp();
-  console.log("HTTP (200 signed-in learners, 20 s per endpoint, next start on the embedded database)");
+  const http = await benchHttp(connections, seconds);
+  console.log(`HTTP (${connections} signed-in learners, ${seconds} s per endpoint, next start on the embedded database)`);
   console.log("| endpoint | requests | req/s | p50 ms | p99 ms | errors | non-2xx |");
   console.log("|---|---|---|---|---|---|---|");
   for (const h of http) console.log(`| ${h.endpoint} | ${h.requests} | ${h.perSecond} | ${h.p50ms} | ${h.p99ms} | ${h.errors} | ${h.non2xx} |`);

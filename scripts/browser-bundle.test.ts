@@ -62,7 +62,7 @@ async function hiddenTestNames(): Promise<string[]> {
       if (!isSuite(suite)) throw new Error(`${g.file} is not a suite`);
       for (const t of suite.factory(impl)) {
         if (g.kind !== "public") hidden.add(t.name);
-        else for (const n of [t.name, ...t.scenarios.map((s) => s.name)]) visible.add(n);
+        else for (const n of [t.name, ...(t.kind === "generated" ? [] : t.scenarios.map((s) => s.name))]) visible.add(n);
       }
     }
   }

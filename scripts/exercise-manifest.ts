@@ -30,15 +30,12 @@ export async function buildManifest(root?: string): Promise<Manifest> {
       const mod = (await import(pathToFileURL(join(ex.dir, g.file)).href)) as { default?: unknown };
       if (!isSuite(mod.default)) throw new Error(`${join(ex.dir, g.file)} does not default-export defineSuite(...)`);
       // The factory only builds test descriptions; it calls none of the starter's functions.
-      const tests = mod.default.factory(starter).map((t) => ({
-        name: t.name,
-        description: t.description,
-        // A generated-shape test (exercises/lib/shapes.ts) draws its scenarios while it runs: iterating
-        // it would explore them, so the manifest names the test itself.
-        scenarios: Array.isArray(t.scenarios)
-          ? t.scenarios.map((s) => ({ name: s.name, models: s.models }))
-          : [{ name: t.name, models: "generated shapes, drawn from a fixed seed; a failing one is shrunk" }],
-      }));
+      const tests = mod.default.factory(starter).map((t) =>
+        // A generated test draws its scenarios while it runs: the manifest says what it draws.
+        t.kind === "generated"
+          ? { kind: "generated" as const, name: t.name, description: t.description, generates: t.generates }
+          : { kind: "fixed" as const, name: t.name, description: t.description, scenarios: t.scenarios.map((s) => ({ name: s.name, models: s.models })) },
+      );
       groups.push({ id: g.id, kind: g.kind, hidden: g.kind !== "public", points: g.points, tests });
     }
     exercises.push({

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Results } from "rmap-schemas";
-import { EXERCISES_DIR } from "rmap-grader";
+import { EXERCISES_DIR, findExercise, readReference, readSolutionPatch } from "rmap-grader";
 import { classify, CORPUS_DIR, listCorpus, parseArgs, summarize } from "./heldout";
 
 function results(score: number, failing: Array<[string, string]> = [], gradable = true): Results {
@@ -31,8 +31,8 @@ describe("heldout script", () => {
     expect(() => parseArgs(["--jsno"])).toThrow(/unknown option --jsno/);
   });
 
-  it("lists wrong before correct, sorted, .ts only, filtered by exercise", () => {
-    for (const [ex, kind, f] of [["01-a", "correct", "z.ts"], ["01-a", "wrong", "b.ts"], ["01-a", "wrong", "a.ts"], ["01-a", "wrong", "notes.md"], ["02-b", "wrong", "c.ts"]] as const) {
+  it("lists wrong before correct, sorted, .patch only, filtered by exercise", () => {
+    for (const [ex, kind, f] of [["01-a", "correct", "z.patch"], ["01-a", "wrong", "b.patch"], ["01-a", "wrong", "a.patch"], ["01-a", "wrong", "notes.md"], ["01-a", "wrong", "old.ts"], ["02-b", "wrong", "c.patch"]] as const) {
       mkdirSync(join(dir, ex, kind), { recursive: true });
       writeFileSync(join(dir, ex, kind, f), "");
     }
@@ -72,5 +72,29 @@ describe("heldout script", () => {
       expect(entries.some((x) => x.exercise === ex && x.expect === "correct")).toBe(true);
     }
     expect(exercises.size).toBeGreaterThanOrEqual(7);
+  });
+
+  it("every corpus patch applies to its exercise's solution, changes it, and says what it changes", () => {
+    const entries = listCorpus(CORPUS_DIR);
+    expect(entries.length).toBeGreaterThanOrEqual(50);
+    for (const e of entries) {
+      const ex = findExercise(e.exercise);
+      const sub = readSolutionPatch(ex, e.path);
+      expect(sub.subject.length, e.path).toBeGreaterThan(10);
+      if (e.expect === "wrong") expect(sub.body, e.path).toMatch(/^Why wrong: [\s\S]*\n\nRule: /);
+      const main = ex.meta.files[0]!;
+      expect(sub.files[main], e.path).not.toBe(readReference(ex, "solution")[main]);
+    }
+  });
+
+  it("refuses a corpus patch that no longer applies, naming it", () => {
+    const ex = findExercise("00-tools");
+    const stale = join(dir, "stale.patch");
+    writeFileSync(
+      stale,
+      "From 0000000000000000000000000000000000000000 Mon Sep 17 00:00:00 2001\nSubject: [PATCH] a change\n\n---\n" +
+        "diff --git a/eventlog.ts b/eventlog.ts\n--- a/eventlog.ts\n+++ b/eventlog.ts\n@@ -1,1 +1,1 @@\n-no such line\n+other\n",
+    );
+    expect(() => readSolutionPatch(ex, stale)).toThrow(/stale\.patch no longer applies to solution\/eventlog\.ts/);
   });
 });

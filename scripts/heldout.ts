@@ -1,21 +1,24 @@
 /*
  * npm run heldout [-- <exercise>...] [--json]
  *
- * Grades the held-out corpus (grader/test/heldout/<exercise>/{wrong,correct}/*.ts)
+ * Grades the held-out corpus (grader/test/heldout/<exercise>/{wrong,correct}/*.patch,
+ * each a patch mail against the exercise's solution, applied by the grader's
+ * own loader as mutants are)
  * and prints, per exercise, the wrong submissions given full marks (false
  * passes) and the correct ones given less than full marks (false fails, with
  * each failing test and its message), then the totals. With --json the output
  * ends with one JSON line {falsePasses, falseFails, wrong, correct, ...}.
  *
- * Every corpus file typechecks against rmap-sim (npm run typecheck), so a file
- * the grader finds not gradable was refused by the grader's own check (an
- * import, module-level state, a forgotten yield*): for a correct submission
- * that is a false fail, for a wrong one a catch (counted as refused).
+ * A patch that no longer applies to its solution stops the run with the
+ * loader's message (rebase it). A submission the grader finds not gradable
+ * was refused by the grader's own check (a type error, an import,
+ * module-level state, a forgotten yield*): for a correct submission that is
+ * a false fail, for a wrong one a catch (counted as refused).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { createLocalGrader, findExercise } from "rmap-grader";
+import { createLocalGrader, findExercise, readSolutionPatch } from "rmap-grader";
 import type { Results } from "rmap-schemas";
 
 export const CORPUS_DIR = join(import.meta.dirname, "..", "grader", "test", "heldout");
@@ -43,7 +46,7 @@ export interface CorpusEntry {
   path: string;
 }
 
-/** Every corpus file under root, in a stable order (exercise, wrong before correct, name). */
+/** Every corpus patch under root, in a stable order (exercise, wrong before correct, name). */
 export function listCorpus(root = CORPUS_DIR, only: string[] = []): CorpusEntry[] {
   const entries: CorpusEntry[] = [];
   if (!existsSync(root)) return entries;
@@ -54,7 +57,7 @@ export function listCorpus(root = CORPUS_DIR, only: string[] = []): CorpusEntry[
       const dir = join(root, exercise, expect);
       if (!existsSync(dir)) continue;
       for (const f of readdirSync(dir).sort()) {
-        if (f.endsWith(".ts")) entries.push({ exercise, expect, name: basename(f, ".ts"), path: join(dir, f) });
+        if (f.endsWith(".patch")) entries.push({ exercise, expect, name: basename(f, ".patch"), path: join(dir, f) });
       }
     }
   }
@@ -130,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
       console.log(`\n== ${current}`);
     }
     const ex = findExercise(entry.exercise);
-    const results = await grader.grade(ex.dir, { [ex.meta.files[0]!]: readFileSync(entry.path, "utf8") });
+    const results = await grader.grade(ex.dir, readSolutionPatch(ex, entry.path).files);
     const verdict = classify(entry.expect, results);
     rows.push({ entry, verdict });
     const tag = `${entry.expect}/${entry.name}`;

@@ -14,6 +14,10 @@ async function main() {
   const s = await workerServer();
   const queue = s.queue as PgBossQueue;
   console.log(`[worker] grading with concurrency ${s.env.GRADER_CONCURRENCY} (pid ${process.pid})`);
+  s.gradersReady().then(
+    () => console.log("[worker] graders ready"),
+    (e: Error) => console.error(`[worker] a grader did not start: ${e.message}`),
+  );
   const sweep = setInterval(() => {
     queue.resendStranded(60).then(
       (n) => n && console.log(`[worker] re-sent ${n} stranded submission(s)`),

@@ -806,7 +806,7 @@ declare module "rmap-sim" {
 	export const anon_vma_chain_cachep: KmemCache<AnonVmaChain>;
 	export const page_cachep: KmemCache<Page>;
 	export const pgtable_cachep: Record<Exclude<PageTableLevel, "pgd">, KmemCache<PageTable>>;
-	/** find_vma(): the vma containing addr, or null. A plain read of mm->vmas. */
+	/** find_vma(): the vma containing addr, or null. */
 	export function find_vma(mm: MmStruct, addr: number): Vma | null;
 	/** Allocate a page (GFP_KERNEL): may fail under fault injection. */
 	export function alloc_page(): Op<Page | null>;

@@ -65,7 +65,9 @@ export function ExerciseBriefBlock({ folder }: { folder: string }) {
             {g.tests.map((t) => (
               <li key={t.name}>
                 <strong>{t.name}</strong>
-                {t.scenarios.length > 1 || t.scenarios[0]?.name !== t.name ? (
+                {t.kind === "generated" ? (
+                  <span className="scenarios">: {t.generates}</span>
+                ) : t.scenarios.length > 1 || t.scenarios[0]?.name !== t.name ? (
                   <span className="scenarios">: {t.scenarios.map((s) => s.name).join("; ")}</span>
                 ) : null}
               </li>

@@ -5,17 +5,11 @@
  * test's code, a solution or a mutant. The site reads exercises through this
  * file alone.
  */
+import { TestDescriptionSchema } from "rmap-schemas";
 import { z } from "zod";
 
-export const ManifestScenarioSchema = z.object({ name: z.string(), models: z.string() }).strict();
-
-export const ManifestTestSchema = z
-  .object({
-    name: z.string(),
-    description: z.string(),
-    scenarios: z.array(ManifestScenarioSchema),
-  })
-  .strict();
+/** One test: a fixed test with its scenarios, or a generated test with what it draws. */
+export const ManifestTestSchema = TestDescriptionSchema;
 
 export const ManifestGroupSchema = z
   .object({

@@ -44,6 +44,8 @@ import {
   set_pte_at,
   type Sim,
   spin_lock,
+  spin_lock_nested,
+  SINGLE_DEPTH_NESTING,
   spin_unlock,
   type ThreadSpec,
   type Vma,
@@ -197,14 +199,19 @@ export function* dup_mmap(ops: RmapOps, w: World, parent: MmStruct, label?: stri
     insert_vma_now(child, tmp);
     yield* ops.anon_vma_link(tmp);
     if (tmp.anon_vma === null) continue;
-    // copy_page_range(): share every page, write-protected in both.
+    // copy_page_range(): share every page, write-protected in both. The
+    // child's tables are built and filled under the child's page_table_lock
+    // (rmap walks read them under it once the vma is on the anon_vma), nested
+    // in the parent's as copy_pte_range() nests its two pte locks.
     yield* spin_lock(parent.page_table_lock);
+    yield* spin_lock_nested(child.page_table_lock, SINGLE_DEPTH_NESTING);
     for (const [addr, page] of ptes_in(parent, mpnt.vm_start, mpnt.vm_end)) {
       const spt = pte_table(parent, addr);
       set_pte_at(parent, addr, spt, pte_wrprotect(ptep_get(spt, addr)!));
       set_pte_at(child, addr, pte_table(child, addr), mk_pte(page, false));
       yield* atomic_inc(page._mapcount); // page_dup_rmap()
     }
+    yield* spin_unlock(child.page_table_lock);
     yield* spin_unlock(parent.page_table_lock);
   }
   return child;

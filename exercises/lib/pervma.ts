@@ -17,6 +17,7 @@ import {
   VMA_LOCK_OFFSET,
   VMA_REF_LIMIT,
   check_that,
+  data_race,
   find_vma,
   hex,
   insert_vma_now,
@@ -118,7 +119,8 @@ export function* handle_fault(lk: PerVmaLock, mm: MmStruct, addr: number): Sim<F
   if (vma) {
     checkVma(vma, mm, addr, "lock_vma_under_rcu()");
     /* Readers count in the low bits; a writer waiting for us may have added VMA_LOCK_OFFSET. */
-    const refs = vma.vm_refcnt.refs;
+    // Other readers and writers move the count meanwhile: a marked read, as refcount_read() is, with no scheduling point.
+    const refs = data_race(() => vma.vm_refcnt.refs);
     const readers = refs & (VMA_LOCK_OFFSET - 1);
     check_that(
       readers >= 2 && refs <= VMA_LOCK_OFFSET + VMA_REF_LIMIT,

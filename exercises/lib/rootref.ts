@@ -211,7 +211,10 @@ export function* fork_proc(rmap: RootRefRmap, w: World, parent: Proc, child: Pro
   const page = parent.pte.page;
   if (page) {
     yield* atomic_inc(page._mapcount);
+    /* copy_pte_range(): the child's pte is written under its pte lock, which rmap walks take to read it */
+    yield* spin_lock(child.mm.page_table_lock);
     child.pte.page = page;
+    yield* spin_unlock(child.mm.page_table_lock);
   }
   yield* up_write(parent.mm.mmap_lock);
   return 0;
@@ -257,8 +260,11 @@ export function* build_chain(rmap: RootRefRmap, w: World, names: string[], cow =
 
 /**
  * Reclaim's rmap walk of a page (page_referenced / try_to_unmap): lock the
- * page's anon_vma and count the vmas on it. Returns -1 if the page had no
- * anon_vma to lock (it was unmapped meanwhile).
+ * page's anon_vma and count the vmas whose pte maps the page. Returns -1 if
+ * the page had no anon_vma to lock (it was unmapped meanwhile). Each pte is
+ * read under its mm's page_table_lock, as page_check_address() does: the
+ * anon_vma lock keeps the vma on the list, not its ptes, which exit and
+ * faults change under the pte lock.
  */
 export function* reclaim_walk(rmap: RootRefRmap, w: World, page: Page): Sim<number> {
   const anon_vma = yield* rmap.page_lock_anon_vma(page);
@@ -267,7 +273,10 @@ export function* reclaim_walk(rmap: RootRefRmap, w: World, page: Page): Sim<numb
   for (const avc of list_for_each_entry<AnonVmaChain>(anon_vma.head)) {
     const vma = avc.vma!;
     const p = w.byMm.get(vma.vm_mm!);
-    if (p && p.pte.page === page) n++;
+    if (!p) continue;
+    yield* spin_lock(p.mm.page_table_lock);
+    if (p.pte.page === page) n++;
+    yield* spin_unlock(p.mm.page_table_lock);
   }
   yield* sched_point();
   yield* rmap.page_unlock_anon_vma(anon_vma);
@@ -290,10 +299,14 @@ export function* migrate_page(rmap: RootRefRmap, w: World, page: Page): Sim<stri
   const unmapped: Proc[] = [];
   for (const avc of list_for_each_entry<AnonVmaChain>(anon_vma.head)) {
     const p = w.byMm.get(avc.vma!.vm_mm!);
-    if (p && p.pte.page === page && !p.pte.migration) {
+    if (!p) continue;
+    /* try_to_unmap_one(): the pte is read and replaced under the pte lock */
+    yield* spin_lock(p.mm.page_table_lock);
+    if (p.pte.page === page && !p.pte.migration) {
       p.pte.migration = true;
       unmapped.push(p);
     }
+    yield* spin_unlock(p.mm.page_table_lock);
   }
   for (let i = 0; i < unmapped.length; i++) yield* atomic_dec(page._mapcount);
   yield* rmap.anon_vma_unlock(anon_vma);
@@ -306,10 +319,14 @@ export function* migrate_page(rmap: RootRefRmap, w: World, page: Page): Sim<stri
   let restored = 0;
   for (const avc of list_for_each_entry<AnonVmaChain>(anon_vma.head)) {
     const p = w.byMm.get(avc.vma!.vm_mm!);
-    if (p && p.pte.page === page && p.pte.migration) {
+    if (!p) continue;
+    /* remove_migration_pte(): under the pte lock too */
+    yield* spin_lock(p.mm.page_table_lock);
+    if (p.pte.page === page && p.pte.migration) {
       p.pte.migration = false;
       restored++;
     }
+    yield* spin_unlock(p.mm.page_table_lock);
   }
   for (let i = 0; i < restored; i++) yield* atomic_inc(page._mapcount);
   yield* rmap.anon_vma_unlock(anon_vma);

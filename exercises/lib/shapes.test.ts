@@ -33,9 +33,16 @@ describe("shape tests", () => {
     const a = new Draw([], null);
     expect(generate(a)).toEqual([]);
     const t = () => shapeTest({ name: "t", description: "d", generate, runs: 5, seed: 7, scenario: scenario(1e9) });
-    const names = [0, 1].map(() => [...t().scenarios].map((s) => s.name));
+    const names = [0, 1].map(() => t().select({ maxExecutions: 1 }).name);
     expect(names[0]).toEqual(names[1]);
     expect(runTest(t()).passed).toBe(true);
+  });
+
+  it("are generated tests: they say what they draw and list no scenarios", () => {
+    const t = shapeTest({ name: "t", description: "d", generates: "lists of up to 30 numbers", generate, runs: 5, seed: 7, scenario: scenario(1e9) });
+    expect(t.kind).toBe("generated");
+    expect(t.generates).toBe("lists of up to 30 numbers; 5 shapes drawn from a fixed seed, a failing one shrunk");
+    expect("scenarios" in t).toBe(false);
   });
 
   it("shrink a failing shape to a small one that fails the same way", () => {
@@ -48,6 +55,13 @@ describe("shape tests", () => {
     // Minimal up to the shrinker's moves: one or two numbers, none of them removable.
     expect(shown.length).toBeLessThanOrEqual(2);
     expect(r.scenario).toMatch(/shrunk in \d+ steps/);
+  });
+
+  it("refuse a test that draws no shape, with the test's name", () => {
+    const t = shapeTest({ name: "empty", description: "d", generate, runs: 0, seed: 1, scenario: scenario(1) });
+    const r = runTest(t);
+    expect(r.passed).toBe(false);
+    expect(r.message).toMatch(/empty: the generated scenarios could not run: empty: runs must be at least 1/);
   });
 
   it("replay a tape past its end as zeros, the smallest choices", () => {

@@ -14,12 +14,12 @@
  * smallest choice, so every generator shrinks toward short and simple shapes
  * without writing a shrinker for it.
  *
- * How it runs: runTest() iterates a test's scenarios once. The iterator of a
- * shape test first explores every drawn shape (without traces), then yields
+ * How it runs: a shape test is a "generated" TestCase. runTest() calls its
+ * select(), which explores every drawn shape (without traces) and returns
  * one scenario for runTest() to explore and report: the shrunk failing
  * shape, or the smallest shape drawn when all passed.
  */
-import { type ExploreOptions, type Scenario, type TestCase, explore } from "rmap-sim/testing";
+import { type ExploreOptions, type GeneratedTestCase, type Scenario, explore } from "rmap-sim/testing";
 
 /** mulberry32: a small seeded PRNG. */
 function prng(seed: number): () => number {
@@ -90,6 +90,8 @@ export interface ShapeTest<S> {
   weight?: number;
   /** The generator of shapes. */
   generate: (d: Draw) => S;
+  /** Shown to learners: what the generator draws (the range of shapes, not the seed); default: the test's description. */
+  generates?: string;
   /** Shapes drawn per grading. */
   runs: number;
   /** Fixed per test: the same shapes at every grading. */
@@ -107,7 +109,9 @@ export interface ShapeTest<S> {
 
 /** The detector that fires on a shape, or null when it passes. */
 function verdict<S>(t: ShapeTest<S>, shape: S, opts: ExploreOptions): string | null {
-  const r = explore(t.scenario(shape), { ...opts, trace: false, shrink: false });
+  // As the scenario runTest() gets from defineSuite(): the data-race detector on unless it says otherwise.
+  const sc = t.scenario(shape);
+  const r = explore(sc.kcsan === undefined ? { ...sc, kcsan: true } : sc, { ...opts, trace: false, shrink: false });
   return r.bug ? r.bug.report.kind : null;
 }
 
@@ -153,36 +157,36 @@ function shrinkTape<S>(t: ShapeTest<S>, tape: number[], kind: string, opts: Expl
   return { tape: best, steps };
 }
 
-export function shapeTest<S>(t: ShapeTest<S>): TestCase {
-  const opts: ExploreOptions = t.explore ?? { maxExecutions: 1 };
-  const scenarios = {
-    length: 1,
-    *[Symbol.iterator](): Iterator<Scenario<any>> {
-      const rnd = prng(t.seed);
-      // When every shape passes, the smallest is explored again (with traces, so cheaply) for runTest()'s verdict.
-      let smallest: { shape: S; size: number } | undefined;
-      for (let run = 1; run <= t.runs; run++) {
-        const d = new Draw([], rnd);
-        const shape = t.generate(d);
-        if (smallest === undefined || d.consumed < smallest.size) smallest = { shape, size: d.consumed };
-        const kind = verdict(t, shape, opts);
-        if (kind === null) continue;
-        const { tape, steps } = shrinkTape(t, d.tape, kind, opts);
-        const small = t.generate(new Draw(tape, null));
-        const sc = t.scenario(small);
-        const how = steps > 0 ? `shape ${run} of ${t.runs} drawn, shrunk in ${steps} steps` : `shape ${run} of ${t.runs} drawn`;
-        yield { ...sc, name: `${sc.name} (${how})` };
-        return;
-      }
-      if (smallest !== undefined) yield t.scenario(smallest.shape);
-    },
+export function shapeTest<S>(t: ShapeTest<S>): GeneratedTestCase {
+  const defaults: ExploreOptions = t.explore ?? { maxExecutions: 1 };
+  const select = (given: ExploreOptions): Scenario<any> => {
+    // Source locations are only needed for the reported scenario, which runTest() explores again.
+    const { locations: _locations, ...opts } = given;
+    const rnd = prng(t.seed);
+    // When every shape passes, the smallest is explored again (with traces, so cheaply) for runTest()'s verdict.
+    let smallest: { shape: S; size: number } | undefined;
+    for (let run = 1; run <= t.runs; run++) {
+      const d = new Draw([], rnd);
+      const shape = t.generate(d);
+      if (smallest === undefined || d.consumed < smallest.size) smallest = { shape, size: d.consumed };
+      const kind = verdict(t, shape, opts);
+      if (kind === null) continue;
+      const { tape, steps } = shrinkTape(t, d.tape, kind, opts);
+      const small = t.generate(new Draw(tape, null));
+      const sc = t.scenario(small);
+      const how = steps > 0 ? `shape ${run} of ${t.runs} drawn, shrunk in ${steps} steps` : `shape ${run} of ${t.runs} drawn`;
+      return { ...sc, name: `${sc.name} (${how})` };
+    }
+    if (smallest === undefined) throw new Error(`${t.name}: runs must be at least 1 (got ${t.runs})`);
+    return t.scenario(smallest.shape);
   };
   return {
+    kind: "generated",
     name: t.name,
     description: t.description,
     weight: t.weight ?? 1,
-    // runTest() only iterates the scenarios; see the header.
-    scenarios: scenarios as unknown as ReadonlyArray<Scenario<any>>,
-    explore: opts,
+    generates: `${t.generates ?? t.description}; ${t.runs} shapes drawn from a fixed seed, a failing one shrunk`,
+    select,
+    explore: defaults,
   };
 }

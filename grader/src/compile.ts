@@ -16,11 +16,16 @@
  *    of the file would be shared by every execution (one run's state leaking
  *    into the next) and would be invisible to the explorer (a lost update
  *    through it never explored). It is refused, with its line and why:
- *    `let`/`var`, and a `const` bound to a new object, array, collection or
- *    kernel object. Constants stay allowed (literals, functions, a
- *    KmemCache, and objects frozen with Object.freeze, `as const` or a
- *    Readonly type). A lock at module level (DEFINE_SPINLOCK) is refused with
- *    its own explanation: put it in the structure it protects.
+ *    `let`/`var` anywhere outside a function, a `const` bound to a mutable
+ *    value (an object, array, Map, Set, kernel object or class instance, a
+ *    closure made by a call, a /g or /y regex, Object.freeze of a Map), and
+ *    a class with mutable static fields. Immutable values stay allowed: any
+ *    primitive however computed (the checker's type says so), functions,
+ *    regexes without lastIndex state, a KmemCache, and tables frozen at
+ *    every level (Object.freeze, `as const`, a Readonly type), or a table
+ *    of primitives the file only ever reads. A lock at
+ *    module level (DEFINE_SPINLOCK) is refused with its own explanation:
+ *    put it in the structure it protects.
  * 4. esbuild turns each file into CommonJS (`import ... from "rmap-sim"`
  *    becomes `require("rmap-sim")`) with a source map, so the sandbox can
  *    name the learner's lines in reports.
@@ -194,7 +199,7 @@ export class SubmissionChecker {
         if (diags.length === 0) diags = program.getSemanticDiagnostics(sf);
         for (const d of diags.slice(0, MAX_ERRORS + 1)) errors.push(diagnosticError(d, name));
         if (diags.length === 0) append(errors, unyieldedCalls(program.getTypeChecker(), sf, name));
-        append(errors, moduleStateErrors(sf, name));
+        append(errors, moduleStateErrors(program.getTypeChecker(), sf, name));
       }
     } finally {
       this.virtual = new Map();
@@ -467,33 +472,198 @@ export function readOrEmpty(path: string): string {
 const LOCK_CLASSES = new Set(["Spinlock", "Mutex", "RwSemaphore"]);
 const KOBJECT_CLASSES = new Set(["Atomic", "Refcount", "ListHead"]);
 
-/** A constant initializer: a literal, a function, a KmemCache, or something frozen. */
-function constantInit(e: ts.Expression, typeNode: ts.TypeNode | undefined): boolean {
-  while (ts.isParenthesizedExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
-  if (ts.isAsExpression(e)) {
-    if (ts.isTypeReferenceNode(e.type) && e.type.typeName.getText() === "const") return true;
-    return constantInit(e.expression, typeNode);
-  }
-  if (
-    ts.isNumericLiteral(e) || ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) || ts.isBigIntLiteral(e) ||
-    ts.isTemplateExpression(e) || ts.isArrowFunction(e) || ts.isFunctionExpression(e) || ts.isClassExpression(e) ||
-    e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword ||
-    ts.isIdentifier(e) || ts.isPropertyAccessExpression(e)
-  ) {
-    return true;
-  }
-  if (ts.isPrefixUnaryExpression(e)) return constantInit(e.operand, undefined);
-  if (ts.isBinaryExpression(e)) return constantInit(e.left, undefined) && constantInit(e.right, undefined);
-  if (ts.isNewExpression(e)) return e.expression.getText() === "KmemCache";
-  if (ts.isCallExpression(e)) return e.expression.getText() === "Object.freeze";
-  if (ts.isObjectLiteralExpression(e) || ts.isArrayLiteralExpression(e)) {
-    const t = typeNode?.getText() ?? "";
-    return t.startsWith("Readonly<") || t.startsWith("ReadonlyArray<") || t.startsWith("readonly ");
-  }
-  return false;
+/** Type flags of values that cannot be mutated: primitives (a string, a number, an enum member, ...). */
+const PRIMITIVE_FLAGS =
+  ts.TypeFlags.StringLike | ts.TypeFlags.NumberLike | ts.TypeFlags.BigIntLike | ts.TypeFlags.BooleanLike |
+  ts.TypeFlags.EnumLike | ts.TypeFlags.ESSymbolLike | ts.TypeFlags.Null | ts.TypeFlags.Undefined |
+  ts.TypeFlags.Void | ts.TypeFlags.Never;
+
+function primitiveType(t: ts.Type): boolean {
+  if (t.isUnion()) return t.types.every(primitiveType);
+  return (t.flags & PRIMITIVE_FLAGS) !== 0;
 }
 
-function moduleStateErrors(sf: ts.SourceFile, name: string): CompileError[] {
+function strip(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e)) e = e.expression;
+  return e;
+}
+
+function isAsConst(e: ts.Expression): e is ts.AsExpression {
+  return ts.isAsExpression(e) && ts.isTypeReferenceNode(e.type) && e.type.typeName.getText() === "const";
+}
+
+/**
+ * Why a module-level value is mutable, or null if it is not: a primitive of
+ * any expression (`String.fromCharCode(27)`, `1 << 4`), a function, a regex
+ * without a /g or /y lastIndex, a KmemCache, an alias of another binding
+ * (checked where it is declared), and a table whose every level is frozen
+ * (Object.freeze, `as const`, or a Readonly type on the declaration for its
+ * top level). `readonlyType`: the declaration has a Readonly type.
+ */
+function mutableInit(checker: ts.TypeChecker, e: ts.Expression, readonlyType: boolean): string | null {
+  e = strip(e);
+  if (isAsConst(e)) return literalMutability(checker, e.expression, "deep");
+  if (ts.isAsExpression(e) || ts.isTypeAssertionExpression(e)) return mutableInit(checker, e.expression, readonlyType);
+  if (ts.isRegularExpressionLiteral(e)) {
+    const flags = e.text.slice(e.text.lastIndexOf("/") + 1);
+    return /[gy]/.test(flags)
+      ? `a /${flags.includes("g") ? "g" : "y"} regex keeps its lastIndex from one match to the next (one execution's search would start where another's stopped); drop the flag or make the regex inside the function`
+      : null;
+  }
+  if (
+    ts.isArrowFunction(e) || ts.isFunctionExpression(e) || ts.isIdentifier(e) || ts.isPropertyAccessExpression(e) ||
+    e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword
+  ) {
+    return null;
+  }
+  if (ts.isClassExpression(e)) return staticStateReason(checker, e);
+  if (ts.isObjectLiteralExpression(e) || ts.isArrayLiteralExpression(e)) {
+    return readonlyType ? literalMutability(checker, e, "shallow") : "an object or array literal that is not frozen";
+  }
+  if (ts.isCallExpression(e) && e.expression.getText() === "Object.freeze" && e.arguments.length === 1) {
+    const arg = strip(e.arguments[0]!);
+    if (ts.isObjectLiteralExpression(arg) || ts.isArrayLiteralExpression(arg)) return literalMutability(checker, arg, "shallow");
+    const t = checker.getTypeAtLocation(arg);
+    if (checker.isArrayLikeType(t)) {
+      const el = checker.getIndexTypeOfType(t, ts.IndexKind.Number);
+      if (el !== undefined && primitiveType(el)) return null;
+    }
+    return "Object.freeze() freezes only the properties of what it is given: a Map's or Set's entries, an object's nested objects, stay mutable";
+  }
+  if (ts.isNewExpression(e) && e.expression.getText() === "KmemCache") return null;
+  // Whatever else it is written as, a primitive value is immutable.
+  if (primitiveType(checker.getTypeAtLocation(e))) return null;
+  return ts.isNewExpression(e) ? "an object made with new" : "an object";
+}
+
+/**
+ * A literal frozen at its top level (`shallow`: by Object.freeze or a
+ * Readonly type) or at every level (`deep`: `as const`): its values must be
+ * immutable too, nested literals frozen in their turn.
+ */
+function literalMutability(checker: ts.TypeChecker, e: ts.Expression, depth: "shallow" | "deep"): string | null {
+  e = strip(e);
+  const values: ts.Expression[] = [];
+  if (ts.isArrayLiteralExpression(e)) {
+    for (const el of e.elements) {
+      if (ts.isSpreadElement(el)) return "a spread in a frozen table (it may copy mutable objects)";
+      if (!ts.isOmittedExpression(el)) values.push(el);
+    }
+  } else if (ts.isObjectLiteralExpression(e)) {
+    for (const p of e.properties) {
+      if (ts.isPropertyAssignment(p)) values.push(p.initializer);
+      else if (ts.isShorthandPropertyAssignment(p)) values.push(p.name);
+      else if (ts.isMethodDeclaration(p)) continue;
+      else return "a spread or accessor in a frozen table";
+    }
+  } else {
+    return mutableInit(checker, e, false);
+  }
+  for (const v of values) {
+    const inner = strip(v);
+    const why =
+      depth === "deep" && (ts.isObjectLiteralExpression(inner) || ts.isArrayLiteralExpression(inner))
+        ? literalMutability(checker, inner, "deep")
+        : mutableInit(checker, inner, false);
+    if (why !== null) return `a frozen table holding ${why.startsWith("an ") || why.startsWith("a ") ? why : `a value that is mutable (${why})`}`;
+  }
+  return null;
+}
+
+/** Static fields of a module-level class are module-level state too. */
+function staticStateReason(checker: ts.TypeChecker, c: ts.ClassLikeDeclaration): string | null {
+  for (const m of c.members) {
+    if (ts.isClassStaticBlockDeclaration(m)) return "a class with a static block (it runs once, at load)";
+    if (!ts.isPropertyDeclaration(m)) continue;
+    const mods = ts.getModifiers(m) ?? [];
+    if (!mods.some((x) => x.kind === ts.SyntaxKind.StaticKeyword)) continue;
+    const name = m.name.getText();
+    if (!mods.some((x) => x.kind === ts.SyntaxKind.ReadonlyKeyword)) return `a class with a static field \`${name}\` that is not readonly`;
+    if (m.initializer !== undefined) {
+      const why = mutableInit(checker, m.initializer, m.type !== undefined && readonlyTypeNode(m.type));
+      if (why !== null) return `a class whose static field \`${name}\` is ${why}`;
+    }
+  }
+  return null;
+}
+
+function readonlyTypeNode(t: ts.TypeNode): boolean {
+  const s = t.getText();
+  return s.startsWith("Readonly<") || s.startsWith("ReadonlyArray<") || s.startsWith("readonly ");
+}
+
+/**
+ * A table nothing can change: an object or array literal of primitives
+ * whose binding is only ever indexed for reading (`T[k]`, `T.k`, `k in T`,
+ * `for (k in T)`): never assigned through, called on, passed or aliased.
+ */
+function onlyRead(checker: ts.TypeChecker, sf: ts.SourceFile, d: ts.VariableDeclaration): boolean {
+  if (!ts.isIdentifier(d.name) || d.initializer === undefined) return false;
+  // Exported: the other files of the exercise may write it.
+  const stmt = d.parent.parent;
+  if (ts.isVariableStatement(stmt) && (ts.getModifiers(stmt) ?? []).some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) return false;
+  const init = strip(d.initializer);
+  const values: ts.Expression[] = [];
+  if (ts.isArrayLiteralExpression(init)) {
+    for (const el of init.elements) {
+      if (ts.isSpreadElement(el) || ts.isOmittedExpression(el)) return false;
+      values.push(el);
+    }
+  } else if (ts.isObjectLiteralExpression(init)) {
+    for (const p of init.properties) {
+      if (!ts.isPropertyAssignment(p)) return false;
+      values.push(p.initializer);
+    }
+  } else {
+    return false;
+  }
+  if (!values.every((v) => primitiveType(checker.getTypeAtLocation(v)))) return false;
+  const sym = checker.getSymbolAtLocation(d.name);
+  if (sym === undefined) return false;
+  let ok = true;
+  const visit = (n: ts.Node): void => {
+    if (!ok) return;
+    if (ts.isIdentifier(n) && n !== d.name) {
+      const p = n.parent;
+      if (ts.isShorthandPropertyAssignment(p) && p.name === n) {
+        if (checker.getShorthandAssignmentValueSymbol(p) === sym) ok = false;
+      } else if (ts.isExportSpecifier(p)) {
+        if (checker.getExportSpecifierLocalTargetSymbol(p) === sym) ok = false;
+      } else if (checker.getSymbolAtLocation(n) === sym) {
+        ok = readOnlyUse(n);
+      }
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return ok;
+}
+
+function readOnlyUse(ref: ts.Identifier): boolean {
+  const p = ref.parent;
+  if (ts.isForInStatement(p) && p.expression === ref) return true;
+  if (ts.isBinaryExpression(p) && p.right === ref && p.operatorToken.kind === ts.SyntaxKind.InKeyword) return true;
+  const isAccess = (ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === ref;
+  if (!isAccess) return false;
+  let use: ts.Node = p;
+  while (ts.isParenthesizedExpression(use.parent) || ts.isNonNullExpression(use.parent)) use = use.parent;
+  const q = use.parent;
+  if (ts.isBinaryExpression(q) && q.left === use && q.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && q.operatorToken.kind <= ts.SyntaxKind.LastAssignment) return false;
+  if ((ts.isPrefixUnaryExpression(q) || ts.isPostfixUnaryExpression(q)) && (q.operator === ts.SyntaxKind.PlusPlusToken || q.operator === ts.SyntaxKind.MinusMinusToken)) return false;
+  if (ts.isDeleteExpression(q) || (ts.isCallExpression(q) && q.expression === use)) return false;
+  if ((ts.isPropertyAccessExpression(q) || ts.isElementAccessExpression(q)) && q.expression === use) return false;
+  if ((ts.isArrayLiteralExpression(q) || ts.isObjectLiteralExpression(q)) && ts.isBinaryExpression(q.parent) && q.parent.left === q) return false;
+  return true;
+}
+
+function isFunctionLike(n: ts.Node): boolean {
+  return (
+    ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n) ||
+    ts.isConstructorDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)
+  );
+}
+
+function moduleStateErrors(checker: ts.TypeChecker, sf: ts.SourceFile, name: string): CompileError[] {
   const out: CompileError[] = [];
   const at = (n: ts.Node, message: string): void => {
     const { line, character } = sf.getLineAndCharacterOfPosition(n.getStart(sf));
@@ -503,36 +673,48 @@ function moduleStateErrors(sf: ts.SourceFile, name: string): CompileError[] {
     "This file is loaded once and runs in every simulated execution: module-level state would carry over from one " +
     "execution to the next, and the explorer cannot see the threads share it (a lost update through it would never be " +
     "explored).";
-  for (const st of sf.statements) {
-    if (!ts.isVariableStatement(st)) continue;
-    const isConst = (st.declarationList.flags & ts.NodeFlags.Const) !== 0;
-    for (const d of st.declarationList.declarations) {
-      const id = d.name.getText(sf);
-      if (!isConst) {
-        at(d, `module-level variable \`${id}\`: ${why} Keep state in the kernel objects the functions receive (their tracked fields), or make it a const.`);
-        continue;
-      }
-      const init = d.initializer;
-      if (init === undefined || constantInit(init, d.type)) continue;
-      let e: ts.Expression = init;
-      while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
-      const cls = ts.isNewExpression(e) ? e.expression.getText(sf) : "";
-      if (LOCK_CLASSES.has(cls)) {
-        at(
-          d,
-          `module-level lock \`${id}\` (a DEFINE_SPINLOCK-style global lock): not supported in the simulator. ${why} ` +
-            "Use the lock of the structure the data belongs to (mm.page_table_lock, anon_vma.lock, ...), as the exercise's functions receive it.",
-        );
-      } else if (KOBJECT_CLASSES.has(cls)) {
-        at(d, `module-level ${cls} \`${id}\`: ${why} Use the counter or list of the structure it belongs to.`);
-      } else {
-        at(
-          d,
-          `module-level mutable object \`${id}\` (${e.getText(sf).slice(0, 40)}): ${why} ` +
-            "Keep shared state in kernel objects; a constant table can stay if frozen (Object.freeze, \`as const\` or a Readonly type).",
-        );
-      }
+  const declaration = (d: ts.VariableDeclaration, isConst: boolean): void => {
+    const id = d.name.getText(sf);
+    if (!isConst) {
+      at(d, `module-level variable \`${id}\`: ${why} Keep state in the kernel objects the functions receive (their tracked fields), or make it a const.`);
+      return;
     }
-  }
+    const init = d.initializer;
+    if (init === undefined) return;
+    const reason = mutableInit(checker, init, d.type !== undefined && readonlyTypeNode(d.type));
+    if (reason === null || onlyRead(checker, sf, d)) return;
+    let e: ts.Expression = init;
+    while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e)) e = e.expression;
+    const cls = ts.isNewExpression(e) ? e.expression.getText(sf) : "";
+    if (LOCK_CLASSES.has(cls)) {
+      at(
+        d,
+        `module-level lock \`${id}\` (a DEFINE_SPINLOCK-style global lock): not supported in the simulator. ${why} ` +
+          "Use the lock of the structure the data belongs to (mm.page_table_lock, anon_vma.lock, ...), as the exercise's functions receive it.",
+      );
+    } else if (KOBJECT_CLASSES.has(cls)) {
+      at(d, `module-level ${cls} \`${id}\`: ${why} Use the counter or list of the structure it belongs to.`);
+    } else {
+      at(
+        d,
+        `module-level mutable object \`${id}\` (${e.getText(sf).slice(0, 40)}): ${reason}. ${why} ` +
+          "Keep shared state in kernel objects; a constant table can stay if frozen (Object.freeze, \`as const\` or a Readonly type).",
+      );
+    }
+  };
+  // Everything outside a function body runs once, at load: its bindings are module-level, in blocks and namespaces too.
+  const visit = (n: ts.Node): void => {
+    if (isFunctionLike(n)) return;
+    if (ts.isVariableDeclarationList(n)) {
+      const isConst = (n.flags & ts.NodeFlags.Const) !== 0;
+      for (const d of n.declarations) declaration(d, isConst);
+    } else if (ts.isClassDeclaration(n)) {
+      const reason = staticStateReason(checker, n);
+      if (reason !== null) at(n, `module-level class \`${n.name?.getText(sf) ?? "(anonymous)"}\`: ${reason}. ${why}`);
+      return;
+    }
+    ts.forEachChild(n, visit);
+  };
+  for (const st of sf.statements) visit(st);
   return out;
 }

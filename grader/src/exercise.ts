@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { applyPatch, parsePatch } from "diff";
-import { type Exercise, ExerciseSchema, type MutantHeader, parseMutantPatch } from "rmap-schemas";
+import { type Exercise, ExerciseSchema, type MutantHeader, parseMutantPatch, parsePatchMail } from "rmap-schemas";
 
 /** A problem with the grader's input (not with the learner's code): missing exercise, bad exercise.json, unreadable file. */
 export class GraderError extends Error {
@@ -139,28 +139,16 @@ export function listMutants(ex: LoadedExercise): string[] {
 }
 
 /**
- * Read mutants/NAME.patch and apply it to the solution. A patch that names a
- * file the exercise does not have, or whose context no longer matches the
- * solution exactly, is a GraderError: rebase the patch on the solution.
+ * Apply a patch to the exercise's solution and return every file of the
+ * exercise, patched. A diff that does not parse, changes nothing, renames a
+ * file, names a file the exercise does not have, or whose context no longer
+ * matches the solution exactly is a GraderError (`path` names the patch).
  */
-export function readMutant(ex: LoadedExercise, name: string): Mutant {
-  const path = join(ex.dir, "mutants", `${name}.patch`);
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new GraderError(`cannot read ${path}: ${(e as Error).message}`);
-  }
-  let parsed;
-  try {
-    parsed = parseMutantPatch(text, name);
-  } catch (e) {
-    throw new GraderError((e as Error).message);
-  }
+export function applySolutionPatch(ex: LoadedExercise, path: string, diff: string): Record<string, string> {
   const files = readReference(ex, "solution");
   let diffs;
   try {
-    diffs = parsePatch(parsed.diff);
+    diffs = parsePatch(diff);
   } catch (e) {
     throw new GraderError(`${path}: the diff does not parse: ${(e as Error).message}`);
   }
@@ -168,7 +156,7 @@ export function readMutant(ex: LoadedExercise, name: string): Mutant {
   for (const d of diffs) {
     const target = (d.newFileName ?? "").replace(/^b\//, "");
     const source = (d.oldFileName ?? "").replace(/^a\//, "");
-    if (target !== source) throw new GraderError(`${path}: renames ${source} to ${target}; a mutant edits files in place`);
+    if (target !== source) throw new GraderError(`${path}: renames ${source} to ${target}; a solution patch edits files in place`);
     const before = files[target];
     if (before === undefined) {
       throw new GraderError(`${path}: patches ${target}, which is not one of the exercise's files (${ex.meta.files.join(", ")})`);
@@ -179,5 +167,60 @@ export function readMutant(ex: LoadedExercise, name: string): Mutant {
     }
     files[target] = after;
   }
-  return { name, path, header: parsed.header, files };
+  return files;
+}
+
+function readPatchText(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new GraderError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * Read mutants/NAME.patch and apply it to the solution. A patch that names a
+ * file the exercise does not have, or whose context no longer matches the
+ * solution exactly, is a GraderError: rebase the patch on the solution.
+ */
+export function readMutant(ex: LoadedExercise, name: string): Mutant {
+  const path = join(ex.dir, "mutants", `${name}.patch`);
+  const text = readPatchText(path);
+  let parsed;
+  try {
+    parsed = parseMutantPatch(text, name);
+  } catch (e) {
+    throw new GraderError((e as Error).message);
+  }
+  return { name, path, header: parsed.header, files: applySolutionPatch(ex, path, parsed.diff) };
+}
+
+export interface PatchedSubmission {
+  /** File name without .patch. */
+  name: string;
+  /** Absolute path of the patch. */
+  path: string;
+  /** The subject: what the submission does differently from the solution. */
+  subject: string;
+  /** The rest of the message (why it is wrong or correct). */
+  body: string;
+  /** The solution with the patch applied: a submission of every file of the exercise. */
+  files: Record<string, string>;
+}
+
+/**
+ * Read a submission stored as a patch mail against the exercise's solution
+ * (a held-out submission: subject and body, no trailers) and apply it, with
+ * the same loader and the same errors as a mutant.
+ */
+export function readSolutionPatch(ex: LoadedExercise, path: string): PatchedSubmission {
+  const abs = resolve(path);
+  const name = basename(abs).replace(/\.patch$/, "");
+  let mail;
+  try {
+    mail = parsePatchMail(readPatchText(abs), name);
+  } catch (e) {
+    throw new GraderError((e as Error).message);
+  }
+  return { name, path: abs, subject: mail.subject, body: mail.body, files: applySolutionPatch(ex, abs, mail.diff) };
 }

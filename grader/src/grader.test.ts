@@ -80,7 +80,7 @@ describe("not gradable", () => {
     for (const [decl, why] of [
       ["let hits = 0;", /module-level variable `hits`.*every simulated execution/],
       ["const seen = new Map<number, number>();", /module-level mutable object `seen`/],
-      ["const totals = [0, 0];", /module-level mutable object `totals`/],
+      ["const totals = [0, 0];\nexport function bump(): void { totals[0] = 1; }", /module-level mutable object `totals`/],
       ['const big_lock = new Spinlock("big_lock");', /module-level lock `big_lock` \(a DEFINE_SPINLOCK-style global lock\)/],
     ] as const) {
       const src = [...lines.slice(0, at - 1), decl, ...lines.slice(at - 1)].join("\n");

@@ -6,8 +6,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { GraderError, type LoadedExercise, listMutants, readMutant } from "./exercise";
-import { parseMutantPatch } from "rmap-schemas";
+import { GraderError, type LoadedExercise, listMutants, readMutant, readSolutionPatch } from "./exercise";
+import { parseMutantPatch, parsePatchMail } from "rmap-schemas";
 
 const SOLUTION = ["export function* f(): Generator<unknown, number> {", "  const a = 1;", "  const b = 2;", "  return a + b;", "}", ""].join("\n");
 
@@ -85,5 +85,27 @@ describe("mutant patches", () => {
   it("naming a file the exercise does not have are rejected", () => {
     const ex = exerciseWith({ other: patch().replaceAll("rmap.ts", "mm.ts") });
     expect(() => readMutant(ex, "other")).toThrow(/mm\.ts, which is not one of the exercise's files/);
+  });
+
+  it("given twice a trailer are rejected", () => {
+    expect(() => parseMutantPatch(patch({ trailers: ["Caught-by: leak", "Caught-by: assertion"] }), "x")).toThrow(/trailer Caught-by given twice/);
+  });
+});
+
+describe("solution patches without trailers (held-out submissions)", () => {
+  it("keep the whole message as their body", () => {
+    const mail = parsePatchMail(patch({ body: "Why wrong: it drops b.", trailers: ["Rule: add both."] }), "drop-b");
+    expect(mail.subject).toBe("Returns the first operand only, dropping the second.");
+    expect(mail.body).toBe("Why wrong: it drops b.\n\nRule: add both.");
+    expect(mail.trailers).toEqual({});
+  });
+
+  it("apply through the mutants' loader, with its errors", () => {
+    const ex = exerciseWith({ "drop-b": patch({ trailers: ["Rule: add both."] }), stale: patch({ trailers: ["Rule: x y z."], context: "  const a = 10;" }) });
+    const sub = readSolutionPatch(ex, join(ex.dir, "mutants", "drop-b.patch"));
+    expect(sub).toMatchObject({ name: "drop-b", subject: "Returns the first operand only, dropping the second.", body: "Rule: add both." });
+    expect(sub.files["rmap.ts"]).toBe(SOLUTION.replace("return a + b;", "return a;"));
+    expect(() => readSolutionPatch(ex, join(ex.dir, "mutants", "stale.patch"))).toThrow(/stale\.patch no longer applies to solution\/rmap\.ts/);
+    expect(() => readSolutionPatch(ex, join(ex.dir, "mutants", "none.patch"))).toThrow(/cannot read .*none\.patch/);
   });
 });

@@ -21,6 +21,7 @@ afterAll(async () => {
 describe("the grader pool", () => {
   it("grades in worker processes, two at once with concurrency 2: the solution gets full marks, the starter less", async () => {
     pool = await createGraderPool(2);
+    await pool.ready();
     const seen: number[][] = [];
     const a = pool(EX, solution);
     seen.push(pool.busy());

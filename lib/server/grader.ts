@@ -21,6 +21,8 @@ import type { GradeFn } from "./queue/grading";
 export interface GraderPool extends GradeFn {
   /** Gradings running now, per worker grader. */
   busy(): number[];
+  /** Resolves when every worker process has started and warmed up (rejects if one cannot start). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,7 +41,8 @@ export async function createGraderPool(concurrency: number, log?: (m: string) =>
   const { createWorkerGrader } = await loadGrader();
   const graders = Array.from({ length: concurrency }, () => createWorkerGrader());
   const running = graders.map(() => 0);
-  for (const g of graders) g.start().catch((e: unknown) => log?.(`a grading worker did not start: ${(e as Error)?.message ?? String(e)}`));
+  const started = Promise.all(graders.map((g) => g.start()));
+  started.catch((e: unknown) => log?.(`a grading worker did not start: ${(e as Error)?.message ?? String(e)}`));
   const grade = (async (exerciseDir: string, files: Record<string, string>) => {
     const i = running.indexOf(Math.min(...running));
     running[i]!++;
@@ -50,6 +53,7 @@ export async function createGraderPool(concurrency: number, log?: (m: string) =>
     }
   }) as GraderPool;
   grade.busy = () => [...running];
+  grade.ready = () => started.then(() => undefined);
   grade.close = async () => {
     await Promise.all(graders.map((g) => g.close()));
   };

@@ -29,6 +29,8 @@ export interface Server {
   authSecret: string;
   /** Anonymous submissions per network address (ANON_SUBMIT_LIMIT per SUBMIT_WINDOW_SECONDS). */
   anonLimiter: RateLimiter;
+  /** Resolves when this process's graders have warmed up (at once where this process does not grade). */
+  gradersReady(): Promise<void>;
 }
 
 /** A hash of the grader's source: recorded on each submission as `graderVersion`. */
@@ -69,10 +71,11 @@ async function build(role: "site" | "worker", grade?: GradeFn): Promise<Server> 
   const log = (m: string) => console.log(`[grading] ${m}`);
   const grades = role === "worker" || e.GRADING_QUEUE === "inprocess";
   const notHere: GradeFn = () => Promise.reject(new Error("this process only sends submissions to the queue; `npm run worker` grades them"));
+  const pool = !grade && grades ? await createGraderPool(e.GRADER_CONCURRENCY, log) : undefined;
   const deps: GradingDeps = {
     prisma: db.prisma,
     catalog,
-    grade: grade ?? (grades ? await createGraderPool(e.GRADER_CONCURRENCY, log) : notHere),
+    grade: grade ?? pool ?? notHere,
     graderVersion: graderVersion(),
     maxAttempts: e.GRADE_MAX_ATTEMPTS,
   };
@@ -95,7 +98,7 @@ async function build(role: "site" | "worker", grade?: GradeFn): Promise<Server> 
     }
   }
   const authSecret = e.NEXTAUTH_SECRET ?? localSecret(e.DATA_DIR);
-  return { env: e, db, catalog, queue, dal, authSecret, anonLimiter: new RateLimiter(e.ANON_SUBMIT_LIMIT, e.SUBMIT_WINDOW_SECONDS * 1000) };
+  return { env: e, db, catalog, queue, dal, authSecret, anonLimiter: new RateLimiter(e.ANON_SUBMIT_LIMIT, e.SUBMIT_WINDOW_SECONDS * 1000), gradersReady: () => pool?.ready() ?? Promise.resolve() };
 }
 
 const g = globalThis as { __rmapServer?: Promise<Server> };

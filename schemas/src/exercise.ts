@@ -4,6 +4,7 @@
  * exercises through it.
  */
 import { z } from "zod";
+import { TEST_CASE_KINDS, type TestCaseKind } from "rmap-sim/testing";
 import { DetectorKindSchema } from "./detectors";
 
 export const TEST_KINDS = ["public", "interleaving", "leak", "fault", "oracle"] as const;
@@ -51,6 +52,37 @@ export const ExerciseSchema = z
 export type Exercise = z.infer<typeof ExerciseSchema>;
 export type TestGroup = z.infer<typeof TestGroupSchema>;
 
+export { TEST_CASE_KINDS, type TestCaseKind };
+
+export const TestScenarioDescriptionSchema = z
+  .object({ name: z.string(), models: z.string().describe("What the scenario models.") })
+  .strict();
+
+/**
+ * What may be shown of one test (never its code): a fixed test lists its
+ * scenarios; a generated test says what its generator draws, since its
+ * scenarios exist only while it runs.
+ */
+export const TestDescriptionSchema = z.discriminatedUnion("kind", [
+  z
+    .object({
+      kind: z.literal("fixed"),
+      name: z.string(),
+      description: z.string(),
+      scenarios: z.array(TestScenarioDescriptionSchema).min(1),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal("generated"),
+      name: z.string(),
+      description: z.string(),
+      generates: z.string().min(1).describe("What the generator draws, e.g. fork trees of depth 1 to 4 with exits in any order."),
+    })
+    .strict(),
+]);
+export type TestDescription = z.infer<typeof TestDescriptionSchema>;
+
 /**
  * Mutants: each mutants/NAME.patch is one bug, written as a mail from git
  * format-patch against the exercise's solution/:
@@ -87,13 +119,26 @@ export interface MutantPatch {
   diff: string;
 }
 
-const TRAILERS: Record<string, "caughtBy" | "test"> = { "caught-by": "caughtBy", test: "test" };
+/** A patch written as a mail from git format-patch: what any solution patch (mutant or held-out submission) holds. */
+export interface PatchMail {
+  /** The subject without its "[PATCH]" tag. */
+  subject: string;
+  /** The message between the subject and the trailers ("" when there is none). */
+  body: string;
+  /** Trailers of the last paragraph, by lower-case key (empty when none are accepted). */
+  trailers: Record<string, string>;
+  /** The unified diff (from the first "diff --git" or "--- " line), without the mail signature. */
+  diff: string;
+}
 
 /**
- * Parse a mutant patch. `name` is the file name without .patch. Throws an
- * Error saying what is missing or malformed.
+ * Parse a patch mail. `name` is the file name without .patch, for messages.
+ * `trailerKeys` (lower case) are the trailers the caller accepts: when it is
+ * non-empty, the message's last paragraph must consist of such trailers, each
+ * given once; when it is empty the whole message is the body. Throws an Error
+ * saying what is missing or malformed.
  */
-export function parseMutantPatch(text: string, name: string): MutantPatch {
+export function parsePatchMail(text: string, name: string, trailerKeys: readonly string[] = []): PatchMail {
   const lines = text.replace(/\r\n/g, "\n").split("\n");
   const sep = lines.indexOf("---");
   if (sep < 0) throw new Error(`${name}.patch: no "---" line between the message and the diff`);
@@ -113,23 +158,22 @@ export function parseMutantPatch(text: string, name: string): MutantPatch {
     }
   }
   const subject = (headers.subject ?? "").replace(/^\[PATCH[^\]]*\]\s*/, "").trim();
-  if (!subject) throw new Error(`${name}.patch: no "Subject: [PATCH] <the bug>" header`);
-  // The message: paragraphs; the last one holds the trailers.
+  if (!subject) throw new Error(`${name}.patch: no "Subject: [PATCH] <the change>" header`);
   const message = lines.slice(i, sep).join("\n").trim();
   const paragraphs = message ? message.split(/\n\s*\n/) : [];
-  const trailerBlock = paragraphs.pop() ?? "";
-  const fields: Record<string, string> = { mutant: name, bug: subject };
-  for (const line of trailerBlock.split("\n")) {
-    const t = /^([A-Za-z-]+):\s*(.+)$/.exec(line.trim());
-    const key = t && TRAILERS[t[1]!.toLowerCase()];
-    if (!t || !key) throw new Error(`${name}.patch: the last paragraph before "---" must be trailers (Caught-by:, Test:), found: ${line}`);
-    if (fields[key] !== undefined) throw new Error(`${name}.patch: trailer ${t[1]} given twice`);
-    fields[key] = t[2]!.trim();
-  }
-  if (fields.caughtBy === undefined) throw new Error(`${name}.patch: no "Caught-by:" trailer naming the detector that must fire`);
-  const parsed = MutantHeaderSchema.safeParse(fields);
-  if (!parsed.success) {
-    throw new Error(`${name}.patch: ${parsed.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
+  const trailers: Record<string, string> = {};
+  if (trailerKeys.length > 0) {
+    const trailerBlock = paragraphs.pop() ?? "";
+    const known = trailerKeys.map((k) => k.replace(/(^|-)([a-z])/g, (_m, d: string, c: string) => d + c.toUpperCase()) + ":");
+    for (const line of trailerBlock.split("\n")) {
+      const t = /^([A-Za-z-]+):\s*(.+)$/.exec(line.trim());
+      const key = t?.[1]!.toLowerCase();
+      if (!t || !key || !trailerKeys.includes(key)) {
+        throw new Error(`${name}.patch: the last paragraph before "---" must be trailers (${known.join(", ")}), found: ${line}`);
+      }
+      if (trailers[key] !== undefined) throw new Error(`${name}.patch: trailer ${t[1]} given twice`);
+      trailers[key] = t[2]!.trim();
+    }
   }
   const rest = lines.slice(sep + 1);
   const start = rest.findIndex((l) => l.startsWith("diff --git ") || l.startsWith("--- "));
@@ -137,5 +181,22 @@ export function parseMutantPatch(text: string, name: string): MutantPatch {
   let end = rest.length;
   const sig = rest.lastIndexOf("-- ");
   if (sig > start) end = sig;
-  return { header: parsed.data, body: paragraphs.join("\n\n"), diff: rest.slice(start, end).join("\n") + "\n" };
+  return { subject, body: paragraphs.join("\n\n"), trailers, diff: rest.slice(start, end).join("\n") + "\n" };
+}
+
+/**
+ * Parse a mutant patch: a patch mail whose trailers are Caught-by: (required)
+ * and Test: (optional). `name` is the file name without .patch. Throws an
+ * Error saying what is missing or malformed.
+ */
+export function parseMutantPatch(text: string, name: string): MutantPatch {
+  const mail = parsePatchMail(text, name, ["caught-by", "test"]);
+  if (mail.trailers["caught-by"] === undefined) throw new Error(`${name}.patch: no "Caught-by:" trailer naming the detector that must fire`);
+  const fields: Record<string, string> = { mutant: name, bug: mail.subject, caughtBy: mail.trailers["caught-by"] };
+  if (mail.trailers.test !== undefined) fields.test = mail.trailers.test;
+  const parsed = MutantHeaderSchema.safeParse(fields);
+  if (!parsed.success) {
+    throw new Error(`${name}.patch: ${parsed.error.issues.map((x) => `${x.path.join(".")}: ${x.message}`).join("; ")}`);
+  }
+  return { header: parsed.data, body: mail.body, diff: mail.diff };
 }

@@ -21,6 +21,7 @@
  */
 
 import { Atomic } from "./atomic";
+import { data_race } from "./compiler";
 import { cur } from "./current";
 import type { Execution } from "./execution";
 import { hex } from "./format";
@@ -326,10 +327,15 @@ export function remove_vma_now(mm: MmStruct, vma: Vma): void {
   mm.vmas = mm.vmas.filter((v) => v !== vma);
 }
 
-/** find_vma(): the vma containing addr, or null. A plain read of mm->vmas. */
+/** find_vma(): the vma containing addr, or null. */
 export function find_vma(mm: MmStruct, addr: number): Vma | null {
-  for (const v of mm.vmas) if (v.vm_start <= addr && addr < v.vm_end) return v;
-  return null;
+  // The mm's tree of vmas is built for lockless readers (the maple tree's
+  // reads are rcu_dereference()s): the lookup is marked, under mmap_lock or
+  // under RCU alike. What it returns is as stable as what the caller holds.
+  return data_race(() => {
+    for (const v of mm.vmas) if (v.vm_start <= addr && addr < v.vm_end) return v;
+    return null;
+  });
 }
 
 export function cache_live_count(name: string): number {
@@ -611,7 +617,10 @@ const KVM_FAULT_COMMIT: OpImpl = {
  */
 export function* kvm_page_fault(smmu: SecondaryMmu, addr: number): Generator<Op, boolean, unknown> {
   const seq = (yield* new Op<number>(KVM_FAULT_BEGIN, smmu)) as number;
-  const pte = pte_get(smmu.mm, addr);
+  // hva_to_pfn() walks the primary page table without its locks (gup-fast:
+  // ptep_get_lockless(), a marked read) while fork may be write-protecting the
+  // pte; a stale value is caught by the invalidate sequence at commit.
+  const pte = data_race(() => pte_get(smmu.mm, addr));
   if (pte === undefined) return false;
   return (yield* new Op<boolean>(KVM_FAULT_COMMIT, smmu, [addr, seq, pte])) as boolean;
 }

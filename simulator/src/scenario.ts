@@ -66,7 +66,8 @@ export interface Scenario<S = unknown> {
    * primitives runs as one step; this is what makes a check-then-act, a read
    * after an unlock or an unlocked store visible although the explorer never
    * interleaves inside a step. Lockless reads that are intended are marked
-   * with READ_ONCE() or data_race().
+   * with READ_ONCE() or data_race(). Off by default; the tests of an
+   * exercise (defineSuite) turn it on unless the scenario sets it false.
    */
   kcsan?: boolean;
 }

@@ -15,20 +15,49 @@ import type { Scenario } from "./scenario";
 import type { TraceObject, TraceStep } from "./trace";
 import type { LocationProvider } from "./locations";
 
-export interface TestCase {
+/**
+ * The kinds of test: "fixed" runs a fixed list of scenarios; "generated"
+ * draws the scenarios it runs from a seeded generator while it runs (so they
+ * cannot be listed without exploring them) and reports one of them.
+ */
+export const TEST_CASE_KINDS = ["fixed", "generated"] as const;
+export type TestCaseKind = (typeof TEST_CASE_KINDS)[number];
+
+interface TestCaseBase {
   /** Shown to learners: the scenario's name ("reclaim vs munmap"). */
   name: string;
   /** Shown to learners: what the test models and why it matters. Never the test's source. */
   description: string;
   /** Relative weight inside its group (default 1). */
   weight?: number;
-  /** The scenarios; all must pass. */
-  scenarios: ReadonlyArray<Scenario<any>>;
   /** How to explore each scenario (default: DPOR with the default budget). */
   explore?: ExploreOptions;
   /** Demand that the search covers every schedule; otherwise a clean partial search passes. */
   requireComplete?: boolean;
 }
+
+/** A test of fixed scenarios; all must pass. */
+export interface FixedTestCase extends TestCaseBase {
+  kind?: "fixed";
+  /** The scenarios; all must pass. */
+  scenarios: ReadonlyArray<Scenario<any>>;
+}
+
+/** A test of generated scenarios (shapes drawn from a fixed seed). */
+export interface GeneratedTestCase extends TestCaseBase {
+  kind: "generated";
+  /** Shown to learners: what the generator draws ("fork trees of depth 1 to 4, exits in any order"). */
+  generates: string;
+  /**
+   * Draws and explores the shapes with `opts` (without traces) and returns
+   * the one scenario to explore again and report: a failing shape, shrunk,
+   * or, when every shape passed, the smallest shape drawn. Deterministic:
+   * the same submission gets the same scenario at every call.
+   */
+  select: (opts: ExploreOptions) => Scenario<any>;
+}
+
+export type TestCase = FixedTestCase | GeneratedTestCase;
 
 export type SuiteFactory<M> = (impl: M) => TestCase[];
 
@@ -37,8 +66,24 @@ export interface Suite<M = any> {
   readonly factory: SuiteFactory<M>;
 }
 
+/**
+ * An exercise's tests run with the data-race detector on (KCSAN, see
+ * runtime.ts) unless a scenario sets `kcsan: false`: a race the explorer
+ * cannot interleave (inside the code between two primitives) still fails.
+ */
 export function defineSuite<M>(factory: SuiteFactory<M>): Suite<M> {
-  return { __suite: true, factory };
+  return { __suite: true, factory: (impl) => factory(impl).map(withDataRaces) };
+}
+
+function dataRacesOn(sc: Scenario<any>): Scenario<any> {
+  return sc.kcsan === undefined ? { ...sc, kcsan: true } : sc;
+}
+
+function withDataRaces(t: TestCase): TestCase {
+  // A generated test explores its drawn shapes with the detector on (exercises/lib/shapes.ts) and
+  // reports the scenario it selects: that one gets the same default here.
+  if (t.kind === "generated") return { ...t, select: (opts: ExploreOptions) => dataRacesOn(t.select(opts)) };
+  return { ...t, scenarios: t.scenarios.map(dataRacesOn) };
 }
 
 export function isSuite(x: unknown): x is Suite {
@@ -99,11 +144,27 @@ export function runTest(t: TestCase, o: SuiteRunOptions = {}): TestOutcome {
   let executions = 0;
   let steps = 0;
   const limits: string[] = [];
-  for (const sc of t.scenarios) {
-    const opts: ExploreOptions = { ...t.explore };
-    if (o.maxExecutions !== undefined) opts.maxExecutions = Math.min(opts.maxExecutions ?? o.maxExecutions, o.maxExecutions);
-    if (o.locations) opts.locations = o.locations;
-    if (o.trace === false) opts.trace = false;
+  const opts: ExploreOptions = { ...t.explore };
+  if (o.maxExecutions !== undefined) opts.maxExecutions = Math.min(opts.maxExecutions ?? o.maxExecutions, o.maxExecutions);
+  if (o.locations) opts.locations = o.locations;
+  let scenarios: ReadonlyArray<Scenario<any>>;
+  if (t.kind === "generated") {
+    try {
+      scenarios = [t.select({ ...opts, trace: false })];
+    } catch (e) {
+      return {
+        name: t.name,
+        description: t.description,
+        weight: t.weight ?? 1,
+        passed: false,
+        message: `${t.name}: the generated scenarios could not run: ${(e as Error)?.message ?? String(e)}`,
+        executions,
+        steps,
+      };
+    }
+  } else scenarios = t.scenarios;
+  if (o.trace === false) opts.trace = false;
+  for (const sc of scenarios) {
     let r;
     try {
       r = explore(sc, opts);

@@ -61,6 +61,10 @@ export {
   type Suite,
   type SuiteFactory,
   type TestCase,
+  type FixedTestCase,
+  type GeneratedTestCase,
+  TEST_CASE_KINDS,
+  type TestCaseKind,
   type TestOutcome,
   type SuiteRunOptions,
 } from "./suite";

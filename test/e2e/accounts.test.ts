@@ -169,8 +169,7 @@ describe("accounts, cohorts and grading in the browser", () => {
     await phone.route("**/api/drafts/**", (r) => r.abort());
     await setEditorText(phone, "// phone's version\n" + MUTANT);
     await expect.poll(() => syncState(phone), { timeout: 60_000 }).toBe("error");
-    await laptop.reload();
-    await laptop.waitForSelector('[data-testid="editor"][data-ready="true"] .monaco-editor', { timeout: 90_000 });
+    await openWorkbench(laptop);
     await setEditorText(laptop, "// laptop's version\n" + MUTANT);
     await expect.poll(() => syncState(laptop), { timeout: 60_000 }).toBe("saved");
 

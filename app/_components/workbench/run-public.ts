@@ -181,7 +181,9 @@ export function replayPublic(ctx: RunContext, test: string, scenario: string, to
     return loadFailure(ctx, e, mapper, t0);
   }
   const tc = ctx.suites.flatMap((s) => s.factory(impl)).find((t) => t.name === test);
-  const sc = tc?.scenarios.find((s) => s.name === scenario);
+  // A generated test's scenarios exist only once drawn: draw them again (deterministic) to find the reported one.
+  const scenarios = tc === undefined ? [] : tc.kind === "generated" ? [tc.select({ ...tc.explore, trace: false })] : tc.scenarios;
+  const sc = scenarios.find((s) => s.name === scenario);
   if (!tc || !sc) throw new Error(`no public test "${test}" with a scenario "${scenario}" to replay`);
   const run = sim.replay(sc, token, { locations: mapper.provider() });
   const outcome: sim.TestOutcome = {

@@ -27,6 +27,7 @@ import {
   anon_vma_cachep,
   atomic_dec_return,
   atomic_inc_return,
+  data_race,
   kmem_cache_alloc,
   kmem_cache_free,
   READ_ONCE,
@@ -53,9 +54,17 @@ export const SWAP_SUCCESS = 0;
 export const SWAP_AGAIN = 1;
 export const SWAP_FAIL = 2;
 
-/** page_mapped - is the page mapped by at least one pte? (_mapcount starts at -1) */
+/**
+ * page_mapped - is the page mapped by at least one pte? (_mapcount starts at -1)
+ *
+ * A lockless read on purpose: ptes are added and zapped concurrently, so the
+ * answer may be stale by the time the caller acts on it, and every caller
+ * tolerates that (the walks re-check each pte under its lock). The kernel
+ * reads it with atomic_read(), a marked access; data_race() marks it here
+ * without adding a scheduling point.
+ */
 export function page_mapped(page: Page): boolean {
-  return page._mapcount.counter >= 0;
+  return data_race(() => page._mapcount.counter >= 0);
 }
 
 /**

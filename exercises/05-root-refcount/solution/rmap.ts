@@ -41,6 +41,7 @@ import {
   atomic_inc_not_zero,
   atomic_read,
   atomic_set,
+  data_race,
   kmem_cache_alloc,
   kmem_cache_free,
   list_add,
@@ -208,7 +209,13 @@ export function* anon_vma_chain_link(vma: Vma, avc: AnonVmaChain, anon_vma: Anon
  * Must be called with mm->mmap_lock held for reading. May sleep.
  */
 export function* anon_vma_prepare(vma: Vma): Sim<number> {
-  let anon_vma = vma.anon_vma;
+  /*
+   * Lockless on purpose: another fault of the mm may be installing one right
+   * now, and the answer is checked again under page_table_lock before
+   * anything depends on it. The kernel reads it plainly here; data_race()
+   * says the race is intended.
+   */
+  let anon_vma = data_race(() => vma.anon_vma);
   if (anon_vma) return 0;
 
   const mm = vma.vm_mm!;

@@ -47,7 +47,8 @@ import {
   refcount_read,
   refcount_set,
   refcount_sub_and_test,
-  sched_point,
+  READ_ONCE,
+  data_race,
   up_read,
   up_write,
   wait_event,
@@ -105,14 +106,16 @@ export function* mmap_read_unlock(mm: MmStruct): Sim {
  * raw_read_seqcount - read mm->mm_lock_seq with acquire semantics
  * @mm: the mm
  *
- * An ordered read of a sequence another CPU may move at any moment: in the
- * simulator it is a scheduling point of its own.
+ * An ordered read of a sequence another CPU may move at any moment, with no
+ * lock: a writer may be moving it right now, and the caller validates what
+ * it read against a second read. The kernel reads the sequence with
+ * READ_ONCE(), a marked access; here too, and it is a scheduling point of
+ * its own.
  *
  * Any context.
  */
 export function* raw_read_seqcount(mm: MmStruct): Sim<number> {
-  yield* sched_point();
-  return mm.mm_lock_seq;
+  return yield* READ_ONCE(mm, "mm_lock_seq");
 }
 
 /**
@@ -154,8 +157,13 @@ export function* vma_refcount_put(vma: Vma): Sim {
  * Must be called under rcu_read_lock(); returns under it.
  */
 export function* vma_start_read(mm: MmStruct, vma: Vma): Sim<Vma | null | number> {
-  /* A lockless pre-check; a race only makes it pessimistic. */
-  if (vma.vm_lock_seq === mm.mm_lock_seq) return null;
+  /*
+   * A lockless pre-check; a race only makes it pessimistic, and nothing
+   * relies on it: the ordered read of mm_lock_seq is below. The kernel reads
+   * both with READ_ONCE() here; data_race() marks them without a scheduling
+   * point.
+   */
+  if (data_race(() => vma.vm_lock_seq === mm.mm_lock_seq)) return null;
 
   /*
    * Fails on zero (detached) and above VMA_REF_LIMIT: a writer's
@@ -261,7 +269,8 @@ export function* vma_start_write(vma: Vma): Sim {
  */
 export function* vma_mark_attached(vma: Vma): Sim {
   vma_assert_write_locked(vma);
-  WARN_ON(vma.vm_refcnt.refs !== 0, "vma_assert_detached");
+  /* refcount_read(): a marked read, as readers may be trying to get in */
+  WARN_ON(data_race(() => vma.vm_refcnt.refs) !== 0, "vma_assert_detached");
   yield* refcount_set(vma.vm_refcnt, 1);
 }
 
@@ -277,7 +286,8 @@ export function* vma_mark_attached(vma: Vma): Sim {
  */
 export function* vma_mark_detached(vma: Vma): Sim {
   vma_assert_write_locked(vma);
-  WARN_ON(vma.vm_refcnt.refs === 0, "vma_assert_attached");
+  /* refcount_read(): a marked read, as readers may be trying to get in */
+  WARN_ON(data_race(() => vma.vm_refcnt.refs) === 0, "vma_assert_attached");
 
   /* We are the only writer: no need for vma_refcount_put(). */
   if (!(yield* refcount_dec_and_test(vma.vm_refcnt))) {

@@ -44,7 +44,7 @@ import {
   lockdep_assert_held,
   refcount_dec_and_test,
   refcount_sub_and_test,
-  sched_point,
+  READ_ONCE,
   up_read,
   up_write,
 } from "rmap-sim";
@@ -101,14 +101,16 @@ export function* mmap_read_unlock(mm: MmStruct): Sim {
  * raw_read_seqcount - read mm->mm_lock_seq with acquire semantics
  * @mm: the mm
  *
- * An ordered read of a sequence another CPU may move at any moment: in the
- * simulator it is a scheduling point of its own.
+ * An ordered read of a sequence another CPU may move at any moment, with no
+ * lock: a writer may be moving it right now, and the caller validates what
+ * it read against a second read. The kernel reads the sequence with
+ * READ_ONCE(), a marked access; here too, and it is a scheduling point of
+ * its own.
  *
  * Any context.
  */
 export function* raw_read_seqcount(mm: MmStruct): Sim<number> {
-  yield* sched_point();
-  return mm.mm_lock_seq;
+  return yield* READ_ONCE(mm, "mm_lock_seq");
 }
 
 /**
@@ -153,7 +155,10 @@ export function* vma_start_read(mm: MmStruct, vma: Vma): Sim<Vma | null | number
   /*
    * TODO, in this order:
    *  - a cheap pre-check: if vma->vm_lock_seq equals mm->mm_lock_seq the vma
-   *    is write-locked: NULL;
+   *    is write-locked: NULL. Both are read without a lock while a writer may
+   *    move them: a lockless read on purpose, so mark it (the kernel uses
+   *    READ_ONCE(); data_race(() => ...) marks it without a scheduling
+   *    point);
    *  - take a reader's reference with refcount_inc_not_zero_limited(
    *    vma.vm_refcnt, VMA_REF_LIMIT); if that fails, refcount_read() tells
    *    why: zero means detached (-EAGAIN, look again), anything else means

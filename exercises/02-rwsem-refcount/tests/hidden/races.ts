@@ -4,10 +4,10 @@
  * (DPOR).
  */
 import {
+  Atomic,
+  atomic_inc,
   check_that,
   defineSuite,
-  type KObject,
-  kstruct,
   mm_alloc_now,
   type MmStruct,
   type Page,
@@ -25,15 +25,15 @@ interface S {
   vma: Vma;
   page: Page | null;
   child: MmStruct | null;
-  /** Walkers that hold the anon_vma (the two-walker test). */
-  inside: { n: number } & KObject;
+  /** Walkers that hold the anon_vma (the two-walker test): both may count at once, so an atomic_t. */
+  inside: Atomic;
 }
 
 function setup(): S {
   const mm = mm_alloc_now("mm");
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
   vma.label = "vma@0x10000";
-  return { w: newLockedWorld((av) => av.rwsem, mm), mm, vma, page: null, child: null, inside: kstruct("walkers", { n: 0 }) };
+  return { w: newLockedWorld((av) => av.rwsem, mm), mm, vma, page: null, child: null, inside: new Atomic(0, "walkers") };
 }
 
 /** The anon_vma cache as an ordinary one: the wait for RCU readers is anon_vma_free()'s job. */
@@ -99,8 +99,8 @@ export default defineSuite<typeof Rmap>((rmap) => {
               run: function* (s: S) {
                 const av = yield* rmap.page_lock_anon_vma(s.page!);
                 check_that(av !== null, "page_lock_anon_vma returned NULL for a mapped page whose anon_vma is alive");
-                s.inside.n = s.inside.n + 1;
-                yield* wait_event(() => s.inside.n === 2, "both walkers hold the anon_vma");
+                yield* atomic_inc(s.inside);
+                yield* wait_event(() => s.inside.counter === 2, "both walkers hold the anon_vma");
                 yield* rmap.page_unlock_anon_vma(av!);
               },
             })),
