@@ -130,14 +130,24 @@ async function main() {
     `${checked} scenario runs compared, ${tracesCompared} brute-force traces checked for coverage, ${mismatches} mismatches, ` +
       `${skipped} skipped (brute force or DPOR over budget)`,
   );
-  if (SLOWEST > 0) {
-    console.log(`slowest ${SLOWEST} scenario runs (CPU ms, DPOR executions, brute-force executions):`);
-    for (const c of costs.sort((a, b) => b.ms - a.ms).slice(0, SLOWEST)) {
-      console.log(`  ${c.ms.toFixed(0).padStart(7)} ms  ${String(c.dpor).padStart(6)}  ${String(c.brute).padStart(6)}  ${c.label}`);
-    }
-  }
+  printSlowest();
   if (mismatches > 0) process.exit(1);
 }
+
+function printSlowest(): void {
+  if (SLOWEST <= 0) return;
+  console.log(`slowest ${SLOWEST} scenario runs (CPU ms, DPOR executions, brute-force executions):`);
+  for (const c of costs.sort((a, b) => b.ms - a.ms).slice(0, SLOWEST)) {
+    console.log(`  ${c.ms.toFixed(0).padStart(7)} ms  ${String(c.dpor).padStart(6)}  ${String(c.brute).padStart(6)}  ${c.label}`);
+  }
+}
+// Interrupted (Ctrl-C, or a time limit that sends SIGINT): report what was measured so far.
+process.on("SIGINT", () => {
+  console.log(`interrupted after ${checked} scenario runs compared, ${mismatches} mismatches (${cpuSeconds()} s CPU)`);
+  printSlowest();
+  process.exit(130);
+});
+
 main().catch((e) => {
   console.error(e);
   process.exit(1);

@@ -46,6 +46,7 @@ import {
   VM_MAYWRITE,
   VM_SHARED,
   atomic_inc,
+  data_race,
   mmu_notifier_invalidate_range_end,
   mmu_notifier_invalidate_range_start,
   pgtable_index,
@@ -242,7 +243,9 @@ export function* copy_pud_range(
 export function* copy_hugetlb_page_range(dst_mm: MmStruct, src_mm: MmStruct, vma: Vma): Sim<number> {
   for (let addr = vma.vm_start; addr < vma.vm_end; addr += PAGE_SIZE) {
     const src_pte = pgtable_walk(src_mm, addr, "pte");
-    if (src_pte === null || ptep_get(src_pte, addr) === undefined) continue;
+    // A lockless peek to skip empty ptes without allocating the child's tables (the
+    // entry is read again under the page_table_lock below): marked as intended.
+    if (src_pte === null || data_race(() => ptep_get(src_pte, addr)) === undefined) continue;
     const pud = yield* pud_alloc(dst_mm, dst_mm.pgd, addr);
     if (!pud) return -ENOMEM;
     const pmd = yield* pmd_alloc(dst_mm, pud, addr);
