@@ -36,13 +36,19 @@ async function healthyAfter(g: WorkerGrader): Promise<void> {
 
 describe("the grading worker", () => {
   it("kills a grading over its wall-clock limit, says so, and a fresh worker takes over", async () => {
-    // The limit: well above what a fresh worker's first grading of the solution takes on this machine
-    // now, well below what the bomb needs (both are CPU-bound, so the ratio holds on a busy machine).
+    // The limit lies between what a fresh worker's first grading of the solution takes on this machine
+    // now and what the bomb takes unlimited (geometric mean; both CPU-bound, so the ratio holds on a busy
+    // machine). The bomb must cost well over the solution, or the test could not tell them apart.
     const probe = make();
     await probe.start();
     const first = (await probe.gradeWithStats(FIXTURE, { "counter.ts": solution })).stats.wallMs;
     await probe.close();
-    const wallMs = Math.max(1_500, 2 * first);
+    const unlimited = make({ wallMs: 60_000, cpuMs: 60_000 });
+    await unlimited.start();
+    const bomb = (await unlimited.gradeWithStats(FIXTURE, { "counter.ts": unionBomb })).stats.wallMs;
+    await unlimited.close();
+    expect(bomb).toBeGreaterThan(2 * first);
+    const wallMs = Math.round(Math.sqrt(first * bomb));
     const g = make({ wallMs });
     await g.start();
     const before = g.workerPid;

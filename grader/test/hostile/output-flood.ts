@@ -2,8 +2,10 @@
 // @ts-nocheck
 /* Hostile: floods the console. */
 import { GFP_KERNEL, kmem_cache_alloc, kmem_cache_free, sched_point, spin_lock, spin_unlock } from "rmap-sim";
-for (let i = 0; i < 200_000; i++) console.log("flood " + i + " " + "x".repeat(500));
-export function* counter_release(c: any) { for (let i = 0; i < 100_000; i++) console.error("more " + i); }
+export function* counter_release(c: any) {
+  for (let i = 0; i < 200_000; i++) console.log("flood " + i + " " + "x".repeat(500));
+  for (let i = 0; i < 100_000; i++) console.error("more " + i);
+}
 
 export function* counter_inc(c: any) {
   const v = c.value + 1;
