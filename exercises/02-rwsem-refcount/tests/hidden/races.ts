@@ -17,7 +17,7 @@ import {
   wait_event,
 } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
-import { do_anonymous_page, dup_mmap, exit_mmap, newLockedWorld, ptes_mapping, teardown, unmap_vma, withInit, type World } from "../../../lib/objrmap";
+import { do_anonymous_page, do_wp_page, dup_mmap, exit_mmap, newLockedWorld, ptes_mapping, teardown, unmap_vma, withInit, type World } from "../../../lib/objrmap";
 
 interface S {
   w: World;
@@ -143,6 +143,41 @@ export default defineSuite<typeof Rmap>((rmap) => {
         },
       ],
       explore: { strategy: "dpor", maxExecutions: 5000 },
+    },
+    {
+      name: "a copy-on-write fault while reclaim unmaps the page",
+      description:
+        "Reclaim unmaps a page shared by parent and child while the child takes a copy-on-write fault on it. Both " +
+        "read and write the child's pte, each under the child's mm->page_table_lock: try_to_unmap_anon must check " +
+        "and clear a pte only while holding it. At the end no pte maps the old page and try_to_unmap_anon returned " +
+        "SWAP_SUCCESS.",
+      scenarios: [
+        {
+          name: "try_to_unmap vs COW fault",
+          models: "try_to_unmap_anon() racing do_wp_page() of the child on the same address",
+          setup,
+          ...withInit<S>(
+            function* (s) {
+              yield* fault(s);
+              s.child = yield* dup_mmap(rmap, s.w, s.mm, "child");
+            },
+            [
+              { name: "cow", run: (s: S) => do_wp_page(rmap, s.w, s.child!.vmas[0]!, 0x10000) },
+              { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
+            ],
+          ),
+          check: (s: S, ctx) => {
+            const left = ptes_mapping(s.w, s.page!);
+            check_that(left.length === 0, `ptes still map the page after try_to_unmap_anon and the COW fault: ${left.join(", ")}`);
+            check_that(s.page!._mapcount.counter === -1, `the page's _mapcount is ${s.page!._mapcount.counter}, expected -1 (unmapped)`);
+            check_that(ctx.results.reclaim === rmap.SWAP_SUCCESS, `try_to_unmap_anon returned ${String(ctx.results.reclaim)}, expected SWAP_SUCCESS`);
+          },
+          teardown: (s: S) => teardown(rmap, s.w),
+          leakCheck: ["anon_vma"],
+          caches: plain,
+        },
+      ],
+      explore: { strategy: "dpor", maxExecutions: 3000 },
     },
   ];
 });
