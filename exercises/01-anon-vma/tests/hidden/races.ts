@@ -45,7 +45,8 @@ export default defineSuite<typeof Rmap>((rmap) => [
     description:
       "Two threads of one process take the first write fault of the same vma at once. Both see no anon_vma and both " +
       "allocate one; exactly one must be installed (under mm->page_table_lock) and the other freed. Checks that both " +
-      "pages point to the one anon_vma, that the vma is queued on it once, and that no anon_vma leaks.",
+      "pages point to the one anon_vma, that the vma is queued on it once, and that no anon_vma leaks; and that a " +
+      "page mapped through the fast path is found by the rmap walk (the vma is linked before the anon_vma is published).",
     scenarios: [
       {
         name: "fault vs fault",
@@ -71,6 +72,33 @@ export default defineSuite<typeof Rmap>((rmap) => [
         caches,
         // KCSAN: the re-check and the install must be ordered by the lock, not by luck.
         kcsan: true,
+      },
+      {
+        name: "fault vs fault and reclaim",
+        models: "a thread takes the first fault of a vma while another faults it too and reclaim walks that page",
+        setup,
+        threads: [
+          { name: "fault1", run: (s: S) => do_anonymous_page(rmap, s.w, s.vma, 0x10000) },
+          {
+            name: "fault2",
+            run: function* (s: S): Sim<number> {
+              const page = yield* do_anonymous_page(rmap, s.w, s.vma, 0x11000);
+              check_that(page !== null, "fault2 did not map a page");
+              return yield* rmap.page_referenced_anon(page!);
+            },
+          },
+        ],
+        check: (s: S, ctx) => {
+          const n = ctx.results.fault2 as number;
+          check_that(
+            n === 1,
+            `the walk of fault2's page found ${n} ptes, but its pte maps it: the vma was not yet on the anon_vma's list ` +
+              "when the page could already point to that anon_vma (publish the anon_vma only once the vma is linked)",
+          );
+        },
+        teardown: (s: S) => teardown(rmap, s.w),
+        leakCheck: ["anon_vma"],
+        caches,
       },
     ],
     explore: { strategy: "dpor", maxExecutions: 2000 },
