@@ -101,12 +101,13 @@ export default defineSuite<typeof Rmap>((rmap) => {
       explore: { strategy: "dpor", maxExecutions: 1 },
     },
     {
-      name: "vma_address on split and moved vmas",
+      name: "vma_address on split vmas with a non-zero vm_pgoff",
       description:
         "A vma with a non-zero vm_pgoff (as after mremap) faults its first page, a middle page and its last page, " +
         "then is split at the middle page. For each page and each of the two vmas on the anon_vma's list, " +
         "vma_address() must return the page's address where the vma covers it, and -EFAULT where it does not " +
-        "(below vm_start, or at or above vm_end); the walk must then count each page once.",
+        "(below vm_start, or at or above vm_end); the walk must then count each page once, and twice after a fork " +
+        "(which also copies a vma that never faulted and so has no anon_vma to link).",
       scenarios: [
         {
           name: "split at a faulted page",
@@ -115,6 +116,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
             const mm = mm_alloc_now("parent");
             const vma = vma_alloc_now(mm, 0x40000, 0x50000);
             vma.vm_pgoff = 0x30;
+            vma_alloc_now(mm, 0x60000, 0x62000); // never faulted: no anon_vma, at fork as at exit
             return { w: newLockedWorld((av) => av.lock, mm), mm };
           },
           threads: [
@@ -147,6 +149,10 @@ export default defineSuite<typeof Rmap>((rmap) => {
                   );
                 }
                 yield* expectWalk(s, pages, "after the split");
+                const child = (yield* dup_mmap(rmap, s.w, s.mm, "child"))!;
+                const untouched = child.vmas.find((v) => v.vm_start === 0x60000)!;
+                check_that(untouched.anon_vma === null, `the child's copy of a vma that never faulted has an anon_vma (${untouched.anon_vma?.name ?? ""}), the test expected none`);
+                yield* expectWalk(s, pages, "after a fork of the split vmas and of a vma that never faulted");
               },
             },
           ],

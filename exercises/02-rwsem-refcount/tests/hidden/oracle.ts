@@ -5,7 +5,7 @@
  */
 import { check_that, defineSuite, mm_alloc_now, type MmStruct, type Page, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
-import { do_anonymous_page, dup_mmap, newLockedWorld, ptes_mapping, split_vma, teardown, type World, zap_page_range } from "../../../lib/objrmap";
+import { do_anonymous_page, dup_mmap, exit_mmap, newLockedWorld, ptes_mapping, split_vma, teardown, type World, zap_page_range } from "../../../lib/objrmap";
 import { walkShapeTest } from "../../../lib/objrmap-shapes";
 
 interface S {
@@ -55,7 +55,8 @@ export default defineSuite<typeof Rmap>((rmap) => [
       "A vma with a non-zero vm_pgoff (as after mremap) faults its first page, a middle page and its last page, " +
       "then is split at the middle page. vma_address() of each page in each of the two vmas must be the page's " +
       "address where the vma covers it and -EFAULT where it does not (below vm_start, or at or above vm_end), and " +
-      "each walk must find each page once.",
+      "each walk must find each page once, and twice after a fork (which also copies, and its exit unmaps, a vma " +
+      "that never faulted).",
     scenarios: [
       {
         name: "split at a faulted page",
@@ -64,6 +65,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
           const mm = mm_alloc_now("parent");
           const vma = vma_alloc_now(mm, 0x40000, 0x50000);
           vma.vm_pgoff = 0x30;
+          vma_alloc_now(mm, 0x60000, 0x62000); // never faulted: no anon_vma to link at fork or to unlink at exit
           return { w: newLockedWorld((av) => av.rwsem, mm), mm };
         },
         threads: [
@@ -95,6 +97,14 @@ export default defineSuite<typeof Rmap>((rmap) => [
                 const r = yield* rmap.page_referenced_anon(p);
                 check_that(r === 1, `after the split, page_referenced_anon(${p.name}) returned ${r}, the test expected 1`);
               }
+              const child = (yield* dup_mmap(rmap, s.w, s.mm, "child"))!;
+              const untouched = child.vmas.find((v) => v.vm_start === 0x60000)!;
+              check_that(untouched.anon_vma === null, `the child's copy of a vma that never faulted has an anon_vma (${untouched.anon_vma?.name ?? ""}), the test expected none`);
+              for (const p of pages) {
+                const r = yield* rmap.page_referenced_anon(p);
+                check_that(r === 2, `after a fork, page_referenced_anon(${p.name}) returned ${r}, the test expected 2 (parent and child)`);
+              }
+              yield* exit_mmap(rmap, s.w, child);
             },
           },
         ],
