@@ -11,6 +11,7 @@ import {
   exit_mmap,
   newLockedWorld,
   ptes_mapping,
+  split_vma,
   teardown,
   withInit,
   type World,
@@ -232,6 +233,36 @@ export default defineSuite<typeof Rmap>((rmap) => [
         ...withInit<S>(
           function* (s) {
             s.page = yield* do_anonymous_page(rmap, s.w, s.vma, 0x10000);
+          },
+          [
+            { name: "fork", run: (s: S) => dup_mmap(rmap, s.w, s.mm, "child") },
+            { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
+          ],
+        ),
+        check: (s: S, ctx) => {
+          const left = ptes_mapping(s.w, s.page!);
+          const want = left.length === 0 ? rmap.SWAP_SUCCESS : rmap.SWAP_AGAIN;
+          check_that(
+            ctx.results.reclaim === want,
+            `try_to_unmap_anon returned ${String(ctx.results.reclaim)}, but afterwards ${left.length === 0 ? "no pte maps the page" : `ptes still map it (${left.join(", ")})`}: the test expected ${want === rmap.SWAP_SUCCESS ? "SWAP_SUCCESS" : "SWAP_AGAIN"}`,
+          );
+          check_that(
+            s.page!._mapcount.counter === left.length - 1,
+            `the page's _mapcount is ${s.page!._mapcount.counter}, but ${left.length} ptes map it (expected ${left.length - 1})`,
+          );
+        },
+        teardown: (s: S) => teardown(rmap, s.w),
+        leakCheck: ["anon_vma"],
+        caches,
+      },
+      {
+        name: "try_to_unmap vs fork of a split vma",
+        models: "the same after the page's vma was split at the page: the walk ends on the lower half, which does not cover the page",
+        setup,
+        ...withInit<S>(
+          function* (s) {
+            s.page = yield* do_anonymous_page(rmap, s.w, s.vma, 0x18000);
+            yield* split_vma(rmap, s.vma, 0x18000);
           },
           [
             { name: "fork", run: (s: S) => dup_mmap(rmap, s.w, s.mm, "child") },
