@@ -21,6 +21,7 @@ import {
   atomic_dec,
   atomic_inc,
   check_that,
+  data_race,
   down_read,
   down_write,
   insert_vma_now,
@@ -126,6 +127,8 @@ export function* mmap_anon(p: Proc): Sim<Vma | null> {
 export function* anon_fault(rmap: RootRefRmap, w: World, p: Proc): Sim<Page | null> {
   const vma = p.vma!;
   yield* down_read(p.mm.mmap_lock);
+  // Another fault of the vma may be preparing it now (both under mmap_lock for reading): a marked read.
+  const fresh = data_race(() => vma.anon_vma) === null;
   const err = yield* rmap.anon_vma_prepare(vma);
   if (err) {
     check_that(err === -ENOMEM, `anon_vma_prepare() failed with ${err}: the test expected -ENOMEM (-12), the only error it can meet`);
@@ -134,6 +137,16 @@ export function* anon_fault(rmap: RootRefRmap, w: World, p: Proc): Sim<Page | nu
     return null;
   }
   check_that(vma.anon_vma !== null, `anon_vma_prepare(${vma.name}) returned 0, but the vma has no anon_vma: the test expected one`);
+  if (fresh) {
+    // A vma that had none gets a new tree: its anon_vma is its own root, even in the memory of a freed child.
+    const av = vma.anon_vma!;
+    check_that(
+      av.root === av,
+      `anon_vma_prepare(${vma.name}) gave the vma ${av.name}, whose root is ${av.root?.name ?? "NULL"}: the test expected a ` +
+        "new anon_vma to be the root of its own tree (anon_vma->root = anon_vma), even when the cache reuses the memory " +
+        "of a freed anon_vma that had another root",
+    );
+  }
   note(w, vma.anon_vma);
   const page = yield* alloc_page();
   if (page) {
