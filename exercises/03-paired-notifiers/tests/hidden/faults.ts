@@ -4,6 +4,7 @@
 import { PAGE_SIZE, defineSuite, type Scenario } from "rmap-sim/testing";
 import {
   PGTABLE_CACHES,
+  PMD_SPAN,
   PUD_SPAN,
   check_fork_result,
   exit_fork_world,
@@ -55,6 +56,13 @@ export default defineSuite<typeof Memory>((mm) => {
         sweep("hugetlb allocation failure", "fork of a hugetlb mapping, each allocation failing in turn", {
           hugetlb: true,
           pages: 2,
+        }),
+        // The first page's pte table was never allocated (huge_pte_offset() finds none): the copy skips it.
+        sweep("hugetlb allocation failure, table missing", "fork of a hugetlb mapping whose first page has no page table yet", {
+          hugetlb: true,
+          start: PMD_SPAN - PAGE_SIZE,
+          pages: 2,
+          present: [1],
         }),
       ],
       explore: { strategy: "dpor", maxExecutions: 50 },
