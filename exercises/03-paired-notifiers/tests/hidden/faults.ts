@@ -11,6 +11,7 @@ import {
   fork_world_now,
   type ForkWorld,
   type ForkWorldOptions,
+  fork_copy,
 } from "../../../lib/cow";
 import type * as Memory from "../../starter/memory";
 
@@ -19,7 +20,7 @@ export default defineSuite<typeof Memory>((mm) => {
     name,
     models,
     setup: () => fork_world_now(o),
-    threads: [{ name: "fork", run: (w) => mm.copy_page_range(w.child, w.parent, w.vma) }],
+    threads: [{ name: "fork", run: (w) => fork_copy(mm, w) }],
     teardown: exit_fork_world,
     check: (w, ctx) => check_fork_result(w, ctx.results.fork),
     // Each allocation may fail: the search runs the copy once with no failure and once per allocation failing.
