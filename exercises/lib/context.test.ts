@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import {
-  type AnonVma,
+  AnonVma,
   type MmStruct,
   type Page,
   type Sim,
@@ -18,7 +18,18 @@ import {
   type Scenario,
 } from "rmap-sim/testing";
 import { fork_copy, fork_world_now, type ForkWorld } from "./cow";
-import { anon_fault, exit_proc, fork_proc, mmap_anon, proc, world, type RootRefRmap, type World } from "./rootref";
+import {
+  anon_fault,
+  exit_proc,
+  fork_proc,
+  migrate_page,
+  mmap_anon,
+  proc,
+  reclaim_walk,
+  world,
+  type RootRefRmap,
+  type World,
+} from "./rootref";
 
 /** A sleeping lock taken and released: might_sleep fires if the caller is in atomic context. */
 function* mayBlock(): Sim {
@@ -112,5 +123,55 @@ describe("lesson 5: the fault, fork and exit drivers", () => {
     };
     expect(verdict(sc)).toBeNull();
     expect(calls).toEqual(["prepare", "fork", "unlink"]);
+  });
+
+  it("reclaim and migration look up the page's anon_vma with the page locked (lock_page), free to sleep", () => {
+    const calls: string[] = [];
+    let w: World | null = null;
+    const pageLocked = (page: Page): void => {
+      const l = w!.pageLocks.get(page);
+      expect(l).toBeDefined();
+      lockdep_assert_held(l!);
+    };
+    const r: RootRefRmap = {
+      ...rmap(calls),
+      anon_vma_prepare: function* (vma: Vma): Sim<number> {
+        calls.push("prepare");
+        // Give the vma an anon_vma the way the real function would, without the learner's code.
+        vma.anon_vma = new AnonVma("anon_vma");
+        return 0;
+      },
+      page_get_anon_vma: function* (page: Page): Sim<AnonVma | null> {
+        pageLocked(page);
+        yield* mayBlock();
+        calls.push("get");
+        return null;
+      },
+      page_lock_anon_vma: function* (page: Page): Sim<AnonVma | null> {
+        pageLocked(page);
+        yield* mayBlock();
+        calls.push("lock");
+        return null;
+      },
+    };
+    const sc: Scenario<World> = {
+      name: "reclaim, migrate",
+      models: "each walker once",
+      setup: () => (w = world("P")),
+      threads: [
+        {
+          name: "t",
+          run: function* (s: World) {
+            yield* mmap_anon(proc(s, "P"));
+            const page = yield* anon_fault(r, s, proc(s, "P"));
+            expect(page).not.toBeNull();
+            expect(yield* reclaim_walk(r, s, page!)).toBe(-1);
+            expect(yield* migrate_page(r, s, page!)).toBe("not mapped");
+          },
+        },
+      ],
+    };
+    expect(verdict(sc)).toBeNull();
+    expect(calls).toEqual(["prepare", "lock", "get"]);
   });
 });
