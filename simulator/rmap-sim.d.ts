@@ -168,6 +168,9 @@ declare module "rmap-sim" {
 		thread: string;
 		step: number;
 		execution: number;
+		/** The scenario exploration that added the edge (SharedState.run) and the scenario's name. */
+		run: number;
+		scenario: string;
 		loc: SourceLocation | undefined;
 		heldLoc: SourceLocation | undefined;
 	}
@@ -175,6 +178,24 @@ declare module "rmap-sim" {
 		readonly lockGraph: Map<string, Map<string, LockEdge>>;
 		/** Executions whose schedules added lock-order edges, by index: their tokens. */
 		readonly edgeTokens: Map<number, string>;
+		/** The scenario exploration now running (0 before the first beginRun) and its scenario's name. */
+		run: number;
+		scenario: string;
+		private executions;
+		/** A new scenario's exploration starts: its edges are told apart from those of the scenarios before it. */
+		beginRun(scenario: string): void;
+		/** The index of the next execution: unique within this graph. */
+		nextExecution(): number;
+		/** Every edge of the graph. */
+		edges(): LockEdge[];
+		/** The edges added by earlier scenario explorations (not the current one). */
+		edgesBefore(): LockEdge[];
+		/** An independent copy: exploring with it leaves this graph as it is. */
+		copy(): SharedState;
+		/** Become a copy of `other` (undo what was added since `other` was copied from this graph). */
+		restore(other: SharedState): void;
+		/** A fresh graph holding `edges` (taken in earlier scenarios), for a replay that must see them again. */
+		static seeded(edges: readonly LockEdge[], scenario: string): SharedState;
 	}
 	/** lockdep_assert_held(): the running thread must hold `lock` (for writing, with `write`). */
 	export function lockdep_assert_held(lock: LockLike, mode?: "any" | "write"): void;

@@ -545,8 +545,11 @@ export class SecondaryMmu extends KObject {
 }
 trackFields(SecondaryMmu, ["invalidate_in_progress", "invalidate_seq"]);
 
+// Both may sleep (include/linux/mmu_notifier.h: might_sleep() before the callbacks): a secondary MMU's
+// invalidate_range_start/end callbacks may block, e.g. waiting for its own faults in flight.
 const NOTIFIER_START: OpImpl = {
   name: "mmu_notifier_invalidate_range_start",
+  sleeps: true,
   perform(op, t, ex) {
     const mm = op.obj as MmStruct;
     const [start, end] = op.arg as [number, number];
@@ -558,6 +561,7 @@ const NOTIFIER_START: OpImpl = {
 
 const NOTIFIER_END: OpImpl = {
   name: "mmu_notifier_invalidate_range_end",
+  sleeps: true,
   perform(op, t, ex) {
     const mm = op.obj as MmStruct;
     const [start, end] = op.arg as [number, number];

@@ -68,6 +68,7 @@ export {
   type TestOutcome,
   type SuiteRunOptions,
 } from "./suite";
+export { SharedState as LockdepGraph, type LockEdge } from "./detectors/lockdep";
 export { KNOWN_BUGS, knownBug, type KnownBug } from "./scenarios/known-bugs";
 export { REFERENCE_SCENARIOS, type ReferenceScenario, type RefState } from "./scenarios/reference";
 export { SVCOMP_PORTS, type SvcompPort } from "./scenarios/svcomp";

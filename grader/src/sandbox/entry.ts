@@ -16,7 +16,7 @@
  *   the host validates them again.
  */
 import * as learnerApi from "rmap-sim";
-import { isSuite, Op, runTest, stackLocations, type Suite, type TestCase, type TestOutcome } from "rmap-sim/testing";
+import { isSuite, LockdepGraph, Op, runTest, stackLocations, type Suite, type TestCase, type TestOutcome } from "rmap-sim/testing";
 import { USER_PREFIX } from "./protocol";
 
 declare const harden: <T>(x: T) => T;
@@ -69,6 +69,9 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
   let impl: unknown = null;
   let loadError: string | null = null;
   const tests: Array<TestCase[] | string> = [];
+  // One lock-order graph for the whole grading, as lockdep keeps one per boot: the tests run one after the
+  // other in this context, and an inversion is found even when its two orders are taken by different tests.
+  const lockdep = new LockdepGraph();
 
   const print = (level: string) => (...args: unknown[]): void => {
     if (output.length >= config.maxOutput) {
@@ -161,7 +164,7 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
       const t = group[i]!;
       let outcome: TestOutcome;
       try {
-        outcome = runTest(t, { maxExecutions: config.maxExecutions, locations });
+        outcome = runTest(t, { maxExecutions: config.maxExecutions, locations, lockdep });
       } catch {
         return JSON.stringify(crashed(t));
       }
