@@ -447,7 +447,8 @@ declare module "rmap-sim" {
 	export class Spinlock extends LockBase {
 		get type(): string;
 		readonly spins = true;
-		owner: ThreadHandle | null;
+		/** The holder; read-only outside spin_lock()/spin_trylock()/spin_unlock(). */
+		readonly owner: ThreadHandle | null;
 		constructor(lockClass: string, label?: string);
 		describe(): Record<string, unknown>;
 	}
@@ -467,7 +468,8 @@ declare module "rmap-sim" {
 	export class Mutex extends LockBase {
 		get type(): string;
 		readonly spins = false;
-		owner: ThreadHandle | null;
+		/** The holder; read-only outside mutex_lock()/mutex_unlock(). */
+		readonly owner: ThreadHandle | null;
 		constructor(lockClass: string, label?: string);
 		describe(): Record<string, unknown>;
 	}
@@ -476,8 +478,9 @@ declare module "rmap-sim" {
 	export class RwSemaphore extends LockBase {
 		get type(): string;
 		readonly spins = false;
-		writer: ThreadHandle | null;
-		readers: number;
+		/** The writer and the number of readers; read-only outside the down/up primitives. */
+		readonly writer: ThreadHandle | null;
+		readonly readers: number;
 		constructor(lockClass: string, label?: string);
 		describe(): Record<string, unknown>;
 	}

@@ -115,6 +115,18 @@ export function poke<T extends KObject, K extends keyof T & string>(o: T, field:
   rawFields(o)[slotOf(o, field)] = value;
 }
 
+/**
+ * Store a tracked field as its accessor would (recording the access), bypassing
+ * the refusal of a read-only field: how a primitive changes the state it owns
+ * (a lock's owner, a reader count).
+ */
+export function store<T extends KObject, K extends keyof T & string>(o: T, field: K, value: T[K]): void {
+  const slot = slotOf(o, field);
+  const ex = currentOrNull();
+  if (ex !== null && ex.tracking) ex.access(o, slot, true, field);
+  rawFields(o)[slot] = value;
+}
+
 /** The object's identity: its locations in footprints are derived from it. Private, so code under test cannot change it. */
 export function idOf(o: KObject): number {
   return rawId(o);
@@ -235,9 +247,14 @@ const RESERVED = new Set(["id", "label", "type", "name", "gen", "freed", "constr
  * footprint and check for use-after-free. Field storage is private to the
  * object. Call once per class, before its first instance is made; a
  * subclass's fields come after its parent's.
+ *
+ * A field named in `readOnly` is state a scheduler or detector decides from
+ * (who holds a lock, how many readers): code under test may read it, and
+ * assigning it throws; the primitives that own it write it with store().
  */
-export function trackFields(cls: abstract new (...args: never[]) => KObject, fields: readonly string[]): void {
+export function trackFields(cls: abstract new (...args: never[]) => KObject, fields: readonly string[], readOnly: readonly string[] = []): void {
   if (layouts.has(cls)) throw new SimUsageError(`the fields of ${cls.name} are tracked twice`);
+  for (const f of readOnly) if (!fields.includes(f)) throw new SimUsageError(`read-only field ${f} is not among the tracked fields of ${cls.name}`);
   const slots = new Map<string, number>(layoutOf(Object.getPrototypeOf(cls) as object | null));
   let next = slots.size + 1;
   for (const field of fields) {
@@ -248,6 +265,21 @@ export function trackFields(cls: abstract new (...args: never[]) => KObject, fie
     const slot = next++;
     if (slot >= SLOTS) throw new SimUsageError(`too many tracked fields on ${String(cls)}`);
     slots.set(field, slot);
+    if (readOnly.includes(field)) {
+      Object.defineProperty(cls.prototype, field, {
+        configurable: false,
+        enumerable: true,
+        get(this: KObject) {
+          const ex = currentOrNull();
+          if (ex !== null && ex.tracking) ex.access(this, slot, false, field);
+          return rawFields(this)[slot];
+        },
+        set(this: KObject) {
+          throw new TypeError(`the ${field} of a ${this.type} is changed only by its primitives`);
+        },
+      });
+      continue;
+    }
     Object.defineProperty(cls.prototype, field, {
       configurable: false,
       enumerable: true,

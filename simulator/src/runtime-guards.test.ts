@@ -16,6 +16,14 @@ import {
   type Scenario,
   type Sim,
   Spinlock,
+  spin_lock,
+  spin_unlock,
+  Mutex,
+  mutex_lock,
+  mutex_unlock,
+  RwSemaphore,
+  down_read,
+  up_read,
   synchronize_rcu,
   rcu_read_lock,
   rcu_read_unlock,
@@ -143,6 +151,73 @@ describe("objects are the simulator's", () => {
       }),
     );
     expect(r.bug?.report.message).toMatch(/lost update/);
+  });
+});
+
+describe("lock state is the simulator's", () => {
+  type L = { c: { v: number }; l: Spinlock; m: Mutex; sem: RwSemaphore };
+  /** Two increments under a lock of each kind; `trick` runs inside the critical section. */
+  function locked(trick: (s: L) => void): Scenario<L> {
+    const inc = function* (s: L): Sim {
+      yield* mutex_lock(s.m);
+      yield* down_read(s.sem);
+      yield* spin_lock(s.l);
+      const v = s.c.v;
+      trick(s);
+      yield* sched_point();
+      s.c.v = v + 1;
+      yield* spin_unlock(s.l);
+      yield* up_read(s.sem);
+      yield* mutex_unlock(s.m);
+    };
+    return {
+      name: "locked counter",
+      models: "two locked increments",
+      setup: () => ({ c: kstruct("counter", { v: 0 }), l: new Spinlock("&l"), m: new Mutex("&m"), sem: new RwSemaphore("&sem") }),
+      threads: [
+        { name: "t0", run: inc },
+        { name: "t1", run: inc },
+      ],
+      check: (s) => {
+        if (s.c.v !== 2) throw new Error(`lost update: ${s.c.v}`);
+      },
+    };
+  }
+
+  it("owner, writer and readers are read-only to code under test", () => {
+    const refused: string[] = [];
+    const r = explore(
+      locked((s) => {
+        const tries: Array<[string, () => void]> = [
+          ["spinlock owner", () => ((s.l as unknown as { owner: unknown }).owner = null)],
+          ["mutex owner", () => ((s.m as unknown as { owner: unknown }).owner = null)],
+          ["rwsem readers", () => ((s.sem as unknown as { readers: number }).readers = 0)],
+          ["rwsem writer", () => ((s.sem as unknown as { writer: unknown }).writer = null)],
+        ];
+        for (const [what, f] of tries) {
+          try {
+            f();
+          } catch (e) {
+            if (e instanceof TypeError && /changed only by its primitives/.test(e.message)) refused.push(what);
+          }
+        }
+      }),
+    );
+    // Released by hand, the locks would let the other thread in and lose an update.
+    expect(r.bug).toBeUndefined();
+    expect(new Set(refused)).toEqual(new Set(["spinlock owner", "mutex owner", "rwsem readers", "rwsem writer"]));
+  });
+
+  it("the state stays readable, and a reader count is exact", () => {
+    let seen = -1;
+    const r = explore(
+      locked((s) => {
+        seen = Math.max(seen, s.sem.readers);
+        if (s.l.owner === null || s.m.owner === null || s.sem.writer !== null) throw new Error("lock state not visible");
+      }),
+    );
+    expect(r.bug).toBeUndefined();
+    expect(seen).toBe(1);
   });
 });
 
