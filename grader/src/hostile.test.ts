@@ -85,6 +85,11 @@ const CASES: Record<string, Verdict> = {
   "lock-owner": { failsWith: /possible recursive locking|lock held when returning/ },
   // A lock's holder is the lock primitives' to change: clearing it by hand throws, so nobody is let in early.
   "lock-release-by-hand": { failsWith: /the owner of a spinlock_t is changed only by its primitives/ },
+  // Caches are known by identity: a learner's cache of any name is leak-checked.
+  "private-cache-leak": { failsWith: /kmemleak: \d+ new suspected memory leak[\s\S]*scratch_events/ },
+  // Kernel objects cannot be proxied or subclassed into lying to the scheduler and the reports.
+  "proxy-lock": { failsWith: /spin_lock\(\) expects a Spinlock/ },
+  "subclass-lock": { failsWith: /a class cannot extend one/ },
   "infinite-loop": {
     failsWith: /time limit exceeded \(\d+ ms of CPU for this test\)/,
     // Each test that calls the loop stops alone; the whole grading stays within the budget.

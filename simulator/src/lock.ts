@@ -29,9 +29,14 @@ export abstract class LockBase extends KObject implements LockLike {
   }
 }
 
-/** A lock primitive's argument: a lock of class `cls`, or a TypeError naming the primitive. */
+/**
+ * A lock primitive's argument: a lock of class `cls` made by the simulator,
+ * or a TypeError naming the primitive. A Proxy of a lock has none of the
+ * lock's private fields and is refused here, before it reaches lockdep or the
+ * scheduler.
+ */
 export function checkLock<T>(lock: unknown, cls: abstract new (...a: never[]) => T, fn: string): T & KObject {
-  if (!(lock instanceof cls)) {
+  if (!KObject.isKObject(lock) || !(lock instanceof cls)) {
     throw new TypeError(`${fn}() expects a ${cls.name}, got ${lock === null ? "null" : typeof lock === "object" ? (lock as object).constructor?.name ?? "object" : typeof lock}`);
   }
   return lock as T & KObject;
