@@ -377,6 +377,26 @@ describe("the execution is the simulator's", () => {
   });
 });
 
+describe("tracing changes nothing", () => {
+  it("code that behaves only when its failing schedule is replayed still fails", () => {
+    // The code learns that it failed (here from the check, standing for any side channel) and is right from then on.
+    const learned = { failed: false };
+    const r = explore({
+      ...racy((s, step) => {
+        if (learned.failed && step === "read") s.c.v = 1;
+      }),
+      check: (s) => {
+        if (s.c.v !== 2) {
+          learned.failed = true;
+          throw new Error(`lost update: ${s.c.v}`);
+        }
+      },
+    }, { shrink: false });
+    expect(r.bug?.report.kind).toBe("nondeterminism");
+    expect(r.bug?.report.title).toMatch(/does not fail again/);
+  });
+});
+
 describe("a cut-short search is not a pass", () => {
   const padded = (): Scenario<S> => {
     const sc = racy(() => undefined);

@@ -6,7 +6,7 @@
 import { peek, poke, store, trackFields } from "./kobject";
 import { checkLock, LockBase, lockOps } from "./lock";
 import { Op } from "./op";
-import type { ThreadHandle } from "./thread";
+import { type ThreadHandle, threadName } from "./thread";
 
 export class RwSemaphore extends LockBase {
   get type(): string {
@@ -22,7 +22,8 @@ export class RwSemaphore extends LockBase {
     poke(this, "readers", 0);
   }
   override describe(): Record<string, unknown> {
-    return { writer: peek(this, "writer")?.name ?? null, readers: peek(this, "readers") };
+    const writer = peek(this, "writer");
+    return { writer: writer === null ? null : threadName(writer), readers: peek(this, "readers") };
   }
 }
 trackFields(RwSemaphore, ["writer", "readers"], ["writer", "readers"]);

@@ -8,7 +8,7 @@
 import { peek, poke, store, trackFields } from "./kobject";
 import { checkLock, LockBase, lockOps } from "./lock";
 import { Op } from "./op";
-import type { ThreadHandle } from "./thread";
+import { type ThreadHandle, threadName } from "./thread";
 
 export class Spinlock extends LockBase {
   get type(): string {
@@ -22,7 +22,8 @@ export class Spinlock extends LockBase {
     poke(this, "owner", null);
   }
   override describe(): Record<string, unknown> {
-    return { owner: peek(this, "owner")?.name ?? null };
+    const owner = peek(this, "owner");
+    return { owner: owner === null ? null : threadName(owner) };
   }
 }
 trackFields(Spinlock, ["owner"], ["owner"]);
