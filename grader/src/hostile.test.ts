@@ -2,7 +2,8 @@
  * The hostile-submission corpus against the fixture exercise, through the
  * grader the site uses (grading in a worker process):
  *
- * - grader/test/hostile/*.ts: one file per attack;
+ * - grader/test/hostile/*.patch: one patch mail per attack against the
+ *   fixture's solution (the subject says what it does, the diff is the trick);
  * - GENERATED below: inputs too large or too expensive to keep as files.
  *
  * Every case must be contained with a clear verdict, score at most the same
@@ -11,21 +12,21 @@
  * must never lower a score. No message of the whole corpus may carry a host
  * path or a name from the hidden suites, their helpers or the solution.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Results } from "rmap-schemas";
 import { REPO_ROOT } from "./exercise";
+import { listHostileCases, readHostileCase } from "./hostile-corpus";
 import { createWorkerGrader } from "./worker";
 
 const HERE = import.meta.dirname;
 const FIXTURE = join(HERE, "..", "test", "fixture-exercise");
-const HOSTILE = join(HERE, "..", "test", "hostile");
 const grader = createWorkerGrader();
 afterAll(() => grader.close());
 const submitFiles = (files: Record<string, string>): Promise<Results> => grader.grade(FIXTURE, files);
 const submit = (source: string): Promise<Results> => submitFiles({ "counter.ts": source });
-const hostile = (name: string): string => readFileSync(join(HOSTILE, `${name}.ts`), "utf8");
+const hostile = (name: string): Record<string, string> => readHostileCase(name).files;
 const solution = readFileSync(join(FIXTURE, "solution", "counter.ts"), "utf8");
 const starter = readFileSync(join(FIXTURE, "starter", "counter.ts"), "utf8");
 
@@ -273,8 +274,7 @@ describe("hostile submissions", () => {
   const baseOf = async (name: string): Promise<Results> => (BASE[name] === undefined ? solutionResults : await submit(BASE[name]));
 
   it("the corpus and the expectations name the same cases", () => {
-    const files = readdirSync(HOSTILE).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort();
-    expect(files).toEqual(Object.keys(CASES).sort());
+    expect(listHostileCases()).toEqual(Object.keys(CASES).sort());
   });
 
   it("the fixture's solution scores 1 and its starter less", async () => {
@@ -286,7 +286,7 @@ describe("hostile submissions", () => {
   for (const [name, verdict] of Object.entries(CASES)) {
     it(`contains ${name}`, async () => {
       const t0 = performance.now();
-      const r = await submit(hostile(name));
+      const r = await submitFiles(hostile(name));
       await expectContained(name, r, verdict, await baseOf(name), performance.now() - t0);
     });
   }
