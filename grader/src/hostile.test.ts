@@ -100,6 +100,10 @@ const CASES: Record<string, Verdict> = {
     // Two tests call counter_inc ("counts one by one", "two increments race"): each starts from nothing.
     extra: (r) => expect((r.output ?? "").match(/fresh module instance/g)?.length ?? 0).toBe(2),
   },
+  // Liveness is not a member of an object: the oracle reads nothing, and the double free it guarded is reported.
+  "freed-oracle": { failsWith: /KASAN: double-free/ },
+  "proxy-cache": { failsWith: /kmem_cache_alloc\(\) expects a kmem cache/ },
+  "stack-names": { failsWith: /an update was lost|KCSAN: data-race/ },
   "infinite-loop": {
     failsWith: /time limit exceeded \(\d+ ms of CPU for this test\)/,
     // Each test that calls the loop stops alone; the whole grading stays within the budget.
@@ -181,6 +185,9 @@ const BASE: Record<string, string> = {
   "budget-padding": RACY,
   "owner-name-peek": RACY,
   "stack-peek": RACY,
+  "stack-names": RACY,
+  // The same double free without the oracle's guard.
+  "freed-oracle": hostile("freed-oracle")["counter.ts"]!.replace(" && !ev.freed", ""),
 };
 
 const linesOf = (n: number, line: (i: number) => string): string => Array.from({ length: n }, (_, i) => line(i)).join("\n");
