@@ -24,6 +24,7 @@ import "server-only";
 import { randomInt } from "node:crypto";
 import { z } from "zod";
 import type { Catalog } from "./exercises";
+import type { ReadCache } from "./read-cache";
 import { DalError } from "./errors";
 import type { Prisma, PrismaClient } from "./generated/prisma/client";
 import type { LatePolicy, Role } from "./generated/prisma/enums";
@@ -50,6 +51,8 @@ export interface DalOptions {
   submitWindowSeconds: number;
   instructorSignup: "open" | "closed";
   now?: () => Date;
+  /** Cached reads of who a user is and of their dashboard (lib/server/read-cache.ts); absent: every call reads. */
+  cache?: ReadCache | null;
 }
 
 /**
@@ -184,11 +187,34 @@ export function createDal(o: DalOptions) {
   const { prisma, catalog } = o;
   const now = o.now ?? (() => new Date());
 
+  /** A read through the cache when there is one; the value is shared, so callers never modify it. */
+  const cached = <T>(key: string, load: () => Promise<T>): Promise<T> => (o.cache ? o.cache.get(key, load) : load());
+
   async function who(actor: Actor): Promise<{ id: string; role: Role }> {
     if (!actor || !("userId" in actor)) throw new DalError("unauthenticated", "sign in first");
-    const user = await prisma.user.findUnique({ where: { id: actor.userId }, select: { id: true, role: true } });
+    const userId = actor.userId;
+    const user = await cached(`who:${userId}`, () => prisma.user.findUnique({ where: { id: userId }, select: { id: true, role: true } }));
     if (!user) throw new DalError("unauthenticated", "your account no longer exists; sign in again");
     return user;
+  }
+
+  /** The learner's progress per lesson, latest submissions and cohorts. */
+  async function dashboardOf(userId: string) {
+    const [progress, submissions, memberships] = await Promise.all([
+      prisma.progress.findMany({ where: { userId }, orderBy: { lessonSlug: "asc" } }),
+      prisma.submission.findMany({
+        where: { userId },
+        orderBy: { createdAt: "desc" },
+        take: 20,
+        select: { id: true, exerciseId: true, status: true, score: true, finalScore: true, late: true, gradable: true, createdAt: true, assignmentId: true },
+      }),
+      prisma.membership.findMany({ where: { userId }, include: { cohort: { select: { id: true, name: true } } } }),
+    ]);
+    const lessons = catalog.exercises.map((e) => {
+      const p = progress.find((x) => x.lessonSlug === e.lessonSlug);
+      return { lessonSlug: e.lessonSlug, exerciseId: e.id, title: e.title, bestScore: p?.bestScore ?? null, completedAt: p?.completedAt ?? null };
+    });
+    return { lessons, submissions, cohorts: memberships.map((m) => ({ ...m.cohort, role: m.role })) };
   }
 
   async function instructorRole(actor: Actor): Promise<{ id: string; role: Role }> {
@@ -258,7 +284,7 @@ export function createDal(o: DalOptions) {
     /** The signed-in user's own account. */
     async me(actor: Actor) {
       const u = await who(actor);
-      return prisma.user.findUniqueOrThrow({ where: { id: u.id }, select: { id: true, email: true, name: true, role: true } });
+      return cached(`me:${u.id}`, () => prisma.user.findUniqueOrThrow({ where: { id: u.id }, select: { id: true, email: true, name: true, role: true } }));
     },
 
     /** Admin only: changes a user's site-wide role. */
@@ -273,22 +299,9 @@ export function createDal(o: DalOptions) {
     /** The learner's progress per lesson and latest submissions. */
     async dashboard(actor: Actor) {
       const u = await who(actor);
-      const [progress, submissions, memberships] = await Promise.all([
-        prisma.progress.findMany({ where: { userId: u.id }, orderBy: { lessonSlug: "asc" } }),
-        prisma.submission.findMany({
-          where: { userId: u.id },
-          orderBy: { createdAt: "desc" },
-          take: 20,
-          select: { id: true, exerciseId: true, status: true, score: true, finalScore: true, late: true, gradable: true, createdAt: true, assignmentId: true },
-        }),
-        prisma.membership.findMany({ where: { userId: u.id }, include: { cohort: { select: { id: true, name: true } } } }),
-      ]);
-      const lessons = catalog.exercises.map((e) => {
-        const p = progress.find((x) => x.lessonSlug === e.lessonSlug);
-        return { lessonSlug: e.lessonSlug, exerciseId: e.id, title: e.title, bestScore: p?.bestScore ?? null, completedAt: p?.completedAt ?? null };
-      });
-      return { lessons, submissions, cohorts: memberships.map((m) => ({ ...m.cohort, role: m.role })) };
+      return cached(`dashboard:${u.id}`, () => dashboardOf(u.id));
     },
+
 
     async getDraft(actor: Actor, exerciseIdValue: unknown) {
       const u = await who(actor);
