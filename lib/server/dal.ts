@@ -147,6 +147,21 @@ export function lateness(a: { dueAt: Date; latePolicy: LatePolicy; graceHours: n
   }
 }
 
+/**
+ * The assignment a signed-in learner's submission counts for when it names
+ * none (a submission from the lesson page): among the opened assignments of
+ * that exercise in the cohorts where they are a learner, one that still
+ * accepts submissions under its late policy, on time before late, then the
+ * earliest due (then by id, so the choice is stable). None when every one
+ * is closed: the submission is then practice, accepted and counted for no
+ * assignment, never refused.
+ */
+export function implicitAssignment(open: readonly { id: string; dueAt: Date; latePolicy: LatePolicy; graceHours: number }[], at: Date): string | null {
+  const accepting = open.map((a) => ({ a, l: lateness(a, at) })).filter((x) => x.l.accepted);
+  accepting.sort((x, y) => Number(x.l.late) - Number(y.l.late) || x.a.dueAt.getTime() - y.a.dueAt.getTime() || (x.a.id < y.a.id ? -1 : x.a.id > y.a.id ? 1 : 0));
+  return accepting[0]?.a.id ?? null;
+}
+
 /** The score after the late policy: penaltyPerDay per started day late, never below 0. */
 export function finalScore(score: number, a: { penaltyPerDay: number; latePolicy: LatePolicy } | null, daysLate: number): number {
   if (!a || a.latePolicy !== "penalty" || daysLate === 0) return score;
@@ -358,11 +373,11 @@ export function createDal(o: DalOptions) {
       if (!u) {
         if (assignmentId) throw new DalError("unauthenticated", "sign in to submit for an assignment");
       } else if (i.assignmentId === undefined) {
-        const open = await prisma.assignment.findMany({
-          where: { exerciseId: ex.id, opensAt: { lte: at }, cohort: { memberships: { some: { userId: u.id } } } },
-          orderBy: { dueAt: "asc" },
+        const opened = await prisma.assignment.findMany({
+          where: { exerciseId: ex.id, opensAt: { lte: at }, cohort: { memberships: { some: { userId: u.id, role: "learner" } } } },
+          select: { id: true, dueAt: true, latePolicy: true, graceHours: true },
         });
-        assignmentId = open.find((a) => lateness(a, at).accepted)?.id ?? null;
+        assignmentId = implicitAssignment(opened, at);
       }
       if (u && assignmentId) {
         const a = await prisma.assignment.findFirst({
