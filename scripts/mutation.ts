@@ -54,10 +54,12 @@ interface Verdict {
 /* ---------------------------------------------------------------------- */
 
 async function child(): Promise<void> {
-  const { isSuite, runTest } = await import("rmap-sim/testing");
+  const { isSuite, LockdepGraph, runTest } = await import("rmap-sim/testing");
   process.on("message", async (msg: { ex: string; id: string; name: string; files: Record<string, string> }) => {
     const ex = readExercise(msg.ex);
     let verdict: Verdict = { killed: false, by: "" };
+    // As in a grading: one lock-order graph across every test of the mutant.
+    const lockdep = new LockdepGraph();
     try {
       const impl = await importSubmission(ex, "mutation", msg.name, msg.files);
       outer: for (const g of ex.meta.groups) {
@@ -71,7 +73,7 @@ async function child(): Promise<void> {
           break;
         }
         for (const t of tests) {
-          const r = runTest(t, { trace: false });
+          const r = runTest(t, { trace: false, lockdep });
           if (!r.passed) {
             verdict = { killed: true, by: `${t.name} (${r.report?.kind ?? r.message})` };
             break outer;

@@ -25,6 +25,8 @@ import {
   VM_WRITE,
   atomic_dec,
   check_that,
+  down_write,
+  down_write_nested,
   free_pgtables_now,
   hex,
   kvm_page_fault,
@@ -33,6 +35,8 @@ import {
   mm_ptes,
   pgtable_index,
   secondary_mmu_violations,
+  SINGLE_DEPTH_NESTING,
+  up_write,
   vma_alloc_now,
   AnonVma,
 } from "rmap-sim/testing";
@@ -74,6 +78,25 @@ export interface ForkWorld {
   /** Addresses of the parent's ptes, in order. */
   addrs: number[];
   kvm: SecondaryMmu;
+}
+
+/** What the drivers need of the learner's module. */
+export interface CopyPageRange {
+  copy_page_range(dst_mm: MmStruct, src_mm: MmStruct, vma: Vma): Sim<number>;
+}
+
+/**
+ * fork()'s dup_mmap(): copy_page_range() called as the kernel calls it, with
+ * the parent's mmap_lock held for writing and the child's taken nested
+ * inside it (down_write_nested, SINGLE_DEPTH_NESTING). Returns its result.
+ */
+export function* fork_copy(mm: CopyPageRange, w: ForkWorld): Sim<number> {
+  yield* down_write(w.parent.mmap_lock);
+  yield* down_write_nested(w.child.mmap_lock, SINGLE_DEPTH_NESTING);
+  const ret = yield* mm.copy_page_range(w.child, w.parent, w.vma);
+  yield* up_write(w.child.mmap_lock);
+  yield* up_write(w.parent.mmap_lock);
+  return ret;
 }
 
 export interface ForkWorldOptions {

@@ -21,12 +21,16 @@ import {
   atomic_dec,
   atomic_inc,
   check_that,
+  data_race,
   down_read,
   down_write,
   insert_vma_now,
   kmem_cache_alloc,
   kmem_cache_free,
   kstruct,
+  Mutex,
+  mutex_lock,
+  mutex_unlock,
   list_for_each_entry,
   mm_alloc_now,
   remove_vma_now,
@@ -36,6 +40,8 @@ import {
   up_read,
   up_write,
   vm_area_cachep,
+  freeStepOf,
+  isFreed,
 } from "rmap-sim/testing";
 
 /** What the drivers need of the learner's module. */
@@ -72,6 +78,25 @@ export interface World {
   anon_vmas: AnonVma[];
   pages: Page[];
   byMm: Map<MmStruct, Proc>;
+  /** The page lock (PG_locked) of each page the test mapped: a sleeping lock, as lock_page() is. */
+  pageLocks: Map<Page, Mutex>;
+}
+
+/** A page the test just allocated and is about to map: record it, with its page lock. */
+function newPage(w: World, page: Page): void {
+  w.pages.push(page);
+  w.pageLocks.set(page, new Mutex("&page->flags (PG_locked)", `${page.name}:PG_locked`));
+}
+
+/** lock_page() / unlock_page(): reclaim and migration hold a page's lock across its rmap walk. */
+function* lock_page(w: World, page: Page): Sim {
+  const l = w.pageLocks.get(page);
+  check_that(l !== undefined, `the test has no page lock for ${page.name}`);
+  yield* mutex_lock(l!);
+}
+
+function* unlock_page(w: World, page: Page): Sim {
+  yield* mutex_unlock(w.pageLocks.get(page)!);
 }
 
 /** Setup: a world of processes named `names` (no vma yet). */
@@ -87,6 +112,7 @@ export function world(...names: string[]): World {
     anon_vmas: [],
     pages: [],
     byMm: new Map(procs.map((p) => [p.mm, p])),
+    pageLocks: new Map(),
   };
 }
 
@@ -126,6 +152,8 @@ export function* mmap_anon(p: Proc): Sim<Vma | null> {
 export function* anon_fault(rmap: RootRefRmap, w: World, p: Proc): Sim<Page | null> {
   const vma = p.vma!;
   yield* down_read(p.mm.mmap_lock);
+  // Another fault of the vma may be preparing it now (both under mmap_lock for reading): a marked read.
+  const fresh = data_race(() => vma.anon_vma) === null;
   const err = yield* rmap.anon_vma_prepare(vma);
   if (err) {
     check_that(err === -ENOMEM, `anon_vma_prepare() failed with ${err}: the test expected -ENOMEM (-12), the only error it can meet`);
@@ -134,6 +162,16 @@ export function* anon_fault(rmap: RootRefRmap, w: World, p: Proc): Sim<Page | nu
     return null;
   }
   check_that(vma.anon_vma !== null, `anon_vma_prepare(${vma.name}) returned 0, but the vma has no anon_vma: the test expected one`);
+  if (fresh) {
+    // A vma that had none gets a new tree: its anon_vma is its own root, even in the memory of a freed child.
+    const av = vma.anon_vma!;
+    check_that(
+      av.root === av,
+      `anon_vma_prepare(${vma.name}) gave the vma ${av.name}, whose root is ${av.root?.name ?? "NULL"}: the test expected a ` +
+        "new anon_vma to be the root of its own tree (anon_vma->root = anon_vma), even when the cache reuses the memory " +
+        "of a freed anon_vma that had another root",
+    );
+  }
   note(w, vma.anon_vma);
   const page = yield* alloc_page();
   if (page) {
@@ -144,7 +182,7 @@ export function* anon_fault(rmap: RootRefRmap, w: World, p: Proc): Sim<Page | nu
     p.pte.page = page;
     p.pte.migration = false;
     yield* spin_unlock(p.mm.page_table_lock);
-    w.pages.push(page);
+    newPage(w, page);
   }
   yield* up_read(p.mm.mmap_lock);
   return page;
@@ -163,7 +201,7 @@ export function* cow_fault(w: World, p: Proc): Sim<Page | null> {
   p.pte.page = page;
   yield* spin_unlock(p.mm.page_table_lock);
   if (old) yield* atomic_dec(old._mapcount);
-  w.pages.push(page);
+  newPage(w, page);
   return page;
 }
 
@@ -196,7 +234,7 @@ export function* fork_proc(rmap: RootRefRmap, w: World, parent: Proc, child: Pro
     // Set by anon_vma_fork(): TypeScript still narrows it to the null assigned above.
     const av = vma.anon_vma as AnonVma | null;
     check_that(
-      av !== null && av !== pvma.anon_vma && !av.freed,
+      av !== null && av !== pvma.anon_vma && !isFreed(av),
       `anon_vma_fork(${vma.name}, ${pvma.name}) returned 0: the test expected the child's vma to get an anon_vma of its own, ` +
         `found ${av === null ? "NULL" : av === pvma.anon_vma ? "the parent's" : av.name}`,
     );
@@ -267,6 +305,14 @@ export function* build_chain(rmap: RootRefRmap, w: World, names: string[], cow =
  * faults change under the pte lock.
  */
 export function* reclaim_walk(rmap: RootRefRmap, w: World, page: Page): Sim<number> {
+  yield* lock_page(w, page);
+  const n = yield* reclaim_walk_locked(rmap, w, page);
+  yield* unlock_page(w, page);
+  return n;
+}
+
+/** The walk of reclaim_walk(), with the page locked (shrink_page_list() holds it). */
+function* reclaim_walk_locked(rmap: RootRefRmap, w: World, page: Page): Sim<number> {
   const anon_vma = yield* rmap.page_lock_anon_vma(page);
   if (!anon_vma) return -1;
   let n = 0;
@@ -291,6 +337,14 @@ export function* reclaim_walk(rmap: RootRefRmap, w: World, page: Page): Sim<numb
  * reference taken at the start, and drops it at the end.
  */
 export function* migrate_page(rmap: RootRefRmap, w: World, page: Page): Sim<string> {
+  yield* lock_page(w, page);
+  const r = yield* migrate_page_locked(rmap, w, page);
+  yield* unlock_page(w, page);
+  return r;
+}
+
+/** The migration of migrate_page(), with the page locked (unmap_and_move() holds it throughout). */
+function* migrate_page_locked(rmap: RootRefRmap, w: World, page: Page): Sim<string> {
   const anon_vma = yield* rmap.page_get_anon_vma(page);
   if (!anon_vma) return "not mapped";
 
@@ -341,12 +395,12 @@ export function* migrate_page(rmap: RootRefRmap, w: World, page: Page): Sim<stri
  */
 export function check_root_last(w: World): void {
   const root = w.anon_vmas[0];
-  if (root === undefined || !root.freed) return;
+  if (root === undefined || !isFreed(root)) return;
   for (const av of w.anon_vmas) {
-    if (av === root || !av.freed) continue;
+    if (av === root || !isFreed(av)) continue;
     check_that(
-      av.freeStep <= root.freeStep,
-      `the root anon_vma ${root.name} was freed (step ${root.freeStep}) before ${av.name} of its tree (step ${av.freeStep}): ` +
+      freeStepOf(av) <= freeStepOf(root),
+      `the root anon_vma ${root.name} was freed (step ${freeStepOf(root)}) before ${av.name} of its tree (step ${freeStepOf(av)}): ` +
         "a child must be freed before it drops its reference on the root, so the root is the last of its tree to go",
     );
   }

@@ -111,7 +111,16 @@ export interface ShapeTest<S> {
 function verdict<S>(t: ShapeTest<S>, shape: S, opts: ExploreOptions): string | null {
   // As the scenario runTest() gets from defineSuite(): the data-race detector on unless it says otherwise.
   const sc = t.scenario(shape);
-  const r = explore(sc.kcsan === undefined ? { ...sc, kcsan: true } : sc, { ...opts, trace: false, shrink: false });
+  // Each shape is judged against the lock orders of the tests before this one (a copy of the graph kept across
+  // tests), so its verdict does not depend on the shapes drawn before it, and the reported scenario, explored
+  // again with the graph itself, gets the same verdict.
+  const lockdep = opts.lockdep?.copy();
+  const r = explore(sc.kcsan === undefined ? { ...sc, kcsan: true } : sc, {
+    ...opts,
+    trace: false,
+    shrink: false,
+    ...(lockdep ? { lockdep } : {}),
+  });
   return r.bug ? r.bug.report.kind : null;
 }
 

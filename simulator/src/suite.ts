@@ -9,6 +9,7 @@
  * detector fires in any of them.
  */
 
+import { SharedState } from "./detectors/lockdep";
 import { explore, type ExploreOptions, type FoundBug } from "./explore/index";
 import type { BugReport } from "./report";
 import type { Scenario } from "./scenario";
@@ -109,6 +110,8 @@ export interface TestOutcome {
   models?: string;
   report?: BugReport;
   token?: string;
+  /** Lock-order edges of earlier tests the report depends on: replay(scenario, token, { lockdepSeed }). */
+  lockdepSeed?: FoundBug["lockdepSeed"];
   preemptions?: number;
   trace?: TraceStep[];
   objects?: TraceObject[];
@@ -124,6 +127,13 @@ export interface SuiteRunOptions {
   locations?: LocationProvider;
   /** Include traces of failures (default true). */
   trace?: boolean;
+  /**
+   * lockdep's graph, kept across every test run with it as the kernel keeps
+   * it across a boot: an order inversion is found even when its two orders
+   * are taken by different tests. runSuite() makes one for the whole suite
+   * when none is given; pass the same one to every runTest() of a grading.
+   */
+  lockdep?: SharedState;
 }
 
 /** Run every test of a suite against `impl`. Exceptions in building a test become failures. */
@@ -144,16 +154,27 @@ export function runSuite<M>(suite: Suite<M>, impl: M, o: SuiteRunOptions = {}): 
       },
     ];
   }
-  return tests.map((t) => runTest(t, o));
+  const lockdep = o.lockdep ?? new SharedState();
+  return tests.map((t) => runTest(t, { ...o, lockdep }));
 }
 
 export function runTest(t: TestCase, o: SuiteRunOptions = {}): TestOutcome {
+  // A failed test's lock orders are dropped from the graph kept across tests: its report is made, and a later
+  // test must still fail on its own orders (lockdep would find the same edge already known and stay silent).
+  const before = o.lockdep?.copy();
+  const out = runTestOnce(t, o);
+  if (!out.passed && before !== undefined) o.lockdep!.restore(before);
+  return out;
+}
+
+function runTestOnce(t: TestCase, o: SuiteRunOptions): TestOutcome {
   let executions = 0;
   let steps = 0;
   const limits: string[] = [];
   const opts: ExploreOptions = { ...t.explore };
   if (o.maxExecutions !== undefined) opts.maxExecutions = Math.min(opts.maxExecutions ?? o.maxExecutions, o.maxExecutions);
   if (o.locations) opts.locations = o.locations;
+  if (o.lockdep) opts.lockdep = o.lockdep;
   let scenarios: ReadonlyArray<Scenario<any>>;
   if (t.kind === "generated") {
     try {
@@ -243,5 +264,6 @@ function failed(t: TestCase, sc: Scenario<any>, bug: FoundBug, executions: numbe
   };
   if (bug.trace) out.trace = bug.trace;
   if (bug.objects) out.objects = bug.objects;
+  if (bug.lockdepSeed) out.lockdepSeed = bug.lockdepSeed;
   return out;
 }

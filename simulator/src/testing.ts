@@ -10,7 +10,7 @@
 
 export * from "./index";
 export * from "./report";
-export { trackFields } from "./kobject";
+export { trackFields, isFreed, generation, freeStepOf } from "./kobject";
 export { Op } from "./op";
 export { DEFAULT_LIMITS, type Limits } from "./execution";
 export { choiceLetter, type Choice } from "./choice";
@@ -68,6 +68,7 @@ export {
   type TestOutcome,
   type SuiteRunOptions,
 } from "./suite";
+export { SharedState as LockdepGraph, type LockEdge } from "./detectors/lockdep";
 export { KNOWN_BUGS, knownBug, type KnownBug } from "./scenarios/known-bugs";
 export { REFERENCE_SCENARIOS, type ReferenceScenario, type RefState } from "./scenarios/reference";
 export { SVCOMP_PORTS, type SvcompPort } from "./scenarios/svcomp";

@@ -3,7 +3,9 @@
  * it. Each thread keeps the locks it holds (held_locks); every acquisition
  * adds "held class -> new class" edges to a graph of lock classes that
  * outlives one execution (SharedState), so an order inversion is found even
- * when the two orders were taken in different explored schedules. Also
+ * when the two orders were taken in different explored schedules. A suite
+ * run keeps one graph for all its scenarios, as lockdep keeps its graph
+ * for a whole boot: the two orders may come from different tests. Also
  * recursive locking, bad unlock balance and lockdep_assert_held().
  */
 
@@ -21,15 +23,86 @@ export interface LockEdge {
   thread: string;
   step: number;
   execution: number;
+  /** The scenario exploration that added the edge (SharedState.run) and the scenario's name. */
+  run: number;
+  scenario: string;
   loc: SourceLocation | undefined;
   heldLoc: SourceLocation | undefined;
 }
 
-/** State that outlives one execution: the lock-class graph of lockdep. */
+/**
+ * State that outlives one execution: the lock-class graph of lockdep. One
+ * scenario's exploration may share it with the scenarios explored before
+ * (beginRun), each execution numbered once for the whole graph
+ * (nextExecution), so an edge names the schedule and the scenario that took it.
+ */
 export class SharedState {
   readonly lockGraph = new Map<string, Map<string, LockEdge>>();
   /** Executions whose schedules added lock-order edges, by index: their tokens. */
   readonly edgeTokens = new Map<number, string>();
+  /** The scenario exploration now running (0 before the first beginRun) and its scenario's name. */
+  run = 0;
+  scenario = "";
+  private executions = 0;
+
+  /** A new scenario's exploration starts: its edges are told apart from those of the scenarios before it. */
+  beginRun(scenario: string): void {
+    this.run++;
+    this.scenario = scenario;
+  }
+
+  /** The index of the next execution: unique within this graph. */
+  nextExecution(): number {
+    return this.executions++;
+  }
+
+  /** Every edge of the graph. */
+  edges(): LockEdge[] {
+    const out: LockEdge[] = [];
+    for (const m of this.lockGraph.values()) for (const e of m.values()) out.push(e);
+    return out;
+  }
+
+  /** The edges added by earlier scenario explorations (not the current one). */
+  edgesBefore(): LockEdge[] {
+    return this.edges().filter((e) => e.run !== this.run);
+  }
+
+  /** An independent copy: exploring with it leaves this graph as it is. */
+  copy(): SharedState {
+    const s = new SharedState();
+    s.restore(this);
+    return s;
+  }
+
+  /** Become a copy of `other` (undo what was added since `other` was copied from this graph). */
+  restore(other: SharedState): void {
+    this.lockGraph.clear();
+    for (const [from, out] of other.lockGraph) this.lockGraph.set(from, new Map(out));
+    this.edgeTokens.clear();
+    for (const [k, v] of other.edgeTokens) this.edgeTokens.set(k, v);
+    this.run = other.run;
+    this.scenario = other.scenario;
+    this.executions = other.executions;
+  }
+
+  /** A fresh graph holding `edges` (taken in earlier scenarios), for a replay that must see them again. */
+  static seeded(edges: readonly LockEdge[], scenario: string): SharedState {
+    const s = new SharedState();
+    for (const e of edges) {
+      let out = s.lockGraph.get(e.from);
+      if (out === undefined) s.lockGraph.set(e.from, (out = new Map()));
+      out.set(e.to, e);
+    }
+    s.run = Math.max(0, ...edges.map((e) => e.run)) + 1;
+    s.scenario = scenario;
+    return s;
+  }
+}
+
+/** The edge was taken in this execution of this scenario (not an earlier schedule or scenario). */
+function sameExecution(ex: Execution, e: LockEdge): boolean {
+  return e.run === ex.opts.shared.run && e.execution === ex.opts.executionIndex;
 }
 
 /** The lockdep class of a lock taken with a subclass: "&mm->page_table_lock/1". */
@@ -78,6 +151,8 @@ function addLockEdge(ex: Execution, t: ThreadState, held: HeldLock, lock: LockLi
     thread: t.name,
     step: ex.stepIndex,
     execution: ex.opts.executionIndex,
+    run: ex.opts.shared.run,
+    scenario: ex.opts.shared.scenario,
     loc,
     heldLoc: held.loc,
   });
@@ -87,7 +162,11 @@ function addLockEdge(ex: Execution, t: ThreadState, held: HeldLock, lock: LockLi
     .map(
       (e, i) =>
         `-> #${i} (${e.from} -> ${e.to}): taken by ${e.thread} at step ${e.step}` +
-        (e.execution !== ex.opts.executionIndex ? ` in another schedule (#${e.execution})` : "") +
+        (e.run !== ex.opts.shared.run
+          ? ` in an earlier test's scenario "${e.scenario}"`
+          : !sameExecution(ex, e)
+            ? ` in another schedule (#${e.execution})`
+            : "") +
         fmtLoc(e.loc),
     )
     .join("\n");
@@ -101,12 +180,16 @@ function addLockEdge(ex: Execution, t: ThreadState, held: HeldLock, lock: LockLi
       `which lock already depends on the new lock.\n\nthe existing dependency chain is:\n${chain}\n\n` +
       ` Possible unsafe locking scenario:\n\n       CPU0                    CPU1\n       ----                    ----\n` +
       `  lock(${a});\n                               lock(${b});\n                               lock(${a});\n  lock(${b});\n\n *** DEADLOCK ***\n` +
-      (path.some((e) => e.execution !== ex.opts.executionIndex)
-        ? "\nNo deadlock happened in this schedule: the opposite order was seen in another one. lockdep reports the possibility."
-        : ""),
+      (path.some((e) => e.run !== ex.opts.shared.run)
+        ? "\nNo deadlock happened in this schedule: the opposite order was taken by an earlier test of this run. " +
+          "lockdep keeps every order it has seen since boot and reports the possibility."
+        : path.some((e) => !sameExecution(ex, e))
+          ? "\nNo deadlock happened in this schedule: the opposite order was seen in another one. lockdep reports the possibility."
+          : ""),
     {
       cycle: [...path.map((e) => e.from), a],
-      executions: [...new Set(path.map((e) => e.execution))].filter((e) => e !== ex.opts.executionIndex),
+      executions: [...new Set(path.filter((e) => e.run === ex.opts.shared.run && !sameExecution(ex, e)).map((e) => e.execution))],
+      scenarios: [...new Set(path.filter((e) => e.run !== ex.opts.shared.run).map((e) => e.scenario))],
     },
     loc,
   );

@@ -9,7 +9,7 @@
  */
 
 import type { BugReport } from "../report";
-import { SharedState } from "../detectors/lockdep";
+import { type LockEdge, SharedState } from "../detectors/lockdep";
 import type { TraceObject, TraceStep } from "../trace";
 import { type RunResult, runOnce, type Scenario } from "../scenario";
 import { countPreemptions, decodeSchedule, splitToken } from "../schedule";
@@ -44,6 +44,11 @@ export interface ExploreOptions {
   /** Collect the canonical Mazurkiewicz trace of every complete execution (cross-checks of the explorer). */
   collectTraces?: boolean;
   locations?: LocationProvider;
+  /**
+   * lockdep's graph to keep across scenarios (runSuite passes one per suite
+   * run, as lockdep keeps one per boot). Default: a fresh graph per scenario.
+   */
+  lockdep?: SharedState;
 }
 
 export interface FoundBug {
@@ -55,6 +60,12 @@ export interface FoundBug {
   foundWithPreemptions: number;
   trace?: TraceStep[];
   objects?: TraceObject[];
+  /**
+   * The lock-order edges of earlier scenarios that the report depends on (an
+   * inversion whose other half an earlier test took): replay(scenario, token,
+   * { lockdepSeed }) sees them again.
+   */
+  lockdepSeed?: LockEdge[];
 }
 
 export interface Exploration {
@@ -105,6 +116,7 @@ export function explore<S>(scenario: Scenario<S>, o: ExploreOptions = {}): Explo
     ...(o.collectFinalStates ? { collectFinalStates: true } : {}),
     ...(o.collectTraces ? { collectTraces: true } : {}),
     ...(o.locations ? { locations: o.locations } : {}),
+    ...(o.lockdep ? { shared: o.lockdep } : {}),
   });
   const strategy = makeStrategy(strategyName, o, maxExecutions);
   const complete = strategy.explore(runner) && runner.found === null;
@@ -139,10 +151,12 @@ function finish(sc: Scenario<unknown>, runner: Runner, found: RunResult, o: Expl
   const foundWith = countPreemptions(ex.choices, ex.enabledAt);
   let preemptions = foundWith;
   const crossSchedule = (report.details?.executions as number[] | undefined) ?? [];
+  const crossScenario = ((report.details?.scenarios as string[] | undefined) ?? []).length > 0;
+  const lockdepSeed = crossScenario ? runner.shared.edgesBefore() : undefined;
   if (crossSchedule.length > 0) {
     // lockdep saw the other half of the cycle in earlier schedules: replay those first.
     token = [...crossSchedule.map((e) => runner.shared.edgeTokens.get(e) ?? ""), token].filter(Boolean).join("|");
-  } else if (o.shrink !== false && foundWith > 0) {
+  } else if (o.shrink !== false && foundWith > 0 && !crossScenario) {
     const shrinker = new Runner(sc, { maxExecutions: o.shrinkBudget ?? 5_000 }, {
       ...(o.faults !== undefined ? { faults: o.faults } : {}),
     });
@@ -154,8 +168,10 @@ function finish(sc: Scenario<unknown>, runner: Runner, found: RunResult, o: Expl
     }
   }
   const bug: FoundBug = { report, token, preemptions, foundWithPreemptions: foundWith };
+  if (lockdepSeed) bug.lockdepSeed = lockdepSeed;
   if (o.trace !== false) {
     const traced = replay(sc, token, {
+      ...(lockdepSeed ? { lockdepSeed } : {}),
       ...(o.faults !== undefined ? { faults: o.faults } : {}),
       ...(o.locations ? { locations: o.locations } : {}),
     });
@@ -181,6 +197,8 @@ function finish(sc: Scenario<unknown>, runner: Runner, found: RunResult, o: Expl
 }
 
 export interface ReplayOptions {
+  /** Lock-order edges taken by earlier scenarios (FoundBug.lockdepSeed): the replay starts with them in the graph. */
+  lockdepSeed?: readonly LockEdge[];
   faults?: boolean;
   tracing?: boolean;
   locations?: LocationProvider;
@@ -196,7 +214,7 @@ export function replay<S>(scenario: Scenario<S>, token: string, o: ReplayOptions
   const sc = scenario as Scenario<unknown>;
   const parts = splitToken(token);
   if (parts.length === 0) throw new Error("empty schedule token");
-  const shared = new SharedState();
+  const shared = o.lockdepSeed ? SharedState.seeded(o.lockdepSeed, sc.name) : new SharedState();
   let last: RunResult | null = null;
   parts.forEach((part, index) => {
     const choices = decodeSchedule(part);

@@ -23,7 +23,7 @@ export interface Strategy {
 }
 
 export class Runner {
-  readonly shared = new SharedState();
+  readonly shared: SharedState;
   executions = 0;
   abandoned = 0;
   steps = 0;
@@ -43,8 +43,13 @@ export class Runner {
       collectFinalStates?: boolean;
       collectTraces?: boolean;
       locations?: LocationProvider;
+      /** lockdep's graph, when it is kept across scenarios (default: a fresh one). */
+      shared?: SharedState;
     } = {},
-  ) {}
+  ) {
+    this.shared = opts.shared ?? new SharedState();
+    this.shared.beginRun(scenario.name);
+  }
 
   get stopped(): boolean {
     return this.found !== null || this.budgetHit;
@@ -56,7 +61,8 @@ export class Runner {
       this.budgetHit = true;
       return null;
     }
-    const index = this.executions++;
+    this.executions++;
+    const index = this.shared.nextExecution();
     const r = runOnce(this.scenario, hooks, {
       shared: this.shared,
       executionIndex: index,

@@ -4,12 +4,14 @@
 import { PAGE_SIZE, defineSuite, type Scenario } from "rmap-sim/testing";
 import {
   PGTABLE_CACHES,
+  PMD_SPAN,
   PUD_SPAN,
   check_fork_result,
   exit_fork_world,
   fork_world_now,
   type ForkWorld,
   type ForkWorldOptions,
+  fork_copy,
 } from "../../../lib/cow";
 import type * as Memory from "../../starter/memory";
 
@@ -18,7 +20,7 @@ export default defineSuite<typeof Memory>((mm) => {
     name,
     models,
     setup: () => fork_world_now(o),
-    threads: [{ name: "fork", run: (w) => mm.copy_page_range(w.child, w.parent, w.vma) }],
+    threads: [{ name: "fork", run: (w) => fork_copy(mm, w) }],
     teardown: exit_fork_world,
     check: (w, ctx) => check_fork_result(w, ctx.results.fork),
     // Each allocation may fail: the search runs the copy once with no failure and once per allocation failing.
@@ -55,6 +57,13 @@ export default defineSuite<typeof Memory>((mm) => {
         sweep("hugetlb allocation failure", "fork of a hugetlb mapping, each allocation failing in turn", {
           hugetlb: true,
           pages: 2,
+        }),
+        // The first page's pte table was never allocated (huge_pte_offset() finds none): the copy skips it.
+        sweep("hugetlb allocation failure, table missing", "fork of a hugetlb mapping whose first page has no page table yet", {
+          hugetlb: true,
+          start: PMD_SPAN - PAGE_SIZE,
+          pages: 2,
+          present: [1],
         }),
       ],
       explore: { strategy: "dpor", maxExecutions: 50 },

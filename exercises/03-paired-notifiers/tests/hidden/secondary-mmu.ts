@@ -10,6 +10,7 @@ import {
   kvm_fault,
   type ForkWorld,
   type ForkWorldOptions,
+  fork_copy,
 } from "../../../lib/cow";
 import type * as Memory from "../../starter/memory";
 
@@ -19,7 +20,7 @@ export default defineSuite<typeof Memory>((mm) => {
     models,
     setup: () => fork_world_now(o),
     threads: [
-      { name: "fork", run: (w) => mm.copy_page_range(w.child, w.parent, w.vma) },
+      { name: "fork", run: (w) => fork_copy(mm, w) },
       { name: "kvm", run: (w) => kvm_fault(w, w.vma.vm_start + page * PAGE_SIZE) },
     ],
     teardown: exit_fork_world,

@@ -53,6 +53,7 @@ import {
   kvm_fault,
   populate_now,
   type ForkWorld,
+  fork_copy,
 } from "../../../lib/cow";
 import { type Draw, shapeTest } from "../../../lib/shapes";
 import type * as Memory from "../../starter/memory";
@@ -250,7 +251,7 @@ export default defineSuite<typeof Memory>((mm) => {
         return { ...fw, before: new Map(mm_ptes(fw.parent)), reclaimedLast: false };
       },
       threads: [
-        { name: "fork", run: (w: W) => mm.copy_page_range(w.child, w.parent, w.vma) },
+        { name: "fork", run: (w: W) => fork_copy(mm, w) },
         ...(racer === "guest" ? [{ name: "kvm", run: (w: W) => kvm_fault(w, w.vma.vm_start + sh.target * PAGE_SIZE) }] : []),
         ...(racer === "reclaim" ? [{ name: "reclaim", run: (w: W) => reclaim(w, w.vma.vm_start + sh.target * PAGE_SIZE) }] : []),
       ],

@@ -10,11 +10,12 @@ import {
   exit_fork_world,
   fork_world_now,
   type ForkWorld,
+  fork_copy,
 } from "../../../lib/cow";
 import type * as Memory from "../../starter/memory";
 
 export default defineSuite<typeof Memory>((mm) => {
-  const fork = (w: ForkWorld) => mm.copy_page_range(w.child, w.parent, w.vma);
+  const fork = (w: ForkWorld) => fork_copy(mm, w);
   return [
     {
       name: "fork copies every pte, read-only on both sides",

@@ -7,11 +7,13 @@ import { defineSuite } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   ROOTREF_CACHES,
+  anon_fault,
   build_chain,
   check_root_last,
   cow_fault,
   exit_proc,
   fork_proc,
+  mmap_anon,
   proc,
   built,
   world,
@@ -74,6 +76,35 @@ export default defineSuite<typeof Rmap>((rmap) => [
       },
     ],
     explore: { strategy: "dpor", maxExecutions: 3000 },
+  },
+  {
+    name: "a new tree in a freed child's memory",
+    description:
+      "A child exits, freeing its anon_vma (whose root was its parent's); then an unrelated process takes its first " +
+      "fault, and the type-safe cache hands it that memory again. The new anon_vma must be the root of its own tree, " +
+      "not inherit the dead child's root; then everything is torn down and freed, each root last.",
+    scenarios: [
+      {
+        name: "child exits, a new process faults",
+        models: "fork P -> C, C exits, Q maps and faults (its anon_vma reuses C's), then P and Q exit",
+        setup: () => world("P", "C", "Q"),
+        threads: [
+          {
+            name: "exit+fault",
+            run: function* (w: World) {
+              if (!(yield* build_chain(rmap, w, ["P", "C"], true))) return;
+              yield* exit_proc(rmap, proc(w, "C"));
+              if ((yield* mmap_anon(proc(w, "Q"))) === null) return;
+              yield* anon_fault(rmap, w, proc(w, "Q"));
+              yield* exit_proc(rmap, proc(w, "Q"));
+              yield* exit_proc(rmap, proc(w, "P"));
+            },
+          },
+        ],
+        leakCheck: ROOTREF_CACHES,
+      },
+    ],
+    explore: { strategy: "dpor", maxExecutions: 1 },
   },
 ]);
 
