@@ -51,18 +51,9 @@ declare module "rmap-sim" {
 		label: string;
 		/** Deterministic id, unique within one execution. */
 		get id(): number;
-		get gen(): number;
-		get freed(): boolean;
-		get cacheName(): string | null;
-		get allocStep(): number;
-		get allocThread(): string;
-		get allocLoc(): SourceLocation | undefined;
-		get freeStep(): number;
-		get freeThread(): string;
-		get freeLoc(): SourceLocation | undefined;
-		get embeddedIn(): KObject | null;
-		get embedded(): readonly KObject[] | null;
 		abstract get type(): string;
+		/** Is `v` a kernel object made by this constructor (not a look-alike or a Proxy, which has none of its private fields)? */
+		static isKObject(v: unknown): v is KObject;
 		constructor(label?: string);
 		/** A small JSON view of the object for traces. Override to add state. */
 		describe(): Record<string, unknown>;
@@ -207,6 +198,43 @@ declare module "rmap-sim" {
 		/** The name of the innermost learner function in the current call stack, for report headlines. */
 		currentFunction(): string | undefined;
 	}
+	export interface CacheFlags {
+		/** SLAB_TYPESAFE_BY_RCU: a freed object may be reused at once for a new object of the same type; its memory is not returned while RCU readers may look at it. */
+		typesafe: boolean;
+	}
+	/** A kmem cache, named as in the kernel. The per-execution state is created on first use. */
+	export class KmemCache<T extends KObject> {
+		#private;
+		readonly name: string;
+		readonly create: () => T;
+		readonly flags: CacheFlags;
+		static isKmemCache(v: unknown): v is KmemCache<KObject>;
+		constructor(name: string, create: () => T, flags?: CacheFlags);
+	}
+	interface CacheState {
+		name: string;
+		/** One of the simulator's own caches (see kernelCache). */
+		kernel: boolean;
+		typesafe: boolean;
+		live: Set<KObject>;
+		freelist: KObject[];
+		allocs: number;
+		frees: number;
+		/** The pseudo-object whose location stands for a type-safe cache's free list, made on first use. */
+		anchor: KObject | null;
+	}
+	/** Allocation flags: GFP_KERNEL may sleep; GFP_ATOMIC and GFP_NOWAIT may not. */
+	export type Gfp = "GFP_KERNEL" | "GFP_ATOMIC" | "GFP_NOWAIT";
+	export const GFP_KERNEL: Gfp;
+	export const GFP_ATOMIC: Gfp;
+	export const GFP_NOWAIT: Gfp;
+	/**
+	 * Allocate an object. Returns null when the allocation fails (fault
+	 * injection explores that outcome). GFP_KERNEL may sleep.
+	 */
+	export function kmem_cache_alloc<T extends KObject>(cachep: KmemCache<T>, gfp?: Gfp): Op<T | null>;
+	/** Return an object to its cache. Any later access is a use-after-free (KASAN). */
+	export function kmem_cache_free<T extends KObject>(cachep: KmemCache<T>, obj: T): Op<void>;
 	interface TraceObjectRef {
 		id: number;
 		type: string;
@@ -327,7 +355,8 @@ declare module "rmap-sim" {
 		private traceWrites;
 		private traceNotes;
 		/** Per-cache allocator state, created on first use. */
-		readonly caches: Map<string, unknown>;
+		/** Each cache's state in this execution, by the cache's identity (never by name). */
+		readonly caches: Map<object, CacheState>;
 		/** Pending RCU callbacks. */
 		readonly rcuCallbacks: Array<{
 			waitFor: Array<[
@@ -468,7 +497,8 @@ declare module "rmap-sim" {
 	export class Spinlock extends LockBase {
 		get type(): string;
 		readonly spins = true;
-		owner: ThreadHandle | null;
+		/** The holder; read-only outside spin_lock()/spin_trylock()/spin_unlock(). */
+		readonly owner: ThreadHandle | null;
 		constructor(lockClass: string, label?: string);
 		describe(): Record<string, unknown>;
 	}
@@ -488,7 +518,8 @@ declare module "rmap-sim" {
 	export class Mutex extends LockBase {
 		get type(): string;
 		readonly spins = false;
-		owner: ThreadHandle | null;
+		/** The holder; read-only outside mutex_lock()/mutex_unlock(). */
+		readonly owner: ThreadHandle | null;
 		constructor(lockClass: string, label?: string);
 		describe(): Record<string, unknown>;
 	}
@@ -497,8 +528,9 @@ declare module "rmap-sim" {
 	export class RwSemaphore extends LockBase {
 		get type(): string;
 		readonly spins = false;
-		writer: ThreadHandle | null;
-		readers: number;
+		/** The writer and the number of readers; read-only outside the down/up primitives. */
+		readonly writer: ThreadHandle | null;
+		readonly readers: number;
 		constructor(lockClass: string, label?: string);
 		describe(): Record<string, unknown>;
 	}
@@ -571,29 +603,6 @@ declare module "rmap-sim" {
 	 * runs in softirq context: it must not sleep.
 	 */
 	export function call_rcu<T extends KObject>(obj: T, callback: (obj: T) => Iterable<unknown>): Op<void>;
-	export interface CacheFlags {
-		/** SLAB_TYPESAFE_BY_RCU: a freed object may be reused at once for a new object of the same type; its memory is not returned while RCU readers may look at it. */
-		typesafe: boolean;
-	}
-	/** A kmem cache, named as in the kernel. The per-execution state is created on first use. */
-	export class KmemCache<T extends KObject> {
-		readonly name: string;
-		readonly create: () => T;
-		readonly flags: CacheFlags;
-		constructor(name: string, create: () => T, flags?: CacheFlags);
-	}
-	/** Allocation flags: GFP_KERNEL may sleep; GFP_ATOMIC and GFP_NOWAIT may not. */
-	export type Gfp = "GFP_KERNEL" | "GFP_ATOMIC" | "GFP_NOWAIT";
-	export const GFP_KERNEL: Gfp;
-	export const GFP_ATOMIC: Gfp;
-	export const GFP_NOWAIT: Gfp;
-	/**
-	 * Allocate an object. Returns null when the allocation fails (fault
-	 * injection explores that outcome). GFP_KERNEL may sleep.
-	 */
-	export function kmem_cache_alloc<T extends KObject>(cachep: KmemCache<T>, gfp?: Gfp): Op<T | null>;
-	/** Return an object to its cache. Any later access is a use-after-free (KASAN). */
-	export function kmem_cache_free<T extends KObject>(cachep: KmemCache<T>, obj: T): Op<void>;
 	/** The poison a deleted entry's pointers carry (LIST_POISON1 / LIST_POISON2). */
 	export const LIST_POISON1 = "LIST_POISON1 (0xdead000000000100)";
 	export const LIST_POISON2 = "LIST_POISON2 (0xdead000000000122)";

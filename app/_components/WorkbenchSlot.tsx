@@ -6,7 +6,6 @@
  * JavaScript stays small.
  */
 import dynamic from "next/dynamic";
-import type { Hint } from "./workbench/hints";
 
 const Workbench = dynamic(() => import("./workbench/Workbench"), {
   ssr: false,
@@ -17,16 +16,14 @@ export interface WorkbenchSlotProps {
   /** The exercise folder (exercises/<folder>). */
   exercise: string;
   title: string;
-  /** The starter of every file the learner edits, by name. */
-  starter: Record<string, string>;
-  hints: Hint[];
 }
 
-export function WorkbenchSlot({ exercise, title, starter, hints }: WorkbenchSlotProps) {
+/** The exercise's starter files and hints are fetched by the workbench (app/workbench/exercise/[folder]), not inlined in the page. */
+export function WorkbenchSlot({ exercise, title }: WorkbenchSlotProps) {
   return (
     <section className="workbench-slot" data-exercise={exercise} aria-label="Workbench">
       <h2 className="wb-title">Workbench · {title}</h2>
-      <Workbench exercise={exercise} title={title} starter={starter} hints={hints} dtsUrl="/workbench/rmap-sim.d.ts" />
+      <Workbench exercise={exercise} title={title} dtsUrl="/workbench/rmap-sim.d.ts" dataUrl={`/workbench/exercise/${encodeURIComponent(exercise)}`} />
     </section>
   );
 }

@@ -59,6 +59,7 @@ import {
   spin_unlock,
   vm_area_cachep,
   vma_alloc_now,
+  isFreed,
 } from "rmap-sim/testing";
 
 /** The learner's functions that the drivers call. */
@@ -276,7 +277,7 @@ export function check_forked_vma(vma: Vma, pvma: Vma): void {
   const parents = chain_anon_vmas(pvma);
   const mine = chain_anon_vmas(vma);
   check_that(
-    own !== null && own !== pvma.anon_vma && !parents.includes(own) && !own.freed,
+    own !== null && own !== pvma.anon_vma && !parents.includes(own) && !isFreed(own),
     `after anon_vma_fork(${vma.name}, ${pvma.name}): the test expected the child's vma to get an anon_vma of its own, ` +
       `but ${vma.name}->anon_vma is ${own === null ? "NULL" : `${own.name}${own === pvma.anon_vma ? ", the parent's" : parents.includes(own) ? ", one of the parent's" : ""}`}`,
   );
@@ -388,7 +389,7 @@ function raw_list<E>(head: ListHead, what: () => string): E[] {
   for (let p = head.next; p !== head; p = (p as ListHead).next) {
     ok(typeof p !== "string", () => `${what()}: an entry's next pointer is ${String(p)}: a removed entry is still linked`);
     const e = p as ListHead;
-    ok(!e.container().freed, () => `${what()}: links to a freed ${e.container().type}`);
+    ok(!isFreed(e.container()), () => `${what()}: links to a freed ${e.container().type}`);
     ok(e.prev === prev, () => `${what()}: ${e.name}->prev is ${typeof e.prev === "string" ? e.prev : e.prev.name}, not ${prev.name}`);
     ok(out.length < 200, () => `${what()}: the list does not come back to its head (a cycle)`);
     out.push(e.entry as E);
@@ -419,19 +420,19 @@ export function avc_oracle(w: AvcWorld, op: string): void {
       for (const avc of chain) {
         ok(avc.vma === vma, () => `${where}: ${avc.name} is on ${vma.name}'s chain but its vma is ${avc.vma?.name ?? "null"}`);
         const av = avc.anon_vma;
-        ok(av !== null && !av.freed, () => `${where}: ${avc.name} of ${vma.name} points to no live anon_vma`);
+        ok(av !== null && !isFreed(av), () => `${where}: ${avc.name} of ${vma.name} points to no live anon_vma`);
         ok(!seen.has(av!), () => `${where}: ${vma.name}'s chain links ${av!.name} twice`);
         seen.add(av!);
         anon_vmas.add(av!);
       }
       const own = vma.anon_vma;
       if (own !== null) {
-        ok(!own.freed, () => `${where}: ${vma.name}->anon_vma ${own.name} was freed`);
+        ok(!isFreed(own), () => `${where}: ${vma.name}->anon_vma ${own.name} was freed`);
         ok(seen.has(own), () => `${where}: ${vma.name}->anon_vma ${own.name} is not on its own chain`);
       } else ok(chain.length === 0, () => `${where}: ${vma.name} has a chain but no anon_vma`);
       for (const [addr, { page }] of all) {
         if (addr < vma.vm_start || addr >= vma.vm_end) continue;
-        ok(page.mapping !== null && !page.mapping.freed, () => `${where}: ${page.name} mapped at ${hex(addr)} has no live anon_vma`);
+        ok(page.mapping !== null && !isFreed(page.mapping), () => `${where}: ${page.name} mapped at ${hex(addr)} has no live anon_vma`);
         ok(
           seen.has(page.mapping!), () =>
           `${where}: ${page.name} is mapped at ${hex(addr)} in ${mm.name} (${vma.name}) but its anon_vma ${page.mapping!.name} is not on ` +
@@ -446,7 +447,7 @@ export function avc_oracle(w: AvcWorld, op: string): void {
     for (const avc of list) {
       ok(avc.anon_vma === av, () => `${where}: ${avc.name} is on ${av.name}'s list but points to ${avc.anon_vma?.name ?? "null"}`);
       const vma = avc.vma;
-      ok(vma !== null && !vma.freed && vmas.has(vma), () => `${where}: ${av.name}'s list has ${avc.name} for a vma that is gone`);
+      ok(vma !== null && !isFreed(vma) && vmas.has(vma), () => `${where}: ${av.name}'s list has ${avc.name} for a vma that is gone`);
       ok(
         vmas.get(vma!)!.includes(avc), () =>
         `${where}: ${avc.name} is on ${av.name}'s list but not on its vma's chain`,

@@ -55,6 +55,7 @@ import {
   PAGE_SHIFT,
   type AnonVma,
   type LockLike,
+  isFreed,
 } from "rmap-sim/testing";
 
 /** The rmap functions the drivers call: the learner's module provides them. */
@@ -285,7 +286,7 @@ export function* split_vma(ops: RmapOps, vma: Vma, addr: number): Sim<Vma | null
 /** The scenario teardown: every process that is still alive exits, then the pages are freed. */
 export function* teardown(ops: RmapOps, w: World): Sim {
   for (const mm of [...w.mms]) yield* exit_mmap(ops, w, mm);
-  for (const p of w.pages) if (!p.freed) yield* __free_page(p);
+  for (const p of w.pages) if (!isFreed(p)) yield* __free_page(p);
 }
 
 /** Oracle: every (mm, address) whose pte maps `page`. Plain reads. */

@@ -40,6 +40,8 @@ import {
   up_read,
   up_write,
   vm_area_cachep,
+  freeStepOf,
+  isFreed,
 } from "rmap-sim/testing";
 
 /** What the drivers need of the learner's module. */
@@ -232,7 +234,7 @@ export function* fork_proc(rmap: RootRefRmap, w: World, parent: Proc, child: Pro
     // Set by anon_vma_fork(): TypeScript still narrows it to the null assigned above.
     const av = vma.anon_vma as AnonVma | null;
     check_that(
-      av !== null && av !== pvma.anon_vma && !av.freed,
+      av !== null && av !== pvma.anon_vma && !isFreed(av),
       `anon_vma_fork(${vma.name}, ${pvma.name}) returned 0: the test expected the child's vma to get an anon_vma of its own, ` +
         `found ${av === null ? "NULL" : av === pvma.anon_vma ? "the parent's" : av.name}`,
     );
@@ -393,12 +395,12 @@ function* migrate_page_locked(rmap: RootRefRmap, w: World, page: Page): Sim<stri
  */
 export function check_root_last(w: World): void {
   const root = w.anon_vmas[0];
-  if (root === undefined || !root.freed) return;
+  if (root === undefined || !isFreed(root)) return;
   for (const av of w.anon_vmas) {
-    if (av === root || !av.freed) continue;
+    if (av === root || !isFreed(av)) continue;
     check_that(
-      av.freeStep <= root.freeStep,
-      `the root anon_vma ${root.name} was freed (step ${root.freeStep}) before ${av.name} of its tree (step ${av.freeStep}): ` +
+      freeStepOf(av) <= freeStepOf(root),
+      `the root anon_vma ${root.name} was freed (step ${freeStepOf(root)}) before ${av.name} of its tree (step ${freeStepOf(av)}): ` +
         "a child must be freed before it drops its reference on the root, so the root is the last of its tree to go",
     );
   }

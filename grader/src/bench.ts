@@ -7,11 +7,12 @@
  *
  * Target: p95 at most 2 s per submission.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { listExerciseDirs, readExercise, readReference } from "./exercise";
 import { createLocalGrader } from "./grader";
 import { createWorkerGrader } from "./worker";
+import { FIXTURE_DIR, listHostileCases, readHostileCase } from "./hostile-corpus";
 
 export type GradeBench = {
   grade: Record<string, { medianMs: number; p95Ms: number; peakHeapMb: number; score: number }>;
@@ -68,13 +69,12 @@ export async function benchGrade({ runs = 10, json = false, dirs = listExerciseD
 
 /**
  * The cost of grading in a worker process, and the hostile corpus's worst
- * case: every file of grader/test/hostile graded through one WorkerGrader
+ * case: every case of grader/test/hostile graded through one WorkerGrader
  * (as the site does), with its wall time and the grading process's peak
  * resident memory. Target: no case over 10 s or 1 GB.
  */
 async function benchIsolation(dir: string): Promise<Pick<GradeBench, "workerOverheadMs" | "hostileWorst">> {
-  const fixture = join(import.meta.dirname, "..", "test", "fixture-exercise");
-  const hostileDir = join(import.meta.dirname, "..", "test", "hostile");
+  const fixture = FIXTURE_DIR;
   const ex = readExercise(dir);
   const files = readReference(ex, "solution");
   const local = createLocalGrader();
@@ -100,21 +100,21 @@ async function benchIsolation(dir: string): Promise<Pick<GradeBench, "workerOver
     const worst = { case: "", wallMs: 0, peakRssMb: 0 };
     let peakRssMb = 0;
     let peakCase = "";
-    for (const f of readdirSync(hostileDir).filter((n) => n.endsWith(".ts")).sort()) {
-      const source = readFileSync(join(hostileDir, f), "utf8");
+    for (const name of listHostileCases()) {
+      const submission = readHostileCase(name).files;
       const t0 = performance.now();
-      const { stats } = await worker.gradeWithStats(fixture, { "counter.ts": source });
+      const { stats } = await worker.gradeWithStats(fixture, submission);
       const wall = performance.now() - t0;
       const rss = Math.round(stats.peakRssBytes / 2 ** 20);
-      if (wall > worst.wallMs) Object.assign(worst, { case: f.slice(0, -3), wallMs: Math.round(wall) });
-      if (rss > peakRssMb) [peakRssMb, peakCase] = [rss, f.slice(0, -3)];
+      if (wall > worst.wallMs) Object.assign(worst, { case: name, wallMs: Math.round(wall) });
+      if (rss > peakRssMb) [peakRssMb, peakCase] = [rss, name];
     }
     worst.peakRssMb = peakRssMb;
     console.log(`hostile corpus: slowest ${worst.case} ${worst.wallMs} ms; peak memory of the grading process ${peakRssMb} MB (${peakCase}); target ≤ 10,000 ms and ≤ 1,024 MB`);
 
     const rss: number[] = [];
     for (let i = 0; i < MEMORY_GRADINGS; i++) {
-      await worker.grade(fixture, { "counter.ts": i % 2 ? readFileSync(join(fixture, "solution", "counter.ts"), "utf8") : readFileSync(join(hostileDir, "memory-bomb.ts"), "utf8") });
+      await worker.grade(fixture, { "counter.ts": i % 2 ? readFileSync(join(fixture, "solution", "counter.ts"), "utf8") : readHostileCase("memory-bomb").files["counter.ts"]! });
       if (i === 49 || i === MEMORY_GRADINGS - 1) rss.push(Math.round((worker.workerRssBytes() ?? 0) / 2 ** 20));
     }
     console.log(`worker memory over ${MEMORY_GRADINGS} gradings: ${rss[0]} MB after 50, ${rss[1]} MB at the end (${worker.counters.recycled} recycled)`);

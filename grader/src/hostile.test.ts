@@ -2,7 +2,8 @@
  * The hostile-submission corpus against the fixture exercise, through the
  * grader the site uses (grading in a worker process):
  *
- * - grader/test/hostile/*.ts: one file per attack;
+ * - grader/test/hostile/*.patch: one patch mail per attack against the
+ *   fixture's solution (the subject says what it does, the diff is the trick);
  * - GENERATED below: inputs too large or too expensive to keep as files.
  *
  * Every case must be contained with a clear verdict, score at most the same
@@ -11,21 +12,21 @@
  * must never lower a score. No message of the whole corpus may carry a host
  * path or a name from the hidden suites, their helpers or the solution.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Results } from "rmap-schemas";
 import { REPO_ROOT } from "./exercise";
+import { listHostileCases, readHostileCase } from "./hostile-corpus";
 import { createWorkerGrader } from "./worker";
 
 const HERE = import.meta.dirname;
 const FIXTURE = join(HERE, "..", "test", "fixture-exercise");
-const HOSTILE = join(HERE, "..", "test", "hostile");
 const grader = createWorkerGrader();
 afterAll(() => grader.close());
 const submitFiles = (files: Record<string, string>): Promise<Results> => grader.grade(FIXTURE, files);
 const submit = (source: string): Promise<Results> => submitFiles({ "counter.ts": source });
-const hostile = (name: string): string => readFileSync(join(HOSTILE, `${name}.ts`), "utf8");
+const hostile = (name: string): Record<string, string> => readHostileCase(name).files;
 const solution = readFileSync(join(FIXTURE, "solution", "counter.ts"), "utf8");
 const starter = readFileSync(join(FIXTURE, "starter", "counter.ts"), "utf8");
 
@@ -83,6 +84,26 @@ const CASES: Record<string, Verdict> = {
   },
   // The owner is a frozen name tag: nothing of the scheduler is reachable, so lockdep still sees the lock held.
   "lock-owner": { failsWith: /possible recursive locking|lock held when returning/ },
+  // A lock's holder is the lock primitives' to change: clearing it by hand throws, so nobody is let in early.
+  "lock-release-by-hand": { failsWith: /the owner of a spinlock_t is changed only by its primitives/ },
+  // Caches are known by identity: a learner's cache of any name is leak-checked.
+  "private-cache-leak": { failsWith: /kmemleak: \d+ new suspected memory leak[\s\S]*scratch_events/ },
+  // Kernel objects cannot be proxied or subclassed into lying to the scheduler and the reports.
+  "proxy-lock": { failsWith: /spin_lock\(\) expects a Spinlock/ },
+  "subclass-lock": { failsWith: /a class cannot extend one/ },
+  // Learner code cannot tell when it is watched: thread names are neutral, stacks hold only its own frames.
+  "owner-name-peek": { failsWith: /an update was lost|KCSAN: data-race/ },
+  "stack-peek": { failsWith: /an update was lost|KCSAN: data-race/, extra: (r) => expect(shown(r)).not.toMatch(/at (runTest|explore|runOnce)\b/) },
+  // Each test gets a fresh instance of the learner's module: state kept on an exported function starts over.
+  "function-property-state": {
+    harmless: true,
+    // Two tests call counter_inc ("counts one by one", "two increments race"): each starts from nothing.
+    extra: (r) => expect((r.output ?? "").match(/fresh module instance/g)?.length ?? 0).toBe(2),
+  },
+  // Liveness is not a member of an object: the oracle reads nothing, and the double free it guarded is reported.
+  "freed-oracle": { failsWith: /KASAN: double-free/ },
+  "proxy-cache": { failsWith: /kmem_cache_alloc\(\) expects a kmem cache/ },
+  "stack-names": { failsWith: /an update was lost|KCSAN: data-race/ },
   "infinite-loop": {
     failsWith: /time limit exceeded \(\d+ ms of CPU for this test\)/,
     // Each test that calls the loop stops alone; the whole grading stays within the budget.
@@ -162,6 +183,11 @@ const BASE: Record<string, string> = {
   "op-impl-swap": RACY,
   "identity-rewrite": RACY,
   "budget-padding": RACY,
+  "owner-name-peek": RACY,
+  "stack-peek": RACY,
+  "stack-names": RACY,
+  // The same double free without the oracle's guard.
+  "freed-oracle": hostile("freed-oracle")["counter.ts"]!.replace(" && !ev.freed", ""),
 };
 
 const linesOf = (n: number, line: (i: number) => string): string => Array.from({ length: n }, (_, i) => line(i)).join("\n");
@@ -255,8 +281,7 @@ describe("hostile submissions", () => {
   const baseOf = async (name: string): Promise<Results> => (BASE[name] === undefined ? solutionResults : await submit(BASE[name]));
 
   it("the corpus and the expectations name the same cases", () => {
-    const files = readdirSync(HOSTILE).filter((f) => f.endsWith(".ts")).map((f) => f.slice(0, -3)).sort();
-    expect(files).toEqual(Object.keys(CASES).sort());
+    expect(listHostileCases()).toEqual(Object.keys(CASES).sort());
   });
 
   it("the fixture's solution scores 1 and its starter less", async () => {
@@ -268,7 +293,7 @@ describe("hostile submissions", () => {
   for (const [name, verdict] of Object.entries(CASES)) {
     it(`contains ${name}`, async () => {
       const t0 = performance.now();
-      const r = await submit(hostile(name));
+      const r = await submitFiles(hostile(name));
       await expectContained(name, r, verdict, await baseOf(name), performance.now() - t0);
     });
   }

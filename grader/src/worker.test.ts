@@ -6,11 +6,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { readHostileCase } from "./hostile-corpus";
 import { createWorkerGrader, type WorkerGrader } from "./worker";
 
 const FIXTURE = join(import.meta.dirname, "..", "test", "fixture-exercise");
 const solution = readFileSync(join(FIXTURE, "solution", "counter.ts"), "utf8");
-const hostile = (name: string): string => readFileSync(join(import.meta.dirname, "..", "test", "hostile", `${name}.ts`), "utf8");
+const hostile = (name: string): string => readHostileCase(name).files["counter.ts"]!;
 const chunked = (items: string[], sep: string, per: number): string =>
   Array.from({ length: Math.ceil(items.length / per) }, (_, i) => items.slice(i * per, (i + 1) * per).join(sep)).join(`\n${sep}`);
 /** A type-checker bomb within the input limits that costs several seconds of CPU: relating two unions of 3,000 object types. */

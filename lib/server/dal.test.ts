@@ -313,6 +313,53 @@ describe.each(BACKENDS)("submissions without an assignment id, and anonymous one
     expect(await assignmentOf(w.dal.submit(w.actors.learnerB, { exerciseId: EX, files: SOURCE }))).toBeNull();
   });
 
+  it("a lesson-page submission counts for an opened assignment that still accepts it, on time first; closed ones leave it practice", async () => {
+    const ia = w.actors.instructorA;
+    const la = w.actors.learnerA;
+    const files = (ex: string) => Object.fromEntries(catalog.get(ex)!.files.map((f) => [f, "//"]));
+    // An exercise is assigned once per cohort: the learner is in a second cohort of the same instructor.
+    const second = await w.dal.createCohort(ia, { name: "Evening" });
+    await w.dal.joinCohort(la, { code: second.joinCodes[0]!.code });
+    const mk = (exerciseId: string, latePolicy: "closed" | "grace" | "penalty", opensAt: string, dueAt: string, cohortId = w.ids.cohortA) =>
+      w.dal.createAssignment(ia, cohortId, { exerciseId, opensAt, dueAt, latePolicy, ...(latePolicy === "penalty" ? { penaltyPerDay: 0.1 } : {}) });
+    const EX2 = "02-rwsem-refcount";
+    const penalty = await mk(EX2, "penalty", "2026-05-01T00:00:00Z", "2026-05-10T00:00:00Z");
+    const closedLater = await mk(EX2, "closed", "2026-05-01T00:00:00Z", "2026-05-20T00:00:00Z", second.id);
+    const closedOnly = await mk("03-paired-notifiers", "closed", "2026-05-01T00:00:00Z", "2026-05-10T00:00:00Z");
+    await mk("04-anon-vma-chain", "penalty", "2026-06-01T00:00:00Z", "2026-06-10T00:00:00Z");
+    const submitAt = async (when: string, who: Actor, ex: string) => {
+      w.clock.now = new Date(when);
+      const s = await w.dal.submit(who, { exerciseId: ex, files: files(ex) });
+      return w.db.prisma.submission.findUniqueOrThrow({ where: { id: s.id }, select: { assignmentId: true, late: true } });
+    };
+    // In time order (the rate limit counts by time). Both on time: the one due first.
+    expect(await submitAt("2026-05-05T00:00:00Z", la, EX2)).toEqual({ assignmentId: penalty.id, late: false });
+    // The cohort's instructor practising, and a learner of another cohort: none.
+    expect(await submitAt("2026-05-05T00:00:00Z", ia, EX2)).toEqual({ assignmentId: null, late: false });
+    expect(await submitAt("2026-05-05T00:00:00Z", w.actors.learnerB, EX2)).toEqual({ assignmentId: null, late: false });
+    // Only a closed assignment: accepted as practice, counted for none (an explicit id would be refused).
+    expect(await submitAt("2026-05-11T00:00:00Z", la, "03-paired-notifiers")).toEqual({ assignmentId: null, late: false });
+    w.clock.now = new Date("2026-05-11T00:01:00Z");
+    await expect(w.dal.submit(la, { exerciseId: "03-paired-notifiers", files: files("03-paired-notifiers"), assignmentId: closedOnly.id })).rejects.toMatchObject({ code: "conflict" });
+    // The first is now late (penalty), the second on time: on time wins.
+    expect(await submitAt("2026-05-12T00:00:00Z", la, EX2)).toEqual({ assignmentId: closedLater.id, late: false });
+    // The second has closed; the first still takes late submissions, marked late.
+    expect(await submitAt("2026-05-21T00:00:00Z", la, EX2)).toEqual({ assignmentId: penalty.id, late: true });
+    // Not opened yet: none.
+    expect(await submitAt("2026-05-22T00:00:00Z", la, "04-anon-vma-chain")).toEqual({ assignmentId: null, late: false });
+  });
+
+  it("ungradable submissions count against the rate limit like graded ones", async () => {
+    const u = await w.dal.signUp(null, { email: "ungradable@example.org", password: "long enough pw", name: "U" });
+    const a = { userId: u.id };
+    w.clock.now = new Date("2026-07-01T00:00:00Z");
+    const first = await w.dal.submit(a, { exerciseId: "00-tools", files: { "eventlog.ts": "syntax error (" } });
+    const second = await w.dal.submit(a, { exerciseId: "00-tools", files: { "eventlog.ts": "syntax error (" } });
+    // As the grader records code that cannot be graded: done, not gradable, score 0.
+    await w.db.prisma.submission.updateMany({ where: { id: { in: [first.id, second.id] } }, data: { status: "done", gradable: false, score: 0, finishedAt: w.clock.now } });
+    await expect(w.dal.submit(a, { exerciseId: "00-tools", files: { "eventlog.ts": "//" } })).rejects.toMatchObject({ code: "rate_limited", retryAfterSeconds: 60 });
+  });
+
   it("an anonymous browser submits outside assignments, is rate-limited by its id, and reads only its own submissions", async () => {
     const anon = { anonId: "A".repeat(22) };
     const other = { anonId: "B".repeat(22) };

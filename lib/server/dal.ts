@@ -24,6 +24,7 @@ import "server-only";
 import { randomInt } from "node:crypto";
 import { z } from "zod";
 import type { Catalog } from "./exercises";
+import type { ReadCache } from "./read-cache";
 import { DalError } from "./errors";
 import type { Prisma, PrismaClient } from "./generated/prisma/client";
 import type { LatePolicy, Role } from "./generated/prisma/enums";
@@ -50,6 +51,8 @@ export interface DalOptions {
   submitWindowSeconds: number;
   instructorSignup: "open" | "closed";
   now?: () => Date;
+  /** Cached reads of who a user is and of their dashboard (lib/server/read-cache.ts); absent: every call reads. */
+  cache?: ReadCache | null;
 }
 
 /**
@@ -144,6 +147,21 @@ export function lateness(a: { dueAt: Date; latePolicy: LatePolicy; graceHours: n
   }
 }
 
+/**
+ * The assignment a signed-in learner's submission counts for when it names
+ * none (a submission from the lesson page): among the opened assignments of
+ * that exercise in the cohorts where they are a learner, one that still
+ * accepts submissions under its late policy, on time before late, then the
+ * earliest due (then by id, so the choice is stable). None when every one
+ * is closed: the submission is then practice, accepted and counted for no
+ * assignment, never refused.
+ */
+export function implicitAssignment(open: readonly { id: string; dueAt: Date; latePolicy: LatePolicy; graceHours: number }[], at: Date): string | null {
+  const accepting = open.map((a) => ({ a, l: lateness(a, at) })).filter((x) => x.l.accepted);
+  accepting.sort((x, y) => Number(x.l.late) - Number(y.l.late) || x.a.dueAt.getTime() - y.a.dueAt.getTime() || (x.a.id < y.a.id ? -1 : x.a.id > y.a.id ? 1 : 0));
+  return accepting[0]?.a.id ?? null;
+}
+
 /** The score after the late policy: penaltyPerDay per started day late, never below 0. */
 export function finalScore(score: number, a: { penaltyPerDay: number; latePolicy: LatePolicy } | null, daysLate: number): number {
   if (!a || a.latePolicy !== "penalty" || daysLate === 0) return score;
@@ -184,11 +202,34 @@ export function createDal(o: DalOptions) {
   const { prisma, catalog } = o;
   const now = o.now ?? (() => new Date());
 
+  /** A read through the cache when there is one; the value is shared, so callers never modify it. */
+  const cached = <T>(key: string, load: () => Promise<T>): Promise<T> => (o.cache ? o.cache.get(key, load) : load());
+
   async function who(actor: Actor): Promise<{ id: string; role: Role }> {
     if (!actor || !("userId" in actor)) throw new DalError("unauthenticated", "sign in first");
-    const user = await prisma.user.findUnique({ where: { id: actor.userId }, select: { id: true, role: true } });
+    const userId = actor.userId;
+    const user = await cached(`who:${userId}`, () => prisma.user.findUnique({ where: { id: userId }, select: { id: true, role: true } }));
     if (!user) throw new DalError("unauthenticated", "your account no longer exists; sign in again");
     return user;
+  }
+
+  /** The learner's progress per lesson, latest submissions and cohorts. */
+  async function dashboardOf(userId: string) {
+    const [progress, submissions, memberships] = await Promise.all([
+      prisma.progress.findMany({ where: { userId }, orderBy: { lessonSlug: "asc" } }),
+      prisma.submission.findMany({
+        where: { userId },
+        orderBy: { createdAt: "desc" },
+        take: 20,
+        select: { id: true, exerciseId: true, status: true, score: true, finalScore: true, late: true, gradable: true, createdAt: true, assignmentId: true },
+      }),
+      prisma.membership.findMany({ where: { userId }, include: { cohort: { select: { id: true, name: true } } } }),
+    ]);
+    const lessons = catalog.exercises.map((e) => {
+      const p = progress.find((x) => x.lessonSlug === e.lessonSlug);
+      return { lessonSlug: e.lessonSlug, exerciseId: e.id, title: e.title, bestScore: p?.bestScore ?? null, completedAt: p?.completedAt ?? null };
+    });
+    return { lessons, submissions, cohorts: memberships.map((m) => ({ ...m.cohort, role: m.role })) };
   }
 
   async function instructorRole(actor: Actor): Promise<{ id: string; role: Role }> {
@@ -258,7 +299,7 @@ export function createDal(o: DalOptions) {
     /** The signed-in user's own account. */
     async me(actor: Actor) {
       const u = await who(actor);
-      return prisma.user.findUniqueOrThrow({ where: { id: u.id }, select: { id: true, email: true, name: true, role: true } });
+      return cached(`me:${u.id}`, () => prisma.user.findUniqueOrThrow({ where: { id: u.id }, select: { id: true, email: true, name: true, role: true } }));
     },
 
     /** Admin only: changes a user's site-wide role. */
@@ -273,22 +314,9 @@ export function createDal(o: DalOptions) {
     /** The learner's progress per lesson and latest submissions. */
     async dashboard(actor: Actor) {
       const u = await who(actor);
-      const [progress, submissions, memberships] = await Promise.all([
-        prisma.progress.findMany({ where: { userId: u.id }, orderBy: { lessonSlug: "asc" } }),
-        prisma.submission.findMany({
-          where: { userId: u.id },
-          orderBy: { createdAt: "desc" },
-          take: 20,
-          select: { id: true, exerciseId: true, status: true, score: true, finalScore: true, late: true, gradable: true, createdAt: true, assignmentId: true },
-        }),
-        prisma.membership.findMany({ where: { userId: u.id }, include: { cohort: { select: { id: true, name: true } } } }),
-      ]);
-      const lessons = catalog.exercises.map((e) => {
-        const p = progress.find((x) => x.lessonSlug === e.lessonSlug);
-        return { lessonSlug: e.lessonSlug, exerciseId: e.id, title: e.title, bestScore: p?.bestScore ?? null, completedAt: p?.completedAt ?? null };
-      });
-      return { lessons, submissions, cohorts: memberships.map((m) => ({ ...m.cohort, role: m.role })) };
+      return cached(`dashboard:${u.id}`, () => dashboardOf(u.id));
     },
+
 
     async getDraft(actor: Actor, exerciseIdValue: unknown) {
       const u = await who(actor);
@@ -345,11 +373,11 @@ export function createDal(o: DalOptions) {
       if (!u) {
         if (assignmentId) throw new DalError("unauthenticated", "sign in to submit for an assignment");
       } else if (i.assignmentId === undefined) {
-        const open = await prisma.assignment.findMany({
-          where: { exerciseId: ex.id, opensAt: { lte: at }, cohort: { memberships: { some: { userId: u.id } } } },
-          orderBy: { dueAt: "asc" },
+        const opened = await prisma.assignment.findMany({
+          where: { exerciseId: ex.id, opensAt: { lte: at }, cohort: { memberships: { some: { userId: u.id, role: "learner" } } } },
+          select: { id: true, dueAt: true, latePolicy: true, graceHours: true },
         });
-        assignmentId = open.find((a) => lateness(a, at).accepted)?.id ?? null;
+        assignmentId = implicitAssignment(opened, at);
       }
       if (u && assignmentId) {
         const a = await prisma.assignment.findFirst({

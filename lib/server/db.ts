@@ -19,6 +19,7 @@ import { PrismaPGlite } from "pglite-prisma-adapter";
 import { PrismaClient } from "./generated/prisma/client";
 import { migrate, readMigrations, type SqlConnection } from "./migrate";
 import { REPO_ROOT } from "./paths";
+import { ReadCache, watchWrites } from "./read-cache";
 
 export type DatabaseKind = "pglite" | "postgres";
 
@@ -29,6 +30,12 @@ export interface Database {
   location: string;
   /** Migrations applied by this open. */
   applied: string[];
+  /**
+   * Cached reads, coherent because every write goes through this client:
+   * only for the embedded database, which this process alone opens. Null
+   * for PostgreSQL, where workers and other site processes write too.
+   */
+  cache: ReadCache | null;
   close(): Promise<void>;
 }
 
@@ -72,6 +79,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
       kind: "postgres",
       location: redactUrl(options.databaseUrl),
       applied,
+      cache: null,
       async close() {
         await prisma.$disconnect();
         await pool.end().catch(() => undefined);
@@ -84,12 +92,14 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   if (!memory) mkdirSync(location, { recursive: true });
   const lite = await PGlite.create(location);
   const applied = await migrate(pgliteConnection(lite), migrations);
-  const prisma = new PrismaClient({ adapter: new PrismaPGlite(lite) });
+  const cache = new ReadCache();
+  const prisma = new PrismaClient({ adapter: watchWrites(new PrismaPGlite(lite), () => cache.invalidate()) });
   return {
     prisma,
     kind: "pglite",
     location,
     applied,
+    cache,
     async close() {
       await prisma.$disconnect();
       await lite.close();

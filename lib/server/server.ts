@@ -88,6 +88,7 @@ async function build(role: "site" | "worker", grade?: GradeFn): Promise<Server> 
     submitLimit: e.SUBMIT_LIMIT,
     submitWindowSeconds: e.SUBMIT_WINDOW_SECONDS,
     instructorSignup: e.INSTRUCTOR_SIGNUP,
+    cache: db.cache,
   });
   if (role === "site" && (await shouldSeed(db.prisma, e.SEED_DEMO, db.kind === "pglite"))) {
     try {

@@ -37,7 +37,7 @@ function atomicOp<R>(name: string, f: (a: Atomic, arg: number, arg2: number, ex:
     args: (op) => (op.arg === undefined ? undefined : op.arg2 === undefined ? op.arg : [op.arg, op.arg2]),
   };
   return (a, arg, arg2) => {
-    if (!(a instanceof Atomic)) throw new TypeError(`${name}() expects an atomic_t`);
+    if (!KObject.isKObject(a) || !(a instanceof Atomic)) throw new TypeError(`${name}() expects an atomic_t`);
     return new Op<R>(impl, a, arg, arg2);
   };
 }

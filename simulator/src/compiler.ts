@@ -23,7 +23,7 @@ const WRITE_ONCE_OP: OpImpl = {
 };
 
 function checkField(obj: unknown, field: unknown, fn: string): KObject {
-  if (!(obj instanceof KObject)) throw new TypeError(`${fn}() expects a kernel object and a field name`);
+  if (!KObject.isKObject(obj)) throw new TypeError(`${fn}() expects a kernel object and a field name`);
   if (typeof field !== "string" || !trackedFields(obj).has(field)) {
     throw new TypeError(`${fn}(${obj.name}, ${String(field)}): not a tracked field of ${obj.type}`);
   }

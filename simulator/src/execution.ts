@@ -60,6 +60,7 @@ import type { Op } from "./op";
 import { type BugReport, type DetectorKind, SimBug, SimUsageError, type SourceLocation } from "./report";
 import * as threads from "./thread";
 import { ThreadState } from "./thread";
+import type { CacheState } from "./slab";
 import { objectTable, type TraceObject, type TraceStep, traceStep } from "./trace";
 
 /*
@@ -69,7 +70,7 @@ import { objectTable, type TraceObject, type TraceStep, traceStep } from "./trac
  * imported binding is a getter call each time.
  */
 const { choiceThread, faultChoice, isFaultChoice, runChoice } = choiceEncoding;
-const { SLOTS, idOf } = kobjects;
+const { SLOTS, idOf, isFreed } = kobjects;
 const { grantOp, implOf, implOrNull, opSleeps, setOpFail } = ops;
 const { THREAD_CREATED, THREAD_EXITED, THREAD_RCU, threadLoc } = threads;
 
@@ -163,7 +164,8 @@ export class Execution {
   private traceNotes: string[] | null = null;
 
   /** Per-cache allocator state, created on first use. */
-  readonly caches = new Map<string, unknown>();
+  /** Each cache's state in this execution, by the cache's identity (never by name). */
+  readonly caches = new Map<object, CacheState>();
   /** Pending RCU callbacks. */
   readonly rcuCallbacks: Array<{ waitFor: Array<[ThreadState, number]>; run: () => void; label: string }> = [];
   /** Per-execution lock graph edges, for lockdep reports that need no other schedule. */
@@ -212,7 +214,7 @@ export class Execution {
       return;
     }
     if (++this.accessesThisStep > this.opts.limits.maxAccessesPerStep) tooManyAccesses(this);
-    if (obj.freed) checkFreedAccess(this, obj, write, field);
+    if (isFreed(obj)) checkFreedAccess(this, obj, write, field);
     const loc = idOf(obj) * SLOTS + slot;
     this.fp.push(loc * 2 + (write ? 1 : 0));
     if (this.kcsan !== null) {

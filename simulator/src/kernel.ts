@@ -25,12 +25,12 @@ import { data_race } from "./compiler";
 import { cur } from "./current";
 import type { Execution } from "./execution";
 import { hex } from "./format";
-import { KObject, peek, poke, trackFields } from "./kobject";
+import { isFreed, kernelObjectClass, KObject, peek, poke, trackFields } from "./kobject";
 import { ListHead } from "./list";
 import { Op, type OpImpl } from "./op";
 import { Refcount } from "./refcount";
 import { RwSemaphore } from "./rwsem";
-import { allocateNow, freeNow, KmemCache } from "./slab";
+import { allocateNow, freeNow, kernelCache, KmemCache } from "./slab";
 import { Spinlock } from "./spinlock";
 
 export const PAGE_SHIFT = 12;
@@ -179,7 +179,7 @@ export class AnonVma extends KObject {
       refcount: peek(this.refcount, "counter"),
       chains: this.head.describe().length,
       vmas: this.vmas.describe().length,
-      freed: this.freed,
+      freed: isFreed(this),
     };
   }
 }
@@ -265,6 +265,7 @@ export class PageTable extends KObject {
     return { level: this.level, entries: this.entries.size };
   }
 }
+kernelObjectClass(PageTable);
 
 export function pgtable_index(level: PageTableLevel, addr: number): number {
   return Math.floor(addr / 2 ** LEVEL_SHIFT[level]) & LEVEL_MASK;
@@ -274,16 +275,16 @@ export function pgtable_index(level: PageTableLevel, addr: number): number {
 /* Caches                                                                     */
 /* ======================================================================== */
 
-export const mm_cachep = new KmemCache<MmStruct>("mm_struct", () => new MmStruct());
-export const vm_area_cachep = new KmemCache<Vma>("vm_area_struct", () => new Vma());
+export const mm_cachep = kernelCache(new KmemCache<MmStruct>("mm_struct", () => new MmStruct()));
+export const vm_area_cachep = kernelCache(new KmemCache<Vma>("vm_area_struct", () => new Vma()));
 /** anon_vma has been SLAB_TYPESAFE_BY_RCU (first SLAB_DESTROY_BY_RCU) since 2.6.x. */
-export const anon_vma_cachep = new KmemCache<AnonVma>("anon_vma", () => new AnonVma(), { typesafe: true });
-export const anon_vma_chain_cachep = new KmemCache<AnonVmaChain>("anon_vma_chain", () => new AnonVmaChain());
-export const page_cachep = new KmemCache<Page>("page", () => new Page());
+export const anon_vma_cachep = kernelCache(new KmemCache<AnonVma>("anon_vma", () => new AnonVma(), { typesafe: true }));
+export const anon_vma_chain_cachep = kernelCache(new KmemCache<AnonVmaChain>("anon_vma_chain", () => new AnonVmaChain()));
+export const page_cachep = kernelCache(new KmemCache<Page>("page", () => new Page()));
 export const pgtable_cachep: Record<Exclude<PageTableLevel, "pgd">, KmemCache<PageTable>> = {
-  pud: new KmemCache<PageTable>("pgtable_pud", () => new PageTable("pud")),
-  pmd: new KmemCache<PageTable>("pgtable_pmd", () => new PageTable("pmd")),
-  pte: new KmemCache<PageTable>("pgtable_pte", () => new PageTable("pte")),
+  pud: kernelCache(new KmemCache<PageTable>("pgtable_pud", () => new PageTable("pud"))),
+  pmd: kernelCache(new KmemCache<PageTable>("pgtable_pmd", () => new PageTable("pmd"))),
+  pte: kernelCache(new KmemCache<PageTable>("pgtable_pte", () => new PageTable("pte"))),
 };
 
 /* ======================================================================== */
@@ -338,8 +339,11 @@ export function find_vma(mm: MmStruct, addr: number): Vma | null {
   });
 }
 
+/** How many objects of the caches named `name` are allocated now. */
 export function cache_live_count(name: string): number {
-  return (cur().caches.get(name) as { live: Set<KObject> } | undefined)?.live.size ?? 0;
+  let n = 0;
+  for (const st of cur().caches.values()) if (st.name === name) n += st.live.size;
+  return n;
 }
 
 /* ======================================================================== */

@@ -52,8 +52,9 @@ export interface ObjMeta {
   gen: number;
   /** Set by kmem_cache_free; accesses after this are use-after-free unless the cache is type-safe. */
   freed: boolean;
-  /** Cache the object was allocated from, if any. */
+  /** Cache the object was allocated from, if any: its name (for reports) and its identity (for checks). */
   cacheName: string | null;
+  cache: object | null;
   allocStep: number;
   allocThread: string;
   allocLoc: SourceLocation | undefined;
@@ -69,13 +70,29 @@ export interface ObjMeta {
 }
 
 let rawMeta: (o: KObject) => ObjMeta;
+let rawDead: (o: KObject) => boolean;
+let rawEmbeddedIn: (o: KObject) => KObject | null;
 let setDead: (o: KObject, dead: boolean) => void;
+
+/**
+ * The classes whose instances are kernel objects: the simulator's own and
+ * those given tracked fields (kstruct's, a test's). A subclass made
+ * elsewhere could override what reports and checks read, so constructing
+ * one throws.
+ */
+const simClasses = new WeakSet<object>();
+
+/** Allow instances of `cls` (a simulator class without tracked fields of its own). */
+export function kernelObjectClass(cls: abstract new (...args: never[]) => KObject): void {
+  simClasses.add(cls);
+}
 
 function newMeta(): ObjMeta {
   return {
     gen: 0,
     freed: false,
     cacheName: null,
+    cache: null,
     allocStep: -1,
     allocThread: "",
     allocLoc: undefined,
@@ -94,9 +111,35 @@ export function markFreed(o: KObject, freed: boolean): void {
   setDead(o, freed);
 }
 
-/** The detectors' bookkeeping of an object: private, so code under test cannot rewrite it. */
+/** The detectors' bookkeeping of an object: private, so code under test cannot rewrite or read it. */
 export function M(o: KObject): ObjMeta {
   return rawMeta(o);
+}
+
+/** Has the object (or the structure it is embedded in) been freed? Bookkeeping: not a member of the object. */
+export function isFreed(o: KObject): boolean {
+  return rawDead(o);
+}
+
+/** How many times a SLAB_TYPESAFE_BY_RCU cache has reused the object's memory. */
+export function generation(o: KObject): number {
+  return rawMeta(o).gen;
+}
+
+/** The step at which the object was last freed (-1: never, or outside any thread). */
+export function freeStepOf(o: KObject): number {
+  return rawMeta(o).freeStep;
+}
+
+/** The structure `o` is embedded in, if any. */
+export function embeddedIn(o: KObject): KObject | null {
+  return rawEmbeddedIn(o);
+}
+
+/** The allocated object `o` lives in: itself, or the structure it is embedded in. */
+export function containerOf(o: KObject): KObject {
+  for (let up = rawEmbeddedIn(o); up !== null; up = rawEmbeddedIn(o)) o = up;
+  return o;
 }
 
 function slotOf(o: KObject, field: string): number {
@@ -113,6 +156,18 @@ export function peek<T extends KObject, K extends keyof T & string>(o: T, field:
 /** Store a tracked field without recording an access (constructors, scenario setup outside any thread). */
 export function poke<T extends KObject, K extends keyof T & string>(o: T, field: K, value: T[K]): void {
   rawFields(o)[slotOf(o, field)] = value;
+}
+
+/**
+ * Store a tracked field as its accessor would (recording the access), bypassing
+ * the refusal of a read-only field: how a primitive changes the state it owns
+ * (a lock's owner, a reader count).
+ */
+export function store<T extends KObject, K extends keyof T & string>(o: T, field: K, value: T[K]): void {
+  const slot = slotOf(o, field);
+  const ex = currentOrNull();
+  if (ex !== null && ex.tracking) ex.access(o, slot, true, field);
+  rawFields(o)[slot] = value;
 }
 
 /** The object's identity: its locations in footprints are derived from it. Private, so code under test cannot change it. */
@@ -140,6 +195,8 @@ export abstract class KObject {
     rawId = (o: KObject) => o.#id;
     rawLayout = (o: KObject) => o.#layout;
     rawMeta = (o: KObject) => (o.#m ??= newMeta());
+    rawDead = (o: KObject) => o.#dead;
+    rawEmbeddedIn = (o: KObject) => (o.#m === null ? null : o.#m.embeddedIn);
     setDead = (o: KObject, dead: boolean) => {
       o.#dead = dead;
       const e = o.#m?.embedded;
@@ -154,43 +211,17 @@ export abstract class KObject {
     return this.#id;
   }
 
-  get gen(): number {
-    return this.#m === null ? 0 : this.#m.gen;
-  }
-  get freed(): boolean {
-    return this.#dead;
-  }
-  get cacheName(): string | null {
-    return this.#m === null ? null : this.#m.cacheName;
-  }
-  get allocStep(): number {
-    return this.#m === null ? -1 : this.#m.allocStep;
-  }
-  get allocThread(): string {
-    return this.#m === null ? "" : this.#m.allocThread;
-  }
-  get allocLoc(): SourceLocation | undefined {
-    return this.#m === null ? undefined : this.#m.allocLoc;
-  }
-  get freeStep(): number {
-    return this.#m === null ? -1 : this.#m.freeStep;
-  }
-  get freeThread(): string {
-    return this.#m === null ? "" : this.#m.freeThread;
-  }
-  get freeLoc(): SourceLocation | undefined {
-    return this.#m === null ? undefined : this.#m.freeLoc;
-  }
-  get embeddedIn(): KObject | null {
-    return this.#m === null ? null : this.#m.embeddedIn;
-  }
-  get embedded(): readonly KObject[] | null {
-    return this.#m === null ? null : this.#m.embedded;
-  }
-
   abstract get type(): string;
 
+  /** Is `v` a kernel object made by this constructor (not a look-alike or a Proxy, which has none of its private fields)? */
+  static isKObject(v: unknown): v is KObject {
+    return typeof v === "object" && v !== null && #id in v;
+  }
+
   constructor(label?: string) {
+    if (!simClasses.has(new.target)) {
+      throw new TypeError("kernel objects are the simulator's: a class cannot extend one (make a structure of your own with kstruct())");
+    }
     const ex = cur();
     this.#layout = layoutOf(new.target);
     this.#id = ex.newObjectId();
@@ -213,9 +244,7 @@ export abstract class KObject {
 
   /** The allocated object this one lives in: itself, or the structure it is embedded in. */
   container(): KObject {
-    let o: KObject = this;
-    while (o.embeddedIn !== null) o = o.embeddedIn;
-    return o;
+    return containerOf(this);
   }
 
   /** Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). */
@@ -235,9 +264,14 @@ const RESERVED = new Set(["id", "label", "type", "name", "gen", "freed", "constr
  * footprint and check for use-after-free. Field storage is private to the
  * object. Call once per class, before its first instance is made; a
  * subclass's fields come after its parent's.
+ *
+ * A field named in `readOnly` is state a scheduler or detector decides from
+ * (who holds a lock, how many readers): code under test may read it, and
+ * assigning it throws; the primitives that own it write it with store().
  */
-export function trackFields(cls: abstract new (...args: never[]) => KObject, fields: readonly string[]): void {
+export function trackFields(cls: abstract new (...args: never[]) => KObject, fields: readonly string[], readOnly: readonly string[] = []): void {
   if (layouts.has(cls)) throw new SimUsageError(`the fields of ${cls.name} are tracked twice`);
+  for (const f of readOnly) if (!fields.includes(f)) throw new SimUsageError(`read-only field ${f} is not among the tracked fields of ${cls.name}`);
   const slots = new Map<string, number>(layoutOf(Object.getPrototypeOf(cls) as object | null));
   let next = slots.size + 1;
   for (const field of fields) {
@@ -248,6 +282,21 @@ export function trackFields(cls: abstract new (...args: never[]) => KObject, fie
     const slot = next++;
     if (slot >= SLOTS) throw new SimUsageError(`too many tracked fields on ${String(cls)}`);
     slots.set(field, slot);
+    if (readOnly.includes(field)) {
+      Object.defineProperty(cls.prototype, field, {
+        configurable: false,
+        enumerable: true,
+        get(this: KObject) {
+          const ex = currentOrNull();
+          if (ex !== null && ex.tracking) ex.access(this, slot, false, field);
+          return rawFields(this)[slot];
+        },
+        set(this: KObject) {
+          throw new TypeError(`the ${field} of a ${this.type} is changed only by its primitives`);
+        },
+      });
+      continue;
+    }
     Object.defineProperty(cls.prototype, field, {
       configurable: false,
       enumerable: true,
@@ -264,6 +313,7 @@ export function trackFields(cls: abstract new (...args: never[]) => KObject, fie
     });
   }
   layouts.set(cls, slots);
+  simClasses.add(cls);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -292,7 +342,7 @@ export function kstruct<T extends Record<string, unknown>>(type: string, init: T
         const out: Record<string, unknown> = {};
         for (const [name, slot] of rawLayout(this)) {
           const v = f[slot];
-          out[name] = v instanceof KObject ? v.name : typeof v === "object" && v !== null ? String(v) : v;
+          out[name] = KObject.isKObject(v) ? v.name : typeof v === "object" && v !== null ? String(v) : v;
         }
         return out;
       }

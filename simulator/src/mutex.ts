@@ -2,50 +2,43 @@
  * struct mutex (include/linux/mutex.h): a sleeping lock with one owner.
  */
 
-import { lockdepAcquire, popHeld, pushHeld } from "./detectors/lockdep";
-import { peek, poke, trackFields } from "./kobject";
-import { checkLock, LockBase, type LockLike, lockArgs } from "./lock";
-import { Op, type OpImpl } from "./op";
-import type { ThreadHandle } from "./thread";
+import { peek, poke, store, trackFields } from "./kobject";
+import { checkLock, LockBase, lockOps } from "./lock";
+import { Op } from "./op";
+import { type ThreadHandle, threadName } from "./thread";
 
 export class Mutex extends LockBase {
   get type(): string {
     return "struct mutex";
   }
   readonly spins = false;
-  declare owner: ThreadHandle | null;
+  /** The holder; read-only outside mutex_lock()/mutex_unlock(). */
+  declare readonly owner: ThreadHandle | null;
   constructor(lockClass: string, label?: string) {
     super(lockClass, label);
     poke(this, "owner", null);
   }
   override describe(): Record<string, unknown> {
-    return { owner: peek(this, "owner")?.name ?? null };
+    const owner = peek(this, "owner");
+    return { owner: owner === null ? null : threadName(owner) };
   }
 }
-trackFields(Mutex, ["owner"]);
+trackFields(Mutex, ["owner"], ["owner"]);
 
-const MUTEX_LOCK: OpImpl = {
-  name: "mutex_lock",
-  sleeps: true,
-  reached: (op, t, ex) => lockdepAcquire(ex, t, op.obj as LockLike, "excl", "mutex_lock"),
-  enabled: (op) => (op.obj as Mutex).owner === null,
-  perform(op, t, ex) {
-    (op.obj as Mutex).owner = t.handle;
-    pushHeld(ex, t, op.obj as Mutex, "excl", op);
+const MUTEX = lockOps<Mutex>(
+  { lock: "mutex_lock", unlock: "mutex_unlock" },
+  {
+    mode: "excl",
+    free: (l) => l.owner === null,
+    take: (l, t) => store(l, "owner", t.handle),
+    drop: (l) => store(l, "owner", null),
   },
-  args: lockArgs,
-};
-const MUTEX_UNLOCK: OpImpl = {
-  name: "mutex_unlock",
-  perform(op, t, ex) {
-    popHeld(ex, t, op.obj as Mutex, "excl", "mutex_unlock");
-    (op.obj as Mutex).owner = null;
-  },
-  args: lockArgs,
-};
+  false,
+);
+
 export function mutex_lock(lock: Mutex): Op<void> {
-  return new Op(MUTEX_LOCK, checkLock(lock, Mutex, "mutex_lock"));
+  return new Op(MUTEX.lock, checkLock(lock, Mutex, "mutex_lock"));
 }
 export function mutex_unlock(lock: Mutex): Op<void> {
-  return new Op(MUTEX_UNLOCK, checkLock(lock, Mutex, "mutex_unlock"));
+  return new Op(MUTEX.unlock, checkLock(lock, Mutex, "mutex_unlock"));
 }

@@ -40,7 +40,7 @@ function refOp<R>(name: string, f: (r: Refcount, arg: number, ex: Execution) => 
     args: (op) => op.arg,
   };
   return (r, arg) => {
-    if (!(r instanceof Refcount)) throw new TypeError(`${name}() expects a refcount_t`);
+    if (!KObject.isKObject(r) || !(r instanceof Refcount)) throw new TypeError(`${name}() expects a refcount_t`);
     return new Op<R>(impl, r, arg);
   };
 }

@@ -16,6 +16,19 @@ import {
   type Scenario,
   type Sim,
   Spinlock,
+  KObject,
+  KmemCache,
+  GFP_KERNEL,
+  kmem_cache_alloc,
+  kmem_cache_free,
+  spin_lock,
+  spin_unlock,
+  Mutex,
+  mutex_lock,
+  mutex_unlock,
+  RwSemaphore,
+  down_read,
+  up_read,
   synchronize_rcu,
   rcu_read_lock,
   rcu_read_unlock,
@@ -146,6 +159,183 @@ describe("objects are the simulator's", () => {
   });
 });
 
+type L = { c: { v: number }; l: Spinlock; m: Mutex; sem: RwSemaphore };
+/** Two increments under a lock of each kind; `trick` runs inside the critical section. */
+function locked(trick: (s: L) => void): Scenario<L> {
+  const inc = function* (s: L): Sim {
+    yield* mutex_lock(s.m);
+    yield* down_read(s.sem);
+    yield* spin_lock(s.l);
+    const v = s.c.v;
+    trick(s);
+    yield* sched_point();
+    s.c.v = v + 1;
+    yield* spin_unlock(s.l);
+    yield* up_read(s.sem);
+    yield* mutex_unlock(s.m);
+  };
+  return {
+    name: "locked counter",
+    models: "two locked increments",
+    setup: () => ({ c: kstruct("counter", { v: 0 }), l: new Spinlock("&l"), m: new Mutex("&m"), sem: new RwSemaphore("&sem") }),
+    threads: [
+      { name: "t0", run: inc },
+      { name: "t1", run: inc },
+    ],
+    check: (s) => {
+      if (s.c.v !== 2) throw new Error(`lost update: ${s.c.v}`);
+    },
+  };
+}
+
+
+describe("lock state is the simulator's", () => {
+  it("owner, writer and readers are read-only to code under test", () => {
+    const refused: string[] = [];
+    const r = explore(
+      locked((s) => {
+        const tries: Array<[string, () => void]> = [
+          ["spinlock owner", () => ((s.l as unknown as { owner: unknown }).owner = null)],
+          ["mutex owner", () => ((s.m as unknown as { owner: unknown }).owner = null)],
+          ["rwsem readers", () => ((s.sem as unknown as { readers: number }).readers = 0)],
+          ["rwsem writer", () => ((s.sem as unknown as { writer: unknown }).writer = null)],
+        ];
+        for (const [what, f] of tries) {
+          try {
+            f();
+          } catch (e) {
+            if (e instanceof TypeError && /changed only by its primitives/.test(e.message)) refused.push(what);
+          }
+        }
+      }),
+    );
+    // Released by hand, the locks would let the other thread in and lose an update.
+    expect(r.bug).toBeUndefined();
+    expect(new Set(refused)).toEqual(new Set(["spinlock owner", "mutex owner", "rwsem readers", "rwsem writer"]));
+  });
+
+  it("the state stays readable, and a reader count is exact", () => {
+    let seen = -1;
+    const r = explore(
+      locked((s) => {
+        seen = Math.max(seen, s.sem.readers);
+        if (s.l.owner === null || s.m.owner === null || s.sem.writer !== null) throw new Error("lock state not visible");
+      }),
+    );
+    expect(r.bug).toBeUndefined();
+    expect(seen).toBe(1);
+  });
+});
+
+describe("kernel objects cannot lie", () => {
+  it("a class cannot extend a kernel object or a primitive's object", () => {
+    const made: string[] = [];
+    const r = explore({
+      name: "subclasses",
+      models: "code under test defines look-alikes",
+      setup: () => ({}),
+      threads: [
+        {
+          name: "t",
+          *run() {
+            const tries: Array<[string, () => unknown]> = [
+              ["Spinlock", () => new (class extends Spinlock {})("&fake")],
+              ["Mutex", () => new (class extends Mutex {})("&fake")],
+              ["RwSemaphore", () => new (class extends RwSemaphore {})("&fake")],
+              ["KObject", () => new (class extends KObject { get type() { return "fake"; } })()],
+            ];
+            for (const [what, f] of tries) {
+              try {
+                f();
+                made.push(what);
+              } catch (e) {
+                if (!(e instanceof TypeError) || !/cannot extend/.test(e.message)) made.push(`${what}: ${String(e)}`);
+              }
+            }
+            yield* sched_point();
+          },
+        },
+      ],
+    });
+    expect(r.bug).toBeUndefined();
+    expect(made).toEqual([]);
+  });
+
+  it("a Proxy of a lock is not a lock: the primitive refuses it before anything runs", () => {
+    const refused = explore({
+      name: "proxied lock",
+      models: "a lock whose reads are rewritten",
+      setup: () => ({ l: new Spinlock("&l") }),
+      threads: [{ name: "t", *run(s) { yield* spin_lock(new Proxy(s.l, {})); yield* spin_unlock(s.l); } }],
+    });
+    expect(refused.bug?.report.message).toMatch(/spin_lock\(\) expects a Spinlock/);
+  });
+
+  it("liveness and reuse bookkeeping are not members of an object", () => {
+    const o = explore({
+      name: "bookkeeping",
+      models: "code under test looks for an oracle",
+      setup: () => ({ c: kstruct("thing", { v: 0 }) }),
+      threads: [
+        {
+          name: "t",
+          *run(s) {
+            const c = s.c as unknown as Record<string, unknown>;
+            for (const k of ["freed", "gen", "cacheName", "allocStep", "freeStep", "allocThread", "freeThread", "embeddedIn", "embedded"]) {
+              if (k in c) throw new Error(`${k} is readable`);
+            }
+            yield* sched_point();
+          },
+        },
+      ],
+    });
+    expect(o.bug).toBeUndefined();
+  });
+
+  it("a leak check that names caches still finds a leak in a cache of any other name", () => {
+    const theirs = new KmemCache("their_events", () => kstruct("ev", { v: 0 }));
+    const r = explore({
+      name: "private cache",
+      models: "code under test allocates from a cache of its own",
+      setup: () => ({}),
+      threads: [
+        {
+          name: "t",
+          *run() {
+            const mine = new KmemCache("my_scratch", () => kstruct("ev", { v: 0 }));
+            yield* kmem_cache_alloc(mine, GFP_KERNEL);
+            const ok = yield* kmem_cache_alloc(theirs, GFP_KERNEL);
+            if (ok !== null) yield* kmem_cache_free(theirs, ok);
+          },
+        },
+      ],
+      leakCheck: ["their_events"],
+    });
+    expect(r.bug?.report.title).toMatch(/kmemleak: 1 new suspected memory leak/);
+    expect(r.bug?.report.message).toMatch(/cache my_scratch/);
+  });
+
+  it("two caches of one name are two caches: freeing to the other is a wrong-cache free", () => {
+    const a = new KmemCache("twin", () => kstruct("ev", { v: 0 }));
+    const b = new KmemCache("twin", () => kstruct("ev", { v: 0 }));
+    const r = explore({
+      name: "twins",
+      models: "two caches share a name",
+      setup: () => ({}),
+      threads: [
+        {
+          name: "t",
+          *run() {
+            const o = yield* kmem_cache_alloc(a, GFP_KERNEL);
+            if (o !== null) yield* kmem_cache_free(b, o);
+          },
+        },
+      ],
+    });
+    expect(r.bug?.report.title).toMatch(/Wrong slab cache/);
+  });
+});
+
 describe("the execution is the simulator's", () => {
   it("a forged bug report ends nothing silently: it is reported as an exception", () => {
     const sc: Scenario<{ n: number }> = {
@@ -184,6 +374,26 @@ describe("the execution is the simulator's", () => {
       ],
     });
     expect(outer).toThrow(/cannot be started while another one runs/);
+  });
+});
+
+describe("tracing changes nothing", () => {
+  it("code that behaves only when its failing schedule is replayed still fails", () => {
+    // The code learns that it failed (here from the check, standing for any side channel) and is right from then on.
+    const learned = { failed: false };
+    const r = explore({
+      ...racy((s, step) => {
+        if (learned.failed && step === "read") s.c.v = 1;
+      }),
+      check: (s) => {
+        if (s.c.v !== 2) {
+          learned.failed = true;
+          throw new Error(`lost update: ${s.c.v}`);
+        }
+      },
+    }, { shrink: false });
+    expect(r.bug?.report.kind).toBe("nondeterminism");
+    expect(r.bug?.report.title).toMatch(/does not fail again/);
   });
 });
 

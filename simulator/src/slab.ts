@@ -10,7 +10,7 @@
 import { cur } from "./current";
 import { checkFree } from "./detectors/kasan";
 import type { Execution } from "./execution";
-import { idOf, KObject, M, markFreed, SLOTS, trackedFields } from "./kobject";
+import { idOf, KObject, kernelObjectClass, M, markFreed, SLOTS, trackedFields } from "./kobject";
 import { Op, type OpImpl } from "./op";
 import { SimUsageError } from "./report";
 
@@ -21,6 +21,11 @@ export interface CacheFlags {
 
 /** A kmem cache, named as in the kernel. The per-execution state is created on first use. */
 export class KmemCache<T extends KObject> {
+  /** Brand: a Proxy or look-alike of a cache has none, so the primitives refuse it before their step runs. */
+  readonly #cache = true;
+  static isKmemCache(v: unknown): v is KmemCache<KObject> {
+    return typeof v === "object" && v !== null && #cache in v;
+  }
   constructor(
     readonly name: string,
     readonly create: () => T,
@@ -32,29 +37,48 @@ export class KmemCache<T extends KObject> {
   }
 }
 
+/**
+ * The simulator's own caches (mm_struct, vm_area_struct, anon_vma, page
+ * tables): a leak check that names some caches skips the others of these.
+ * Every other cache (a test's, the learner's) is always leak-checked: a
+ * cache is known by its identity, never by its name.
+ */
+const kernelCaches = new WeakSet<object>();
+
+export function kernelCache<T extends KObject>(c: KmemCache<T>): KmemCache<T> {
+  kernelCaches.add(c);
+  return c;
+}
+
 export interface CacheState {
   name: string;
+  /** One of the simulator's own caches (see kernelCache). */
+  kernel: boolean;
   typesafe: boolean;
   live: Set<KObject>;
   freelist: KObject[];
   allocs: number;
   frees: number;
+  /** The pseudo-object whose location stands for a type-safe cache's free list, made on first use. */
+  anchor: KObject | null;
 }
 
 /** Per-scenario overrides of cache flags, installed by the scenario runner. */
 export function cacheState(ex: Execution, cache: KmemCache<KObject>): CacheState {
-  let s = ex.caches.get(cache.name) as CacheState | undefined;
+  let s = ex.caches.get(cache);
   if (s === undefined) {
     const override = (ex.modules.get("cache-flags") as Record<string, Partial<CacheFlags>> | undefined)?.[cache.name];
     s = {
       name: cache.name,
+      kernel: kernelCaches.has(cache),
       typesafe: override?.typesafe ?? cache.flags.typesafe,
       live: new Set(),
       freelist: [],
       allocs: 0,
       frees: 0,
+      anchor: null,
     };
-    ex.caches.set(cache.name, s);
+    ex.caches.set(cache, s);
   }
   return s;
 }
@@ -68,7 +92,8 @@ export const GFP_NOWAIT: Gfp = "GFP_NOWAIT";
 function allSlots(ex: Execution, o: KObject): void {
   ex.touch(o, true);
   for (const s of trackedFields(o).values()) ex.fp.push((idOf(o) * SLOTS + s) * 2 + 1);
-  if (o.embedded) for (const e of o.embedded) allSlots(ex, e);
+  const inner = M(o).embedded;
+  if (inner) for (const e of inner) allSlots(ex, e);
 }
 
 /** Allocate an object from a cache outside any thread (scenario setup). */
@@ -84,13 +109,14 @@ export function allocateNow<T extends KObject>(ex: Execution, cache: KmemCache<T
     o = cache.create();
   }
   M(o).cacheName = cache.name;
+  M(o).cache = cache;
   M(o).allocStep = ex.running ? ex.stepIndex : -1;
   M(o).allocThread = thread;
   M(o).allocLoc = ex.tracing && ex.running ? ex.locate() : undefined;
   M(o).freeStep = -1;
   s.live.add(o);
   s.allocs++;
-  if (ex.tracing) ex.note(o, `allocated from ${cache.name}${o.gen ? ` (reused, generation ${o.gen})` : ""}`);
+  if (ex.tracing) ex.note(o, `allocated from ${cache.name}${M(o).gen ? ` (reused, generation ${M(o).gen})` : ""}`);
   return o;
 }
 
@@ -112,20 +138,15 @@ export function freeNow(ex: Execution, cache: KmemCache<KObject>, o: KObject, fn
 }
 
 /** A pseudo-object whose location stands for a type-safe cache's free list (reuse order). */
-function cacheAnchor(ex: Execution, s: CacheState): KObject {
-  const key = `cache-anchor:${s.name}`;
-  let a = ex.modules.get(key) as KObject | undefined;
-  if (!a) {
-    a = new Anchor(s.name);
-    ex.modules.set(key, a);
-  }
-  return a;
+function cacheAnchor(_ex: Execution, s: CacheState): KObject {
+  return (s.anchor ??= new Anchor(s.name));
 }
 class Anchor extends KObject {
   get type(): string {
     return "kmem_cache";
   }
 }
+kernelObjectClass(Anchor);
 
 const KMEM_CACHE_ALLOC: OpImpl = {
   name: "kmem_cache_alloc",
@@ -154,7 +175,7 @@ const KMEM_CACHE_ALLOC: OpImpl = {
  * injection explores that outcome). GFP_KERNEL may sleep.
  */
 export function kmem_cache_alloc<T extends KObject>(cachep: KmemCache<T>, gfp: Gfp = GFP_KERNEL): Op<T | null> {
-  if (!(cachep instanceof KmemCache)) throw new TypeError("kmem_cache_alloc() expects a kmem cache");
+  if (!KmemCache.isKmemCache(cachep)) throw new TypeError("kmem_cache_alloc() expects a kmem cache");
   return new Op(KMEM_CACHE_ALLOC, null, cachep, gfp);
 }
 
@@ -168,8 +189,8 @@ const KMEM_CACHE_FREE: OpImpl = {
 
 /** Return an object to its cache. Any later access is a use-after-free (KASAN). */
 export function kmem_cache_free<T extends KObject>(cachep: KmemCache<T>, obj: T): Op<void> {
-  if (!(cachep instanceof KmemCache)) throw new TypeError("kmem_cache_free() expects a kmem cache");
-  if (!(obj instanceof KObject)) throw new TypeError(`kmem_cache_free(${cachep.name}) expects an object, got ${obj === null ? "null" : typeof obj}`);
+  if (!KmemCache.isKmemCache(cachep)) throw new TypeError("kmem_cache_free() expects a kmem cache");
+  if (!KObject.isKObject(obj)) throw new TypeError(`kmem_cache_free(${cachep.name}) expects an object, got ${obj === null ? "null" : typeof obj}`);
   return new Op(KMEM_CACHE_FREE, obj, cachep);
 }
 

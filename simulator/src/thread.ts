@@ -8,6 +8,7 @@ import type { KObject } from "./kobject";
 import { SLOTS } from "./kobject";
 import type { Op } from "./op";
 import type { SourceLocation } from "./report";
+import { currentOrNull } from "./current";
 
 /** Slots of a thread's own object id: 1 its RCU state, 2 its creation, 3 its exit. */
 export const THREAD_RCU = 1;
@@ -28,10 +29,20 @@ export interface HeldLock {
   loc: SourceLocation | undefined;
 }
 
-/** What a lock records as its owner: a frozen name tag, never the scheduler's own thread state. */
+/**
+ * What a lock records as its owner and kthread_run() returns: a frozen tag,
+ * never the scheduler's own thread state. Its name is neutral ("thread0"):
+ * code under test cannot tell a test's threads by name. Traces and reports
+ * show the scenario's names (threadName()).
+ */
 export interface ThreadHandle {
   readonly name: string;
   readonly index: number;
+}
+
+/** The scenario's name of the thread a handle stands for (for traces), or the handle's neutral name. */
+export function threadName(h: ThreadHandle): string {
+  return currentOrNull()?.threads[h.index]?.name ?? h.name;
 }
 
 export class ThreadState {
@@ -68,7 +79,7 @@ export class ThreadState {
   ) {
     this.index = index;
     this.locBase = locBase;
-    this.handle = Object.freeze({ name, index });
+    this.handle = Object.freeze({ name: `thread${index}`, index });
   }
 
   holds(lock: KObject): HeldLock | undefined {

@@ -7,7 +7,7 @@
 
 import { type Choice, choiceLetter, choiceThread, faultChoice, runChoice } from "./choice";
 import type { Execution } from "./execution";
-import { KObject } from "./kobject";
+import { generation, isFreed, KObject, M } from "./kobject";
 import { implOf, type Op, opDone } from "./op";
 import { primitiveText } from "./format";
 import type { SourceLocation } from "./report";
@@ -59,14 +59,14 @@ export interface TraceObject {
 }
 
 export function ref(o: KObject): TraceObjectRef {
-  return { id: o.id, type: o.type, gen: o.gen, name: o.name };
+  return { id: o.id, type: o.type, gen: generation(o), name: o.name };
 }
 
 /** An op's result as JSON for the trace: a kernel object by reference, anything else of learner code by type. */
 export function jsonValue(v: unknown): unknown {
   if (v === undefined || v === null) return v ?? null;
   if (typeof v === "number" || typeof v === "boolean" || typeof v === "string") return v;
-  if (v instanceof KObject) return { ref: ref(v) };
+  if (KObject.isKObject(v)) return { ref: ref(v) };
   return primitiveText(v);
 }
 
@@ -114,11 +114,11 @@ export function objectTable(ex: Execution): TraceObject[] {
     id: o.id,
     type: o.type,
     name: o.name,
-    gen: o.gen,
-    cache: o.cacheName,
-    allocStep: o.allocStep,
-    freeStep: o.freeStep,
-    freed: o.freed,
+    gen: generation(o),
+    cache: M(o).cacheName,
+    allocStep: M(o).allocStep,
+    freeStep: M(o).freeStep,
+    freed: isFreed(o),
     state: o.describe(),
   }));
 }

@@ -1,7 +1,8 @@
 /*
  * End to end: the production build served by `next start` on a free port,
  * driven by Debian's chromium. Every page renders with no console error and
- * no request to any other host (but the workbench's WebContainer host probe), axe-core finds no serious or critical
+ * no request to any other host (the workbench probes the WebContainer host only when the learner first runs
+ * the tests, never on opening a lesson), axe-core finds no serious or critical
  * violation in either colour scheme, the catalog lists every lesson of the
  * content folder, and the quiz answers on the page. Screenshots of each page
  * (light, dark, phone) go to test-results/screenshots/.
@@ -14,7 +15,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contentDir, readLessons } from "../../app/_lib/content";
 import { ensureBuild, freePort, ROOT, serve, type RunningSite } from "../../scripts/site-build";
 import { launchChromium } from "./browser";
-import { WEBCONTAINER_HOST } from "../../app/_components/workbench/runner";
 
 const SHOTS = join(ROOT, "test-results", "screenshots");
 const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
@@ -50,8 +50,6 @@ async function open(variant: (typeof VARIANTS)[number], path: string): Promise<W
   await context.route("**/*", (route) => {
     const url = route.request().url();
     if (url.startsWith(origin + "/") || url.startsWith("data:")) return route.continue();
-    // The workbench's one deliberate request elsewhere: the WebContainer host probe (lesson pages), refused here as offline.
-    if (url === WEBCONTAINER_HOST) return route.abort("internetdisconnected");
     offSite.push(url);
     return route.abort();
   });
@@ -59,10 +57,10 @@ async function open(variant: (typeof VARIANTS)[number], path: string): Promise<W
   const consoleErrors: string[] = [];
   page.on("console", (m) => {
     if (m.type() !== "error" && m.type() !== "warning") return;
-    // Two failed requests are expected on a lesson page, and the browser logs each: the WebContainer host
-    // probe (offline here) and, signed out, the server draft store's 401 (the draft stays in the browser).
+    // One failed request is expected on a lesson page, and the browser logs it: signed out, the server
+    // draft store's 401 (the draft stays in the browser).
     const at = m.location().url;
-    if (m.text().startsWith("Failed to load resource") && (at === WEBCONTAINER_HOST || new URL(at, origin).pathname.startsWith("/api/drafts/"))) return;
+    if (m.text().startsWith("Failed to load resource") && new URL(at, origin).pathname.startsWith("/api/drafts/")) return;
     consoleErrors.push(`${m.type()}: ${m.text()}`);
   });
   page.on("pageerror", (e) => consoleErrors.push(`pageerror: ${e.message}`));

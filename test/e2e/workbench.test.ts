@@ -7,7 +7,9 @@
  * with the learner's line highlighted and the objects drawn, the replay
  * token runs clean after a fix, the reference solution (read from disk by
  * the test) gets full marks and then opens the reference solution beside the
- * learner's code (refused before), and the draft survives a reload. Screenshots of
+ * learner's code (refused before), and the draft survives a reload. Reading
+ * and editing a lesson contacts no other host; the WebContainer host is
+ * probed once, on the first run. Screenshots of
  * each step land in test-results/screenshots/workbench-*.png.
  */
 import { readExercise, readMutant } from "rmap-grader";
@@ -27,6 +29,8 @@ let site: RunningSite;
 let browser: Browser;
 let page: Page;
 const problems: string[] = [];
+/** Every request the page made to a host other than the site's, in order. */
+const elsewhere: string[] = [];
 
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `workbench-${name}.png`) });
 
@@ -56,6 +60,10 @@ beforeAll(async () => {
     if (r.status() >= 400) problems.push(`${r.status()} ${r.url()}`);
   });
   page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+  page.on("request", (r) => {
+    const u = new URL(r.url());
+    if (u.protocol.startsWith("http") && u.origin !== new URL(site.url).origin) elsewhere.push(r.url());
+  });
 }, 900_000);
 
 afterAll(async () => {
@@ -78,16 +86,22 @@ describe("the lesson workbench", () => {
     await page.keyboard.press("Escape");
   }, 120_000);
 
-  it("runs the public tests in the Web Worker, chosen within a few seconds", async () => {
+  it("sends no request to another host while the lesson is only read and edited", async () => {
     await setEditorText(WRONG);
+    expect(elsewhere).toEqual([]);
+    expect(await page.textContent('[data-testid="runner-choice"]')).toMatch(/chosen on the first run/);
+  });
+
+  it("runs the public tests in the Web Worker, chosen on the first run within a few seconds", async () => {
     const t0 = Date.now();
+    await page.click("text=Run public tests");
     await page.waitForFunction(() => document.querySelector('[data-testid="runner-choice"]')?.textContent?.includes("Web Worker"), null, { timeout: 5000 });
     expect(Date.now() - t0).toBeLessThan(5000);
-    // The page tried the real WebContainer first: offline, its host probe fails and the Worker takes over in about a second.
+    // The run tried the real WebContainer first: offline, its host probe fails and the Worker takes over in about a second.
+    expect(elsewhere.filter((u) => new URL(u).hostname === "stackblitz.com")).toHaveLength(1);
     const choice = page.locator('[data-testid="runner-choice"]');
     expect(await choice.textContent()).toMatch(/Web Worker: the WebContainer host (cannot be reached|did not answer within)/);
     expect(Number(await choice.getAttribute("data-choice-ms"))).toBeLessThan(2000);
-    await page.click("text=Run public tests");
     await page.waitForSelector('[data-testid="run-results"]', { timeout: 60_000 });
     const text = await page.textContent('[data-testid="run-results"]');
     expect(text).toContain("two threads log at once");

@@ -36,6 +36,7 @@ export async function makeWorld(backend: Backend, opts: { submitLimit?: number }
     submitWindowSeconds: 60,
     instructorSignup: "open",
     now: () => clock.now,
+    cache: db.cache,
   });
   const mk = async (email: string, role: "learner" | "instructor" | "admin") => (await db.prisma.user.create({ data: { email, name: email.split("@")[0], role } })).id;
   const users = {

@@ -24,6 +24,14 @@ import { Timeline } from "./Timeline";
 export interface WorkbenchProps {
   exercise: string;
   title: string;
+  dtsUrl: string;
+  /** The exercise's starter files and hints as JSON ({ starter, hints }): fetched here, not carried inline by the lesson page. */
+  dataUrl: string;
+}
+
+interface LoadedProps {
+  exercise: string;
+  title: string;
   starter: Files;
   dtsUrl: string;
   hints: Hint[];
@@ -44,7 +52,35 @@ function useTheme(): "vs" | "hc-black" {
   return dark ? "hc-black" : "vs";
 }
 
-export default function Workbench({ exercise, title, starter, dtsUrl, hints }: WorkbenchProps) {
+/** Fetches the exercise's starter and hints, then shows the workbench. */
+export default function Workbench({ exercise, title, dtsUrl, dataUrl }: WorkbenchProps) {
+  const [data, setData] = useState<{ starter: Files; hints: Hint[] } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    fetch(dataUrl)
+      .then((r) => {
+        if (!r.ok) throw new Error(`the exercise's starter files could not be loaded (${r.status})`);
+        return r.json() as Promise<{ starter?: unknown; hints?: unknown }>;
+      })
+      .then((d) => {
+        const starter = d.starter;
+        if (!starter || typeof starter !== "object" || !Object.values(starter).every((v) => typeof v === "string") || Object.keys(starter).length === 0) {
+          throw new Error("the exercise's starter files are malformed");
+        }
+        if (live) setData({ starter: starter as Files, hints: Array.isArray(d.hints) ? (d.hints as Hint[]) : [] });
+      })
+      .catch((e: unknown) => live && setError(e instanceof Error ? e.message : String(e)));
+    return () => {
+      live = false;
+    };
+  }, [dataUrl]);
+  if (error) return <p className="wb-error" role="alert">The workbench could not start: {error}. Reload the page to try again.</p>;
+  if (!data) return <p className="wb-muted wb-loading">Loading the exercise…</p>;
+  return <LoadedWorkbench exercise={exercise} title={title} dtsUrl={dtsUrl} starter={data.starter} hints={data.hints} />;
+}
+
+function LoadedWorkbench({ exercise, title, starter, dtsUrl, hints }: LoadedProps) {
   const names = useMemo(() => Object.keys(starter), [starter]);
   const drafts = useMemo(() => new Drafts(window.localStorage, exercise, starter), [exercise, starter]);
   const [files, setFiles] = useState<Files>(() => drafts.load());
@@ -91,22 +127,27 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
   }, [dtsUrl]);
 
   const [choiceMs, setChoiceMs] = useState<number | null>(null);
-  useEffect(() => {
-    let live = true;
-    const t0 = performance.now();
-    void chooseRunner({
-      makeWorker: () => new WorkerRunner(() => new Worker("/workbench/runner.js", { type: "module" })),
-      bootContainer: () => bootWebContainer("/workbench/runner-node.mjs"),
-      crossOriginIsolated: window.crossOriginIsolated === true,
-      probe: () => probeWebContainerHost(),
-    }).then((c) => {
-      if (!live) return;
-      setChoice(c);
-      setChoiceMs(Math.round(performance.now() - t0));
-    });
-    return () => {
-      live = false;
-    };
+  /**
+   * Where the public tests run is decided on the first Run, not when the page
+   * opens: the WebContainer probe contacts its host, and merely reading a
+   * lesson must send no request to another site. Later runs reuse the choice.
+   */
+  const choosing = useRef<Promise<Choice> | null>(null);
+  const ensureRunner = useCallback((): Promise<Choice> => {
+    choosing.current ??= (() => {
+      const t0 = performance.now();
+      return chooseRunner({
+        makeWorker: () => new WorkerRunner(() => new Worker("/workbench/runner.js", { type: "module" })),
+        bootContainer: () => bootWebContainer("/workbench/runner-node.mjs"),
+        crossOriginIsolated: window.crossOriginIsolated === true,
+        probe: () => probeWebContainerHost(),
+      }).then((c) => {
+        setChoice(c);
+        setChoiceMs(Math.round(performance.now() - t0));
+        return c;
+      });
+    })();
+    return choosing.current;
   }, []);
 
   // A signed-in learner's draft is also kept in their account (draft-sync.ts).
@@ -185,13 +226,12 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
   };
 
   const runInBrowser = async (req: (compiled: Awaited<ReturnType<typeof compile>>) => RunRequest): Promise<Results | null> => {
-    if (!choice) return null;
     setRunning(true);
     setRunError(null);
     setConsole("");
     try {
-      const compiled = await compile();
-      return await choice.runner.run(req(compiled), { output: (t) => setConsole((c) => (c + t).slice(-20_000)) });
+      const [chosen, compiled] = await Promise.all([ensureRunner(), compile()]);
+      return await chosen.runner.run(req(compiled), { output: (t) => setConsole((c) => (c + t).slice(-20_000)) });
     } catch (e) {
       setRunError(e instanceof RunStopped ? e.message : `The run failed: ${e instanceof Error ? e.message : String(e)}`);
       return null;
@@ -347,7 +387,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
         )}
       </div>
       <div className="wb-actions">
-        <button type="button" className="wb-primary" onClick={() => void run()} disabled={!monaco || !choice || running}>
+        <button type="button" className="wb-primary" onClick={() => void run()} disabled={!monaco || running}>
           {running ? "Running…" : "Run public tests"}
         </button>
         <button type="button" className="wb-primary wb-submit" onClick={() => void submit()} disabled={phase === "sending" || phase === "queued" || phase === "grading"}>
@@ -357,7 +397,7 @@ export default function Workbench({ exercise, title, starter, dtsUrl, hints }: W
           {phase === "sending" ? "sending…" : phase === "queued" ? "queued…" : phase === "grading" ? "grading…" : phase === "done" ? "graded" : ""}
         </span>
       </div>
-      <p className="wb-runner" data-testid="runner-choice" data-choice-ms={choiceMs ?? undefined}>{choice ? `Runs in: ${choice.why}${choiceMs !== null ? ` (chosen in ${choiceMs} ms)` : ""}` : "Choosing where to run the tests…"}</p>
+      <p className="wb-runner" data-testid="runner-choice" data-choice-ms={choiceMs ?? undefined}>{choice ? `Runs in: ${choice.why}${choiceMs !== null ? ` (chosen in ${choiceMs} ms)` : ""}` : running ? "Choosing where to run the tests…" : "Where the tests run is chosen on the first run."}</p>
       {runError ? <p className="wb-error" role="alert">{runError}</p> : null}
       {submitError ? <p className="wb-error" role="alert">Submission not graded: {submitError}</p> : null}
       {console_ ? (

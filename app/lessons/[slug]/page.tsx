@@ -5,7 +5,7 @@ import { ExerciseBriefBlock, lessonComponents } from "../../_components/lesson-c
 import { Quiz } from "../../_components/Quiz";
 import { WorkbenchSlot } from "../../_components/WorkbenchSlot";
 import { getCourse, getLesson, lessonNumber } from "../../_lib/course";
-import { exerciseByFolder, readHints, readStarter } from "../../_lib/exercises";
+import { exerciseByFolder } from "../../_lib/exercises";
 import { renderMdx } from "../../_lib/mdx";
 
 export const dynamicParams = false;
@@ -112,7 +112,7 @@ export default async function LessonPage({ params }: { params: Promise<{ slug: s
           ) : null}
         </nav>
       </article>
-      <WorkbenchSlot exercise={lesson.meta.exercise} title={exercise.title} starter={readStarter(lesson.meta.exercise, exercise.files)} hints={readHints(lesson.meta.exercise)} />
+      <WorkbenchSlot exercise={lesson.meta.exercise} title={exercise.title} />
     </div>
   );
 }

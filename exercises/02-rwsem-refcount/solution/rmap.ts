@@ -50,6 +50,7 @@ import {
   pgtable_walk,
   ptep_get,
   data_race,
+  READ_ONCE,
   rcu_read_lock,
   rcu_read_unlock,
   set_pte_at,
@@ -130,7 +131,8 @@ export function* put_anon_vma(anon_vma: AnonVma): Sim {
  * Must be called with mm->mmap_lock held for reading, and no spinlock held.
  */
 export function* anon_vma_prepare(vma: Vma): Sim<number> {
-  if (vma.anon_vma !== null) return 0;
+  /* lockless fast path: marked, as another fault may be installing it (re-checked under the lock) */
+  if ((yield* READ_ONCE(vma, "anon_vma")) !== null) return 0;
 
   const mm = vma.vm_mm!;
   const anon_vma = yield* kmem_cache_alloc(anon_vma_cachep);

@@ -39,6 +39,7 @@ import {
   atomic_inc,
   atomic_inc_return,
   data_race,
+  READ_ONCE,
   down_write,
   up_write,
   kmem_cache_alloc,
@@ -132,7 +133,8 @@ export function* put_anon_vma(anon_vma: AnonVma): Sim {
  * Must be called with mm->mmap_lock held for reading, and no spinlock held.
  */
 export function* anon_vma_prepare(vma: Vma): Sim<number> {
-  if (vma.anon_vma !== null) return 0;
+  /* lockless fast path: marked, as another fault may be installing it (re-checked under the lock) */
+  if ((yield* READ_ONCE(vma, "anon_vma")) !== null) return 0;
 
   const mm = vma.vm_mm!;
   const anon_vma = yield* kmem_cache_alloc(anon_vma_cachep);

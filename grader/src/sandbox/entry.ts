@@ -14,6 +14,12 @@
  *   `module`, `exports` and a size-capped `console`.
  * - Results leave the isolate as JSON strings built here from plain values;
  *   the host validates them again.
+ * - Every stack trace in the isolate holds only frames of the learner's files
+ *   (submission/...): learner code cannot see which test, helper or
+ *   simulator function called it, and the simulator locates learner lines
+ *   from those same frames.
+ * - Each test runs against a fresh instance of the learner's modules: nothing
+ *   one test's run leaves in them reaches the next.
  */
 import * as learnerApi from "rmap-sim";
 import { isSuite, LockdepGraph, Op, runTest, stackLocations, type Suite, type TestCase, type TestOutcome } from "rmap-sim/testing";
@@ -62,12 +68,15 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
   for (const k of Object.keys(learnerApi)) ns[k] = (learnerApi as Record<string, unknown>)[k];
   if ("Op" in ns) throw new Error("the learner's API must not export Op: learner code may not construct operations");
   harden(ns);
+  (Error as unknown as { prepareStackTrace: typeof learnerFramesOnly }).prepareStackTrace = learnerFramesOnly;
 
   let config: EntryConfig = { maxExecutions: 20_000, maxTraceSteps: 200, maxOutput: 16_000 };
   let output = "";
   let outputDropped = 0;
   let impl: unknown = null;
   let loadError: string | null = null;
+  /** The learner's files as loaded, to make a fresh instance of them for each test. */
+  let loaded: { files: Record<string, string>; order: string[] } | null = null;
   const tests: Array<TestCase[] | string> = [];
   // One lock-order graph for the whole grading, as lockdep keeps one per boot: the tests run one after the
   // other in this context, and an inversion is found even when its two orders are taken by different tests.
@@ -94,6 +103,33 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
   // Learner files are evaluated with a sourceURL of submission/<file>: those frames are the learner's.
   const locations = stackLocations((file) => file.startsWith(USER_PREFIX));
 
+  /** Evaluate the learner's CommonJS files in fresh compartments; the first is the module the suites test. */
+  const instantiate = (files: Record<string, string>, order: readonly string[]): unknown => {
+    const cache = new Map<string, { exports: unknown }>();
+    const evaluate = (name: string): unknown => {
+      const hit = cache.get(name);
+      if (hit) return hit.exports;
+      const module = { exports: {} as unknown };
+      cache.set(name, module);
+      const require = (spec: unknown): unknown => {
+        if (spec === "rmap-sim") return ns;
+        if (typeof spec === "string" && spec.startsWith("./")) {
+          const base = spec.slice(2).replace(/\.(ts|js)$/, "");
+          const other = order.find((n) => n.replace(/\.ts$/, "") === base);
+          if (other !== undefined) return evaluate(other);
+        }
+        throw new Error(`Cannot find module '${str(spec, 200)}': the sandbox provides only "rmap-sim"`);
+      };
+      const c = new Compartment({
+        globals: { require: harden(require), module, exports: module.exports, console: learnerConsole },
+        __options__: true,
+      });
+      c.evaluate(`${files[name]!}\n//# sourceURL=${USER_PREFIX}${name}`);
+      return module.exports;
+    };
+    return evaluate(order[0]!);
+  };
+
   const api = {
     configure(json: string): void {
       config = { ...config, ...(JSON.parse(json) as Partial<EntryConfig>) };
@@ -102,32 +138,10 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
     /** Evaluate the learner's CommonJS files; the first is the module the suites test. */
     load(json: string): string {
       const { files, order } = JSON.parse(json) as { files: Record<string, string>; order: string[] };
-      const cache = new Map<string, { exports: unknown }>();
-      const evaluate = (name: string): unknown => {
-        const hit = cache.get(name);
-        if (hit) return hit.exports;
-        const module = { exports: {} as unknown };
-        cache.set(name, module);
-        const require = (spec: unknown): unknown => {
-          if (spec === "rmap-sim") return ns;
-          if (typeof spec === "string" && spec.startsWith("./")) {
-            const base = spec.slice(2).replace(/\.(ts|js)$/, "");
-            const other = order.find((n) => n.replace(/\.ts$/, "") === base);
-            if (other !== undefined) return evaluate(other);
-          }
-          throw new Error(`Cannot find module '${str(spec, 200)}': the sandbox provides only "rmap-sim"`);
-        };
-        const c = new Compartment({
-          globals: { require: harden(require), module, exports: module.exports, console: learnerConsole },
-          __options__: true,
-        });
-        const code = files[name]!;
-        __addLearnerSource(code);
-        c.evaluate(`${code}\n//# sourceURL=${USER_PREFIX}${name}`);
-        return module.exports;
-      };
+      for (const name of order) __addLearnerSource(files[name]!);
+      loaded = { files, order };
       try {
-        impl = evaluate(order[0]!);
+        impl = instantiate(files, order);
         return JSON.stringify({ ok: true });
       } catch (e) {
         loadError = describeError(e);
@@ -161,7 +175,17 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
     run(g: number, i: number): string {
       const group = tests[g];
       if (!Array.isArray(group) || !group[i]) return JSON.stringify({ error: "no such test" });
-      const t = group[i]!;
+      let t = group[i]!;
+      // A fresh instance of the learner's modules for this test (list() built the tests from the first).
+      if (loaded !== null && loadError === null) {
+        try {
+          const fresh = suites[g]!.factory(instantiate(loaded.files, loaded.order));
+          if (Array.isArray(fresh) && fresh[i] && str(fresh[i].name, 500) === str(t.name, 500)) t = fresh[i];
+          else return JSON.stringify({ ...crashed(t), message: "the tests could not use a fresh instance of your module: it changed between tests" });
+        } catch (e) {
+          return JSON.stringify({ ...crashed(t), message: `the tests could not use a fresh instance of your module: ${describeError(e)}` });
+        }
+      }
       let outcome: TestOutcome;
       try {
         outcome = runTest(t, { maxExecutions: config.maxExecutions, locations, lockdep });
@@ -180,6 +204,37 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
     },
   };
   (globalThis as unknown as { __grader: typeof api }).__grader = harden(api);
+}
+
+/** The V8 call-site methods a stack line is built from (the attenuated call sites lockdown hands a prepareStackTrace). */
+interface CallSiteLike {
+  /** For code evaluated with a sourceURL (the learner's files), that URL; getFileName() has none there. */
+  getScriptNameOrSourceURL(): string | null | undefined;
+  getFunctionName(): string | null | undefined;
+  getLineNumber(): number | null | undefined;
+  getColumnNumber(): number | null | undefined;
+}
+
+/**
+ * Error.prepareStackTrace for the whole isolate: the stack in V8's format,
+ * keeping only frames in the learner's files. Runs no learner code: the
+ * header is read from data properties only (describeError).
+ */
+function learnerFramesOnly(error: unknown, frames: readonly CallSiteLike[]): string {
+  let out = describeError(error);
+  for (const f of frames) {
+    let file: unknown;
+    try {
+      file = f.getScriptNameOrSourceURL();
+    } catch {
+      continue;
+    }
+    if (typeof file !== "string" || !file.startsWith(USER_PREFIX)) continue;
+    const fn = f.getFunctionName();
+    const where = `${file}:${f.getLineNumber() ?? 0}:${f.getColumnNumber() ?? 0}`;
+    out += typeof fn === "string" && fn ? `\n    at ${fn} (${where})` : `\n    at ${where}`;
+  }
+  return out;
 }
 
 function crashed(t: TestCase): Record<string, unknown> {

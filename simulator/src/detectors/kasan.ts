@@ -7,23 +7,30 @@
 
 import type { Execution } from "../execution";
 import { fmtLoc } from "../format";
-import type { KObject } from "../kobject";
-import type { CacheState, KmemCache } from "../slab";
+import { containerOf, isFreed, type KObject, M } from "../kobject";
+import type { KmemCache } from "../slab";
 
-/** Is the named cache SLAB_TYPESAFE_BY_RCU in this execution? */
+/** Is a cache of this name SLAB_TYPESAFE_BY_RCU in this execution? */
 export function cacheIsTypesafe(ex: Execution, name: string | null): boolean {
   if (name === null) return false;
-  const c = ex.caches.get(name) as CacheState | undefined;
-  return c?.typesafe === true;
+  for (const c of ex.caches.values()) if (c.name === name && c.typesafe) return true;
+  return false;
+}
+
+/** Is the cache `o` was allocated from SLAB_TYPESAFE_BY_RCU in this execution? (By the cache's identity.) */
+function fromTypesafeCache(ex: Execution, o: KObject): boolean {
+  const c = M(o).cache;
+  return c !== null && ex.caches.get(c)?.typesafe === true;
 }
 
 /** An access of field `what` of `inner`, which is freed (itself or its container). */
 export function checkFreedAccess(ex: Execution, inner: KObject, write: boolean, what: string): void {
   const t = ex.running;
   if (t === null) return;
-  const obj = inner.container();
+  const obj = containerOf(inner);
   if (inner !== obj) what = `${inner.name.startsWith(obj.name) ? inner.name.slice(obj.name.length + 2) : inner.name}.${what}`;
-  const typesafe = cacheIsTypesafe(ex, obj.cacheName);
+  const typesafe = fromTypesafeCache(ex, obj);
+  const m = M(obj);
   if (typesafe && t.rcuDepth > 0) return; // SLAB_TYPESAFE_BY_RCU: the memory stays an object of this type
   const fn = ex.userFunction();
   const loc = ex.tracing ? ex.locate() : undefined;
@@ -32,13 +39,13 @@ export function checkFreedAccess(ex: Execution, inner: KObject, write: boolean, 
     `BUG: KASAN: slab-use-after-free in ${fn}`,
     `${write ? "Write" : "Read"} of ${what} of ${obj.type} ${obj.name} by task ${t.name}` +
       (typesafe ? " outside an RCU read-side critical section (the cache is SLAB_TYPESAFE_BY_RCU)" : "") +
-      `\n\nAllocated by task ${obj.allocThread || "setup"} at step ${obj.allocStep}${fmtLoc(obj.allocLoc)}` +
-      `\nFreed by task ${obj.freeThread || "setup"} at step ${obj.freeStep}${fmtLoc(obj.freeLoc)}` +
-      `\n\nThe buggy address belongs to the object ${obj.name} from cache ${obj.cacheName ?? "?"}`,
+      `\n\nAllocated by task ${m.allocThread || "setup"} at step ${m.allocStep}${fmtLoc(m.allocLoc)}` +
+      `\nFreed by task ${m.freeThread || "setup"} at step ${m.freeStep}${fmtLoc(m.freeLoc)}` +
+      `\n\nThe buggy address belongs to the object ${obj.name} from cache ${m.cacheName ?? "?"}`,
     {
       object: obj.id,
-      allocStep: obj.allocStep,
-      freeStep: obj.freeStep,
+      allocStep: m.allocStep,
+      freeStep: m.freeStep,
       accessStep: ex.stepIndex,
       field: what,
       write,
@@ -49,21 +56,22 @@ export function checkFreedAccess(ex: Execution, inner: KObject, write: boolean, 
 
 /** Before `o` is freed to `cache` by `fn`: not freed already, and allocated from that cache. */
 export function checkFree(ex: Execution, cache: KmemCache<KObject>, o: KObject, fn: string): void {
-  if (o.freed) {
+  const m = M(o);
+  if (isFreed(o)) {
     ex.fail(
       "double-free",
       `BUG: KASAN: double-free in ${fn}`,
       `${o.type} ${o.name} from cache ${cache.name} is freed a second time.\n\n` +
-        `Allocated by task ${o.allocThread || "setup"} at step ${o.allocStep}${fmtLoc(o.allocLoc)}\n` +
-        `Freed by task ${o.freeThread || "setup"} at step ${o.freeStep}${fmtLoc(o.freeLoc)}`,
-      { object: o.id, allocStep: o.allocStep, freeStep: o.freeStep },
+        `Allocated by task ${m.allocThread || "setup"} at step ${m.allocStep}${fmtLoc(m.allocLoc)}\n` +
+        `Freed by task ${m.freeThread || "setup"} at step ${m.freeStep}${fmtLoc(m.freeLoc)}`,
+      { object: o.id, allocStep: m.allocStep, freeStep: m.freeStep },
     );
   }
-  if (o.cacheName !== cache.name) {
+  if (m.cache !== cache) {
     ex.fail(
       "double-free",
-      `BUG: ${fn}: Wrong slab cache. ${cache.name} but object is from ${o.cacheName ?? "no cache"}`,
-      `${o.name} is freed to ${cache.name} but was allocated from ${o.cacheName ?? "no cache"}.`,
+      `BUG: ${fn}: Wrong slab cache. ${cache.name} but object is from ${m.cacheName ?? "no cache"}`,
+      `${o.name} is freed to ${cache.name} but was allocated from ${m.cacheName === cache.name ? "another cache of that name" : m.cacheName ?? "no cache"}.`,
     );
   }
 }

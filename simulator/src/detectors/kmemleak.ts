@@ -1,33 +1,35 @@
 /*
  * kmemleak: objects still allocated at the end of a scenario, after the
  * teardown and the last RCU callbacks. Leaks are found by cache: every
- * object a cache handed out and that was not freed back.
+ * object a cache handed out and that was not freed back. Caches are known
+ * by identity: a check that names some caches still checks every cache
+ * that is not one of the simulator's own, whatever its name.
  */
 
 import type { Execution } from "../execution";
 import { fmtLoc } from "../format";
-import type { KObject } from "../kobject";
-import type { CacheState } from "../slab";
+import { type KObject, M } from "../kobject";
 
-/** Report the objects still allocated from every cache (`which` true) or from the named ones. */
+/** Report the objects still allocated from every cache (`which` true), or from the named ones and every cache not the simulator's own. */
 export function kmemleak(ex: Execution, which: true | readonly string[]): void {
   const leaked: KObject[] = [];
-  for (const [name, st] of ex.caches) {
-    if (which !== true && !which.includes(name)) continue;
-    for (const o of (st as CacheState).live) leaked.push(o);
+  for (const st of ex.caches.values()) {
+    if (which !== true && st.kernel && !which.includes(st.name)) continue;
+    for (const o of st.live) leaked.push(o);
   }
   if (leaked.length === 0) return;
   leaked.sort((a, b) => a.id - b.id);
   const lines = leaked.map((o) => {
     const hist = ex.history.get(o.id);
+    const m = M(o);
     return (
-      `unreferenced object ${o.name} (${o.type}, cache ${o.cacheName}):\n` +
-      `  comm "${o.allocThread || "setup"}", allocated at step ${o.allocStep}${fmtLoc(o.allocLoc)}\n` +
+      `unreferenced object ${o.name} (${o.type}, cache ${m.cacheName}):\n` +
+      `  comm "${m.allocThread || "setup"}", allocated at step ${m.allocStep}${fmtLoc(m.allocLoc)}\n` +
       (hist ? `  history:\n${hist.map((h) => `    ${h}`).join("\n")}\n` : "")
     );
   });
   const byCache = new Map<string, number>();
-  for (const o of leaked) byCache.set(o.cacheName ?? "?", (byCache.get(o.cacheName ?? "?") ?? 0) + 1);
+  for (const o of leaked) byCache.set(M(o).cacheName ?? "?", (byCache.get(M(o).cacheName ?? "?") ?? 0) + 1);
   ex.report = {
     kind: "leak",
     title: `kmemleak: ${leaked.length} new suspected memory leak${leaked.length > 1 ? "s" : ""}`,
@@ -38,6 +40,6 @@ export function kmemleak(ex: Execution, which: true | readonly string[]): void {
       "or a reference taken on one path and never dropped.",
     thread: "",
     step: -1,
-    details: { leaked: leaked.map((o) => ({ id: o.id, name: o.name, cache: o.cacheName })), perCache: Object.fromEntries(byCache) },
+    details: { leaked: leaked.map((o) => ({ id: o.id, name: o.name, cache: M(o).cacheName })), perCache: Object.fromEntries(byCache) },
   };
 }

@@ -2,7 +2,7 @@
  * Hidden tests, lesson 0: both ends of the log under concurrency, every
  * interleaving explored (DPOR).
  */
-import { check_that, defineSuite, type Sim } from "rmap-sim/testing";
+import { check_that, defineSuite, isFreed, type Sim } from "rmap-sim/testing";
 import type * as Log from "../../starter/eventlog";
 import { drain, type InitFlag, initFlag, seqs, withInit } from "../../../lib/tools";
 
@@ -42,7 +42,7 @@ export default defineSuite<typeof Log>((impl) => {
             check_that(ctx.results.trimmer === true, "the trim found the log empty although it held an event");
             const ev = ctx.results.logger as Log.LogEvent | null;
             check_that(
-              ev !== null && !ev.freed && seqs(s.log).includes(ev.seq),
+              ev !== null && !isFreed(ev) && seqs(s.log).includes(ev.seq),
               `log_event() returned ${ev === null ? "null" : `an event (seq ${ev.seq})`}: the test expected the event it appended, which is on the log`,
             );
             consistent(s, "after one append and one trim");

@@ -13,6 +13,7 @@ import {
   move_vma,
   newLockedWorld,
   ptes_mapping,
+  split_vma,
   teardown,
   type World,
 } from "../../../lib/objrmap";
@@ -89,6 +90,69 @@ export default defineSuite<typeof Rmap>((rmap) => {
                   const u = yield* rmap.try_to_unmap_anon(p);
                   check_that(u === rmap.SWAP_SUCCESS, `try_to_unmap_anon(${p.name}) of an unmapped page returned ${u}, the test expected SWAP_SUCCESS`);
                 }
+              },
+            },
+          ],
+          teardown: (s: S) => teardown(rmap, s.w),
+          leakCheck: ["anon_vma"],
+          caches: { anon_vma: { typesafe: false } },
+        },
+      ],
+      explore: { strategy: "dpor", maxExecutions: 1 },
+    },
+    {
+      name: "vma_address on split vmas with a non-zero vm_pgoff",
+      description:
+        "A vma with a non-zero vm_pgoff (as after mremap) faults its first page, a middle page and its last page, " +
+        "then is split at the middle page. For each page and each of the two vmas on the anon_vma's list, " +
+        "vma_address() must return the page's address where the vma covers it, and -EFAULT where it does not " +
+        "(below vm_start, or at or above vm_end); the walk must then count each page once, and twice after a fork " +
+        "(which also copies a vma that never faulted and so has no anon_vma to link).",
+      scenarios: [
+        {
+          name: "split at a faulted page",
+          models: "one thread faulting, splitting and asking vma_address() of every page in every vma",
+          setup: (): S => {
+            const mm = mm_alloc_now("parent");
+            const vma = vma_alloc_now(mm, 0x40000, 0x50000);
+            vma.vm_pgoff = 0x30;
+            vma_alloc_now(mm, 0x60000, 0x62000); // never faulted: no anon_vma, at fork as at exit
+            return { w: newLockedWorld((av) => av.lock, mm), mm };
+          },
+          threads: [
+            {
+              name: "driver",
+              run: function* (s: S) {
+                const vma = s.mm.vmas[0]!;
+                const addrs = [0x40000, 0x48000, 0x4f000];
+                const pages: Page[] = [];
+                for (const a of addrs) pages.push((yield* do_anonymous_page(rmap, s.w, vma, a))!);
+                for (const [i, p] of pages.entries()) {
+                  const got = rmap.vma_address(p, vma);
+                  check_that(got === addrs[i], `vma_address(${p.name}, [0x40000, 0x50000)) returned ${got}, the test expected 0x${addrs[i]!.toString(16)}`);
+                }
+                const upper = (yield* split_vma(rmap, vma, 0x48000))!;
+                const cases: Array<[number, typeof vma, number]> = [
+                  [0, vma, 0x40000],
+                  [0, upper, -rmap.EFAULT],
+                  [1, vma, -rmap.EFAULT],
+                  [1, upper, 0x48000],
+                  [2, vma, -rmap.EFAULT],
+                  [2, upper, 0x4f000],
+                ];
+                for (const [i, v, want] of cases) {
+                  const got = rmap.vma_address(pages[i]!, v);
+                  const range = `[0x${v.vm_start.toString(16)}, 0x${v.vm_end.toString(16)}) with vm_pgoff 0x${v.vm_pgoff.toString(16)}`;
+                  check_that(
+                    got === want,
+                    `after the split, vma_address(${pages[i]!.name}, ${range}) returned ${got}, the test expected ${want < 0 ? "-EFAULT" : `0x${want.toString(16)}`}`,
+                  );
+                }
+                yield* expectWalk(s, pages, "after the split");
+                const child = (yield* dup_mmap(rmap, s.w, s.mm, "child"))!;
+                const untouched = child.vmas.find((v) => v.vm_start === 0x60000)!;
+                check_that(untouched.anon_vma === null, `the child's copy of a vma that never faulted has an anon_vma (${untouched.anon_vma?.name ?? ""}), the test expected none`);
+                yield* expectWalk(s, pages, "after a fork of the split vmas and of a vma that never faulted");
               },
             },
           ],

@@ -8,6 +8,7 @@ import {
   atomic_inc,
   check_that,
   defineSuite,
+  list_for_each_entry,
   mm_alloc_now,
   type MmStruct,
   type Page,
@@ -17,7 +18,7 @@ import {
   wait_event,
 } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
-import { do_anonymous_page, dup_mmap, exit_mmap, newLockedWorld, ptes_mapping, teardown, unmap_vma, withInit, type World } from "../../../lib/objrmap";
+import { do_anonymous_page, do_wp_page, dup_mmap, exit_mmap, newLockedWorld, ptes_mapping, teardown, unmap_vma, withInit, type World } from "../../../lib/objrmap";
 
 interface S {
   w: World;
@@ -143,6 +144,108 @@ export default defineSuite<typeof Rmap>((rmap) => {
         },
       ],
       explore: { strategy: "dpor", maxExecutions: 5000 },
+    },
+    {
+      name: "a copy-on-write fault while reclaim unmaps the page",
+      description:
+        "Reclaim unmaps a page shared by parent and child while the child takes a copy-on-write fault on it. Both " +
+        "read and write the child's pte, each under the child's mm->page_table_lock: try_to_unmap_anon must check " +
+        "and clear a pte only while holding it. At the end no pte maps the old page and try_to_unmap_anon returned " +
+        "SWAP_SUCCESS.",
+      scenarios: [
+        {
+          name: "try_to_unmap vs COW fault",
+          models: "try_to_unmap_anon() racing do_wp_page() of the child on the same address",
+          setup,
+          ...withInit<S>(
+            function* (s) {
+              yield* fault(s);
+              s.child = yield* dup_mmap(rmap, s.w, s.mm, "child");
+            },
+            [
+              { name: "cow", run: (s: S) => do_wp_page(rmap, s.w, s.child!.vmas[0]!, 0x10000) },
+              { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
+            ],
+          ),
+          check: (s: S, ctx) => {
+            const left = ptes_mapping(s.w, s.page!);
+            check_that(left.length === 0, `ptes still map the page after try_to_unmap_anon and the COW fault: ${left.join(", ")}`);
+            check_that(s.page!._mapcount.counter === -1, `the page's _mapcount is ${s.page!._mapcount.counter}, expected -1 (unmapped)`);
+            check_that(ctx.results.reclaim === rmap.SWAP_SUCCESS, `try_to_unmap_anon returned ${String(ctx.results.reclaim)}, expected SWAP_SUCCESS`);
+          },
+          teardown: (s: S) => teardown(rmap, s.w),
+          leakCheck: ["anon_vma"],
+          caches: plain,
+        },
+      ],
+      explore: { strategy: "dpor", maxExecutions: 3000 },
+    },
+    {
+      name: "two faults race on a fresh vma",
+      description:
+        "Two threads of one process take the first write fault of the same vma at once. Exactly one anon_vma must be " +
+        "installed (the re-check and the install under mm->page_table_lock) and the other freed; both pages point to " +
+        "it, the vma is queued on it once, and it holds exactly one reference, the vma's.",
+      scenarios: [
+        {
+          name: "fault vs fault",
+          models: "two threads of one mm faulting the first pages of one vma",
+          setup,
+          threads: [
+            { name: "fault1", run: (s: S) => do_anonymous_page(rmap, s.w, s.vma, 0x10000) },
+            { name: "fault2", run: (s: S) => do_anonymous_page(rmap, s.w, s.vma, 0x11000) },
+          ],
+          check: (s: S, ctx) => {
+            const av = s.vma.anon_vma;
+            check_that(av !== null, "the vma has no anon_vma after two faults");
+            for (const t of ["fault1", "fault2"]) {
+              const p = ctx.results[t] as Page | null;
+              check_that(p !== null && p.mapping === av, `${t}'s page does not point to the vma's anon_vma ${av!.name}`);
+            }
+            const vmas = [...list_for_each_entry(av!.vmas)];
+            check_that(vmas.length === 1 && vmas[0] === s.vma, `the anon_vma lists ${vmas.length} vmas, the test expected the faulting vma once`);
+            check_that(av!.refcount.counter === 1, `the anon_vma's refcount is ${av!.refcount.counter}, the test expected 1 (the vma's reference)`);
+          },
+          teardown: (s: S) => teardown(rmap, s.w),
+          leakCheck: ["anon_vma"],
+          caches: plain,
+        },
+      ],
+      explore: { strategy: "dpor", maxExecutions: 2000 },
+    },
+    {
+      name: "fork while reclaim unmaps the page",
+      description:
+        "A fork copies the parent's pte of a page while reclaim unmaps that page. Depending on the order, the child's " +
+        "copy is made before the walk reaches the child's vma, after it, or never. What try_to_unmap_anon returns " +
+        "must say what it left: SWAP_SUCCESS only if no pte maps the page any more, SWAP_AGAIN if one still does.",
+      scenarios: [
+        {
+          name: "try_to_unmap vs fork",
+          models: "try_to_unmap_anon() racing dup_mmap() (anon_vma_link and the copy of the ptes)",
+          setup,
+          ...withInit<S>(fault, [
+            { name: "fork", run: (s: S) => dup_mmap(rmap, s.w, s.mm, "child") },
+            { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
+          ]),
+          check: (s: S, ctx) => {
+            const left = ptes_mapping(s.w, s.page!);
+            const want = left.length === 0 ? rmap.SWAP_SUCCESS : rmap.SWAP_AGAIN;
+            check_that(
+              ctx.results.reclaim === want,
+              `try_to_unmap_anon returned ${String(ctx.results.reclaim)}, but afterwards ${left.length === 0 ? "no pte maps the page" : `ptes still map it (${left.join(", ")})`}: the test expected ${want === rmap.SWAP_SUCCESS ? "SWAP_SUCCESS" : "SWAP_AGAIN"}`,
+            );
+            check_that(
+              s.page!._mapcount.counter === left.length - 1,
+              `the page's _mapcount is ${s.page!._mapcount.counter}, but ${left.length} ptes map it (expected ${left.length - 1})`,
+            );
+          },
+          teardown: (s: S) => teardown(rmap, s.w),
+          leakCheck: ["anon_vma"],
+          caches: plain,
+        },
+      ],
+      explore: { strategy: "dpor", maxExecutions: 3000 },
     },
   ];
 });

@@ -2,7 +2,7 @@
  * Public tests, lesson 2: the reference count and the locks, one thread at a
  * time. The hidden tests race walkers against munmap in every interleaving.
  */
-import { cache_live_count, check_that, defineSuite, mm_alloc_now, type MmStruct, type Sim, vma_alloc_now } from "rmap-sim/testing";
+import { cache_live_count, check_that, isFreed, defineSuite, mm_alloc_now, type MmStruct, type Sim, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import { do_anonymous_page, dup_mmap, exit_mmap, newWorld, teardown, type World } from "../../../lib/objrmap";
 
@@ -74,7 +74,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
         const av = p.mapping!;
         check_that(av.refcount.counter === 2, `with two vmas queued the refcount is ${av.refcount.counter}, expected 2`);
         yield* exit_mmap(rmap, s.w, child);
-        check_that(av.refcount.counter === 1 && !av.freed, "after the child exits the parent's vma still holds its reference");
+        check_that(av.refcount.counter === 1 && !isFreed(av), "after the child exits the parent's vma still holds its reference");
         yield* exit_mmap(rmap, s.w, s.mm);
         check_that(cache_live_count("anon_vma") === 0, "the anon_vma is still allocated after both processes exited");
       },

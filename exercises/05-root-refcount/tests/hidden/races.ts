@@ -2,7 +2,7 @@
  * Hidden: references taken under RCU racing the final put, and a migration
  * that holds a reference across the unmap and the remap of a page.
  */
-import { type AnonVma, type Sim, check_that, defineSuite, down_read, up_read } from "rmap-sim/testing";
+import { type AnonVma, type Sim, check_that, generation, defineSuite, down_read, up_read } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   ROOTREF_CACHES,
@@ -44,9 +44,9 @@ function* pinPage(rmap: typeof Rmap, w: Reuse, lock: boolean): Sim {
   if (av === null) return;
   const fn = lock ? "page_lock_anon_vma()" : "page_get_anon_vma()";
   check_that(
-    av === exp.av && av.gen === exp.gen,
+    av === exp.av && generation(av) === exp.gen,
     `The test expected ${fn} to return the page's anon_vma ${exp.av.name} or NULL; it returned ${av.name}` +
-      (av === exp.av ? ` after its memory was freed and reused (generation ${av.gen}) as another process's anon_vma` : "") +
+      (av === exp.av ? ` after its memory was freed and reused (generation ${generation(av)}) as another process's anon_vma` : "") +
       ". Once the page is unmapped nothing keeps its anon_vma alive: after taking the reference, check page_mapped() again.",
   );
   if (lock) yield* rmap.page_unlock_anon_vma(av);
@@ -64,7 +64,7 @@ function reuseScenario(rmap: typeof Rmap, lock: boolean) {
       built(yield* build_chain(rmap, w, ["P"]));
       built((yield* mmap_anon(proc(w, "Q"))) !== null);
       const av = w.pages[0]!.mapping!;
-      w.expected = { av, gen: av.gen };
+      w.expected = { av, gen: generation(av) };
     },
     threads: [
       { name: "walker", run: (w: Reuse) => pinPage(rmap, w, lock) },

@@ -18,7 +18,7 @@
  * nothing behind (the driver checks the chain); at the end the root was the
  * last anon_vma of its tree to be freed and nothing leaks (kmemleak).
  */
-import { type AnonVma, check_that, defineSuite, type Page, type Scenario, type Sim, type Vma, list_for_each_entry } from "rmap-sim/testing";
+import { type AnonVma, check_that, isFreed, defineSuite, type Page, type Scenario, type Sim, type Vma, list_for_each_entry } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   ROOTREF_CACHES,
@@ -93,7 +93,7 @@ function check_tree(w: World, parentOf: Map<AnonVma, AnonVma>, when: string): vo
   const root = w.anon_vmas[0];
   if (root === undefined) return;
   for (const av of w.anon_vmas) {
-    if (av.freed) continue;
+    if (isFreed(av)) continue;
     check_that(
       av.root === root,
       `${when}: ${av.name}'s root is ${av.root?.name ?? "NULL"}; the test expected ${root.name}, the first anon_vma of the fork tree (every anon_vma of a tree shares its root)`,
