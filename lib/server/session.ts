@@ -1,26 +1,24 @@
 /*
  * The signed-in actor of the current request (server components, route
- * handlers and server actions), from next-auth's session.
+ * handlers and server actions), from next-auth's session cookie.
  */
 import "server-only";
-import { getServerSession } from "next-auth";
+import { cookies } from "next/headers";
 import { redirect } from "next/navigation";
 import { createApi } from "./api";
 import { authOptions } from "./auth";
 import type { Actor } from "./dal";
 import { server } from "./server";
+import { actorFromCookies } from "./session-token";
 
 export async function nextAuthOptions() {
   return authOptions(await server());
 }
 
-export async function currentSession() {
-  return getServerSession(await nextAuthOptions());
-}
-
+/** The signed-in actor of this request, from its session cookie (lib/server/session-token.ts). */
 export async function currentActor(): Promise<Actor> {
-  const s = await currentSession();
-  return s?.user?.id ? { userId: s.user.id } : null;
+  const s = await server();
+  return actorFromCookies(await cookies(), s.authSecret, s.env.NEXTAUTH_URL.startsWith("https:"));
 }
 
 /** The actor, or a redirect to sign-in that comes back to `from`. */
