@@ -80,7 +80,8 @@ export default defineSuite<typeof Rmap>((rmap) => [
     description:
       "The parent forks a second child while the first child exits. The fork adds entries to the anon_vmas of the " +
       "parent's vma while the exit removes the first child's entries from the same anon_vmas; both change the lists " +
-      "under each anon_vma's lock, and the anon_vma both share stays alive for the parent and the new child.",
+      "under each anon_vma's lock, and the anon_vma both share stays alive for the parent and the new child. When one " +
+      "of the fork's allocations fails, its rollback frees what it made exactly once and unlinks what it linked.",
     scenarios: [
       {
         name: "fork vs sibling exit",
@@ -104,6 +105,30 @@ export default defineSuite<typeof Rmap>((rmap) => [
           avc_oracle(s.w, "the fork and the sibling's exit");
         },
         teardown: (s: S) => exit_all(rmap, s.w),
+        leakCheck: true,
+      },
+      {
+        name: "failing fork vs sibling exit",
+        models: "anon_vma_fork() in the parent, with one of its anon_vma or anon_vma_chain allocations failing, racing unlink_anon_vmas() in a child",
+        setup,
+        prelude: function* (s: S): Sim<void> {
+          yield* write_fault(s.parent, BASE);
+          s.child = yield* fork_mm(rmap, s.w, s.parent);
+        },
+        threads: [
+          {
+            name: "fork",
+            run: function* (s: S): Sim<void> {
+              s.grandchild = yield* fork_mm(rmap, s.w, s.parent);
+            },
+          },
+          { name: "sibling-exit", run: (s: S) => exit_mm(rmap, s.w, s.child!) },
+        ],
+        check: (s: S) => avc_oracle(s.w, s.grandchild === null ? "the failed fork and the sibling's exit" : "the fork and the sibling's exit"),
+        teardown: (s: S) => exit_all(rmap, s.w),
+        // The fork's allocations each fail in turn (the exit allocates nothing): its rollback, the new anon_vma's
+        // included, runs while the sibling's exit changes the same anon_vmas.
+        faults: { caches: ["anon_vma", "anon_vma_chain"], maxFailures: 1 },
         leakCheck: true,
       },
     ],
