@@ -118,8 +118,9 @@ const CASES: Record<string, Verdict> = {
   "output-flood": {
     failsWith: /kmemleak|time limit exceeded/,
     extra: (r) => {
+      // Capped with a note, or, when the flood ran the test out of time, withheld with one.
       expect(r.output!.length).toBeLessThan(17_000);
-      expect(r.output).toMatch(/more console lines dropped/);
+      expect(r.output).toMatch(/more console lines dropped|what the tests printed is not shown/);
     },
   },
   "deep-recursion": { failsWith: /RangeError: Maximum call stack size exceeded/ },

@@ -62,7 +62,7 @@ export function data_race<T>(expr: () => T): T {
   }
 }
 
-const YIELD_POINT: OpImpl = { name: "barrier", perform() {} };
+const YIELD_POINT: OpImpl = { name: "sched_point", perform() {} };
 /** A scheduling point that does nothing else: lets another thread run here. */
 export function sched_point(): Op<void> {
   return new Op(YIELD_POINT, null);

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { readExercise, readMutant } from "rmap-grader";
 import { ResultsSchema } from "rmap-schemas";
 import ts from "typescript";
+import { defineSuite, Spinlock } from "rmap-sim/testing";
 import { describe, expect, it } from "vitest";
 import suite from "../../../exercises/00-tools/tests/public/basics";
 import { hintsFor } from "./hints";
@@ -87,5 +88,41 @@ describe("hints", () => {
     expect(h[0]!.kind).toBeUndefined();
     expect(h.slice(1).every((x) => x.kind === "list-corruption")).toBe(true);
     expect(h.length).toBe(3);
+  });
+
+  it("replays a lock inversion whose other order an earlier public test took", () => {
+    // Two exported functions nesting two locks in opposite orders, each run by its own test.
+    const source = [
+      'import { type Sim, type Spinlock, spin_lock, spin_unlock } from "rmap-sim";',
+      "export function* nest(x: Spinlock, y: Spinlock): Sim {",
+      "  yield* spin_lock(x);",
+      "  yield* spin_lock(y);",
+      "  yield* spin_unlock(y);",
+      "  yield* spin_unlock(x);",
+      "}",
+    ].join("\n");
+    type Impl = { nest: (x: Spinlock, y: Spinlock) => Generator };
+    type Locks = { a: Spinlock; b: Spinlock };
+    const inverted = defineSuite<Impl>((impl) =>
+      (["A then B", "B then A"] as const).map((name) => ({
+        name,
+        description: name,
+        scenarios: [
+          {
+            name,
+            models: name,
+            setup: (): Locks => ({ a: new Spinlock("&A"), b: new Spinlock("&B") }),
+            threads: [{ name: "t", run: (l: Locks) => (name === "A then B" ? impl.nest(l.a, l.b) : impl.nest(l.b, l.a)) }],
+          },
+        ],
+      })),
+    );
+    const c = { ...ctx(source), files: [compile("nest.ts", source)], suites: [inverted] };
+    const r = runPublic(c);
+    expect(r.tests.map((t) => t.passed)).toEqual([true, false]);
+    const t = r.tests[1]!;
+    expect(t.report?.kind).toBe("lock-inversion");
+    const again = replayPublic(c, t.name, t.scenario!, t.replay!);
+    expect(again.tests[0]!.report?.kind).toBe("lock-inversion");
   });
 });

@@ -222,7 +222,10 @@ export function* page_remove_rmap(page: Page): Sim {
  * grab_anon_vma - find a page's anon_vma and pin it with a reference
  * @page: a page reclaim holds, which may be unmapped at any moment
  *
- * page->mapping is only trusted while the page is mapped, and the anon_vma
+ * page->mapping is read with READ_ONCE(), inside the RCU section: no lock
+ * orders it against a swap-in that maps the page again, and RCU only
+ * protects a pointer loaded after rcu_read_lock(). It is only trusted while
+ * the page is mapped, and the anon_vma
  * it points to may be on its way to being freed: its count may already be
  * zero. Under rcu_read_lock() the memory is still an anon_vma, and
  * atomic_inc_not_zero() takes a reference only if the anon_vma is still
@@ -237,7 +240,8 @@ export function* grab_anon_vma(page: Page): Sim<AnonVma | null> {
   let anon_vma: AnonVma | null = null;
 
   yield* rcu_read_lock();
-  const mapping = page.mapping;
+  /* marked: a swap-in may be mapping the page into another anon_vma right now */
+  const mapping = yield* READ_ONCE(page, "mapping");
   if (mapping !== null && page_mapped(page)) {
     if (yield* atomic_inc_not_zero(mapping.refcount)) anon_vma = mapping;
   }

@@ -235,8 +235,11 @@ export function* page_remove_rmap(page: Page): Sim {
  */
 export function* grab_anon_vma(page: Page): Sim<AnonVma | null> {
   // TODO 1: enter an RCU read-side section (rcu_read_lock).
-  // TODO 2: read page.mapping; trust it only if it is set and
-  //         page_mapped(page) (an unmapped page's mapping may be stale).
+  // TODO 2: read page.mapping with READ_ONCE(page, "mapping"), after
+  //         rcu_read_lock (a swap-in may map the page again and store a new
+  //         mapping at any time, with no lock you hold); trust it only if it
+  //         is set and page_mapped(page) (an unmapped page's mapping may be
+  //         stale, its anon_vma freed).
   // TODO 3: take a reference with atomic_inc_not_zero(mapping.refcount):
   //         if the count is already zero the anon_vma is being freed, and
   //         you must not bring it back (return null).

@@ -220,7 +220,8 @@ export async function runInSandbox(input: SandboxInput): Promise<SandboxOutput> 
       }
       out.groups.push({ ok: true, tests });
     }
-    out.output = restarted ? loadOutput + OUTPUT_LOST : sandbox ? await readOutput(call) : loadOutput;
+    // An isolate stopped at any point took its output with it: say so rather than show nothing.
+    out.output = restarted || !sandbox ? loadOutput + OUTPUT_LOST : await readOutput(call);
     return out;
   } finally {
     out.peakHeapBytes = peakHeapBytes;
@@ -228,7 +229,7 @@ export async function runInSandbox(input: SandboxInput): Promise<SandboxOutput> 
   }
 }
 
-const OUTPUT_LOST = "(what the tests printed is not shown: a test ran out of time and its sandbox was stopped)\n";
+const OUTPUT_LOST = "(what the tests printed is not shown: a test ran out of time or memory and its sandbox was stopped)\n";
 
 /** One isolate and its context, with its CPU time readable after disposal. */
 class Sandbox {

@@ -6,7 +6,33 @@
  */
 
 import type { Execution } from "../execution";
+import type { SourceLocation } from "../report";
 import type { ThreadState } from "../thread";
+import type { TraceStep } from "../trace";
+
+/** Steps of the traced run looked at to find the loop that did not end. */
+const LOOP_WINDOW = 60;
+
+/**
+ * The loop a runaway thread was in, from the last steps of a traced run:
+ * the primitives it repeated, each with where the learner called it, most
+ * repeated first. Empty when the run was not traced (the explorers replay a
+ * failing schedule with tracing before showing it).
+ */
+function repeatedCalls(trace: readonly TraceStep[], thread: string): Array<{ op: string; loc?: SourceLocation; count: number }> {
+  const counts = new Map<string, { op: string; loc?: SourceLocation; count: number }>();
+  for (const st of trace.slice(-LOOP_WINDOW)) {
+    if (st.thread !== thread) continue;
+    const key = `${st.op}@${st.loc ? `${st.loc.file}:${st.loc.line}` : ""}`;
+    const c = counts.get(key);
+    if (c) c.count++;
+    else counts.set(key, { op: st.op, ...(st.loc ? { loc: st.loc } : {}), count: 1 });
+  }
+  return [...counts.values()].filter((c) => c.count > 1).sort((a, b) => b.count - a.count);
+}
+
+/** A primitive a busy-wait polls with: it only reads, so repeating it changes nothing until another thread writes. */
+const POLLING = /trylock|READ_ONCE|atomic_read|refcount_read|barrier|sched_point|spin_is_locked|rwsem_is_locked|list_empty/;
 
 /** The running step made more field accesses than limits.maxAccessesPerStep. */
 export function tooManyAccesses(ex: Execution): never {
@@ -31,17 +57,42 @@ export function preludeTooLong(ex: Execution, t: ThreadState): void {
   };
 }
 
-/** The execution reached limits.maxSteps steps; `last` ran the last one. */
+/**
+ * The execution reached limits.maxSteps steps; `last` ran the last one. The
+ * message names the loop (the primitives the thread kept calling and the
+ * learner's lines, on a traced run) and what to change in the code: the
+ * limit is the test's, which a learner cannot change.
+ */
 export function tooManySteps(ex: Execution, last: ThreadState | null): void {
   const max = ex.opts.limits.maxSteps;
+  const thread = last?.name ?? "";
+  const loop = ex.tracing && last ? repeatedCalls(ex.trace, thread) : [];
+  const where = loop.find((c) => c.loc !== undefined)?.loc;
+  let message =
+    `The execution took more than ${max} steps: a loop that never ends ` +
+    "(a retry that always fails, or a wait for a condition no other thread will make true).";
+  if (loop.length > 0) {
+    const calls = loop
+      .slice(0, 3)
+      .map((c) => `${c.op}${c.loc ? ` (${c.loc.file}:${c.loc.line})` : ""} ${c.count} times`)
+      .join(", ");
+    message += `\nIn its last steps, thread ${thread} kept calling ${calls}.`;
+    if (loop.every((c) => POLLING.test(c.op))) {
+      message +=
+        "\nA busy-wait that polls must call cpu_relax() between attempts, as the kernel's spin loops do: " +
+        "the thread then waits until another thread changes what the loop reads, instead of " +
+        "spinning without letting the thread it waits for run. Or wait with the primitive made for it " +
+        "(spin_lock(), wait_event()).";
+    } else {
+      message += "\nCheck that loop's exit condition: can another thread make it true, and does this thread re-read it?";
+    }
+  }
   ex.report = {
     kind: "step-budget",
     title: "runaway code: step budget exceeded",
-    message:
-      `The execution took more than ${max} steps. The likely cause is a loop that never ends ` +
-      "(a retry that always fails, or a wait for a condition no other thread will make true). " +
-      "If the scenario is simply long, raise limits.maxSteps.",
-    thread: last?.name ?? "",
+    message,
+    thread,
     step: ex.stepIndex,
+    ...(where ? { location: where } : {}),
   };
 }

@@ -9,16 +9,33 @@ import {
   check_that,
   defineSuite,
   list_for_each_entry,
+  mk_pte,
   mm_alloc_now,
   type MmStruct,
   type Page,
+  set_pte_at,
   type Sim,
+  spin_lock,
+  spin_unlock,
   type Vma,
   vma_alloc_now,
   wait_event,
 } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
-import { do_anonymous_page, do_wp_page, dup_mmap, exit_mmap, newLockedWorld, ptes_mapping, teardown, unmap_vma, withInit, type World } from "../../../lib/objrmap";
+import {
+  arm_anon_vma,
+  do_anonymous_page,
+  do_wp_page,
+  dup_mmap,
+  exit_mmap,
+  newLockedWorld,
+  pte_table,
+  ptes_mapping,
+  teardown,
+  unmap_vma,
+  withInit,
+  type World,
+} from "../../../lib/objrmap";
 
 interface S {
   w: World;
@@ -63,7 +80,70 @@ export default defineSuite<typeof Rmap>((rmap) => {
     ...(caches ? { caches } : {}),
   });
 
+  /** The page's other home: a vma of another process, with an anon_vma of its own, where a swap-in maps it. */
+  const OTHER = 0x40000;
+  function remapSetup(): S & { other: Vma } {
+    const s = setup();
+    const mm2 = mm_alloc_now("mm2");
+    const other = vma_alloc_now(mm2, OTHER, OTHER + 0x10000);
+    other.label = "mm2:vma@0x40000";
+    s.w.mms.push(mm2);
+    return { ...s, other };
+  }
+
+  const remapVsWalk = (walk: "try_to_unmap_anon" | "page_referenced_anon") => ({
+    name: `${walk} vs munmap and swap-in elsewhere`,
+    models:
+      `reclaim's ${walk}() while munmap removes the last vma of the page, its anon_vma is freed, and the page is ` +
+      "mapped again in another process's vma (another anon_vma), as a swap-in does",
+    setup: remapSetup,
+    ...withInit<S & { other: Vma }>(
+      function* (s) {
+        yield* fault(s);
+        const err = yield* rmap.anon_vma_prepare(s.other);
+        check_that(err === 0, `anon_vma_prepare of the second process's vma returned ${err} in the prelude`);
+        arm_anon_vma(s.w, s.other);
+      },
+      [
+        {
+          name: "munmap+swapin",
+          run: function* (s: S & { other: Vma }) {
+            const page = s.page!;
+            yield* unmap_vma(rmap, s.vma);
+            const mm2 = s.other.vm_mm!;
+            yield* spin_lock(mm2.page_table_lock);
+            set_pte_at(mm2, OTHER, pte_table(mm2, OTHER), mk_pte(page, false));
+            yield* rmap.page_add_anon_rmap(page, s.other, OTHER);
+            yield* spin_unlock(mm2.page_table_lock);
+          },
+        },
+        { name: "reclaim", run: (s: S & { other: Vma }) => rmap[walk](s.page!) },
+      ],
+    ),
+    check: (s: S) => {
+      const left = ptes_mapping(s.w, s.page!);
+      check_that(
+        s.page!._mapcount.counter === left.length - 1,
+        `the page's _mapcount is ${s.page!._mapcount.counter}, but ${left.length} ptes map it (expected ${left.length - 1})`,
+      );
+    },
+    teardown: (s: S) => teardown(rmap, s.w),
+    leakCheck: ["anon_vma"],
+    caches: plain,
+  });
+
   return [
+    {
+      name: "a page mapped again after its anon_vma was freed",
+      description:
+        "Reclaim walks the rmap of a page while munmap removes the only vma that maps it (the last reference on the " +
+        "anon_vma goes, and it is freed after a grace period) and a swap-in then maps the page in another process, " +
+        "under another anon_vma. page->mapping is stored with no lock the walker holds: the walker must read it " +
+        "with READ_ONCE() inside its RCU read-side section, where the anon_vma it names cannot be freed under it; " +
+        "read before rcu_read_lock(), it may name the freed anon_vma while page_mapped() says yes.",
+      scenarios: [remapVsWalk("try_to_unmap_anon"), remapVsWalk("page_referenced_anon")],
+      explore: { strategy: "dpor", maxExecutions: 3000 },
+    },
     {
       name: "reclaim vs munmap of the last vma",
       description:
