@@ -46,6 +46,8 @@ export interface SiteFigures {
   withinBudget: boolean;
   ttfbMs: { median: number; p95: number; runs: number };
   lcpMs: { median: number; p95: number; runs: number };
+  /** Every lesson page's JavaScript before the workbench (files its HTML names, and inline scripts), gzip. */
+  lessonsJs: Record<string, { externalGzipBytes: number; inlineGzipBytes: number; totalGzipBytes: number; withinBudget: boolean }>;
   /** The lesson page with the most inline script data, and its size (gzip). */
   heaviestInline: { page: string; gzipBytes: number };
   /** From navigation start until Monaco shows the learner's file, cold cache. */
@@ -128,6 +130,25 @@ function inlineScriptsGzip(html: string): number {
   return gzipSync(Buffer.from(bodies.join("\n"))).length;
 }
 
+/**
+ * The JavaScript a page costs before the workbench loads, gzip-compressed: the script files its HTML names
+ * (fetched from the site) and its inline scripts (the hydration data).
+ */
+export async function pageJsGzip(base: string, path: string): Promise<{ external: number; inline: number; total: number; files: number }> {
+  const res = await fetch(base + path);
+  if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+  const html = await res.text();
+  const srcs = [...new Set([...html.matchAll(/<script(?![^>]*\snomodule)[^>]*\ssrc="([^"]+)"/gi)].map((m) => new URL(m[1]!.replace(/&amp;/g, "&"), base).href))];
+  let external = 0;
+  for (const src of srcs) {
+    const r = await fetch(src);
+    if (!r.ok) throw new Error(`${path}: ${src}: HTTP ${r.status}`);
+    external += gzipSync(Buffer.from(await r.arrayBuffer())).length;
+  }
+  const inline = inlineScriptsGzip(html);
+  return { external, inline, total: external + inline, files: srcs.length };
+}
+
 export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<SiteFigures> {
   const slugs = listLessonSlugs(contentDir());
   const slug = slugs[0];
@@ -143,7 +164,7 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
     // JavaScript of one cold load. The page's own scripts are those its HTML names; the workbench (the
     // editor, Monaco and its workers) loads after the text, lazily, and is counted apart.
     const html = await (await fetch(site.url + path)).text();
-    const own = new Set([...html.matchAll(/<script[^>]*\ssrc="([^"]+)"/g)].map((m) => new URL(m[1]!.replace(/&amp;/g, "&"), site.url).href));
+    const own = new Set([...html.matchAll(/<script(?![^>]*\snomodule)[^>]*\ssrc="([^"]+)"/gi)].map((m) => new URL(m[1]!.replace(/&amp;/g, "&"), site.url).href));
     const context = await browser.newContext();
     const page = await context.newPage();
     const scripts: Array<Promise<{ url: string; gzip: number }>> = [];
@@ -191,9 +212,11 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
       await ctx.close();
     }
     let heaviestInline = { page: path, gzipBytes: 0 };
+    const lessonsJs: SiteFigures["lessonsJs"] = {};
     for (const s of slugs) {
-      const bytes = inlineScriptsGzip(await (await fetch(`${site.url}/lessons/${s}`)).text());
-      if (bytes > heaviestInline.gzipBytes) heaviestInline = { page: `/lessons/${s}`, gzipBytes: bytes };
+      const js = await pageJsGzip(site.url, `/lessons/${s}`);
+      lessonsJs[`/lessons/${s}`] = { externalGzipBytes: js.external, inlineGzipBytes: js.inline, totalGzipBytes: js.total, withinBudget: js.total <= JS_BUDGET_BYTES };
+      if (js.inline > heaviestInline.gzipBytes) heaviestInline = { page: `/lessons/${s}`, gzipBytes: js.inline };
     }
 
     // The workbench: editor ready, cold cache each run.
@@ -240,10 +263,11 @@ export async function benchSite({ runs = 10 }: { runs?: number } = {}): Promise<
       jsFiles: ownFiles,
       workbenchJs: { gzipBytes: workbench.reduce((a, x) => a + x.gzip, 0), files: workbench.length },
       jsBudgetBytes: JS_BUDGET_BYTES,
-      withinBudget: total <= JS_BUDGET_BYTES,
+      withinBudget: total <= JS_BUDGET_BYTES && Object.values(lessonsJs).every((j) => j.withinBudget),
       ttfbMs: { median: round(median(ttfb)), p95: round(quantile(ttfb, 0.95)), runs: ttfb.length },
       lcpMs: { median: round(median(lcp)), p95: round(quantile(lcp, 0.95)), runs: lcp.length },
       heaviestInline,
+      lessonsJs,
       editorReadyMs: stat(ready),
       workerRunMs,
       submitToVerdictMs: { ...stat(all), targetP95: 3000, perExercise },
@@ -264,6 +288,7 @@ export function formatSite(f: SiteFigures): string {
     `  inline scripts (gzip, the page's data for hydration): ${kb(f.jsInlineGzipBytes)}; in all ${kb(f.jsGzipBytes)}, budget ${kb(f.jsBudgetBytes)}: ${f.withinBudget ? "within" : "OVER"}`,
     `  the workbench, loaded after the text: ${kb(f.workbenchJs.gzipBytes)} in ${f.workbenchJs.files} files (Web Workers not counted)`,
     `  heaviest inline data of any lesson: ${kb(f.heaviestInline.gzipBytes)} (${f.heaviestInline.page})`,
+    ...Object.entries(f.lessonsJs).map(([p, j]) => `  ${p}: ${kb(j.externalGzipBytes)} files + ${kb(j.inlineGzipBytes)} inline = ${kb(j.totalGzipBytes)}: ${j.withinBudget ? "within" : "OVER"}`),
     `  time to first byte: median ${f.ttfbMs.median} ms, p95 ${f.ttfbMs.p95} ms (${f.ttfbMs.runs} requests)`,
     `  largest contentful paint: median ${f.lcpMs.median} ms, p95 ${f.lcpMs.p95} ms (${f.lcpMs.runs} cold loads)`,
     `  editor ready: median ${f.editorReadyMs.median} ms, p95 ${f.editorReadyMs.p95} ms (${f.editorReadyMs.runs} cold loads)`,

@@ -14,6 +14,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contentDir, readLessons } from "../../app/_lib/content";
 import { ensureBuild, freePort, ROOT, serve, type RunningSite } from "../../scripts/site-build";
+import { pageJsGzip } from "../../scripts/bench-site";
 import { launchChromium } from "./browser";
 
 const SHOTS = join(ROOT, "test-results", "screenshots");
@@ -115,6 +116,22 @@ describe("every page, in light, dark and at phone width", () => {
       }
     }, 180_000);
   }
+});
+
+describe("the lesson page's weight before the editor loads", () => {
+  // The budget is on code: the script files a lesson page loads (gzip) before the workbench's lazy chunk.
+  // The inline hydration data (the lesson text as React Server Components data) is reported apart by
+  // `npm run bench -- site` and held here to a ceiling of its own, so that neither grows unnoticed.
+  const CODE_BUDGET = 150 * 1024;
+  const INLINE_CEILING = 20 * 1024;
+  it("every lesson page loads at most 150 KB of script files (gzip), and its inline data stays under 20 KB", async () => {
+    for (const l of lessons) {
+      const w = await pageJsGzip(site.url, `/lessons/${l.slug}`);
+      expect(w.files, l.slug).toBeGreaterThan(0);
+      expect(w.external, `${l.slug}: script files, gzip bytes`).toBeLessThanOrEqual(CODE_BUDGET);
+      expect(w.inline, `${l.slug}: inline data, gzip bytes`).toBeLessThanOrEqual(INLINE_CEILING);
+    }
+  });
 });
 
 describe("the catalog", () => {
