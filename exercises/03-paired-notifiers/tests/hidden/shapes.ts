@@ -20,9 +20,9 @@
  * there; a COW
  * mapping's copied ptes are read-only in both, the parent's others are
  * untouched, and a shared mapping's ptes keep their write bit; each page's
- * mapcount counts its ptes; a page reclaim found unmapped is mapped by no
- * pte at the end; the guest holds no writable translation the primary
- * does not back.
+ * mapcount counts its ptes; a parent pte reclaim (or migration) cleared
+ * stays clear; a page reclaim found unmapped is mapped by no pte at the
+ * end; the guest holds no writable translation the primary does not back.
  */
 import {
   type MmStruct,
@@ -162,6 +162,8 @@ interface W extends ForkWorld {
   before: Map<number, Pte>;
   /** Set by the reclaim thread when it dropped the last mapping of its page. */
   reclaimedLast: boolean;
+  /** The address whose parent pte the reclaim thread cleared, if it found one. */
+  cleared: number | null;
 }
 
 /** The parent's pte table covering addr (a plain walk: the tables above exist for a mapped address). */
@@ -180,6 +182,7 @@ function* reclaim(w: W, addr: number): Sim<void> {
     set_pte_at(w.parent, addr, t, undefined);
     yield* atomic_dec(pte.page._mapcount);
     w.reclaimedLast = pte.page._mapcount.counter < 0;
+    w.cleared = addr;
   }
   yield* spin_unlock(w.parent.page_table_lock);
 }
@@ -213,6 +216,14 @@ function check(sh: Shape, w: W, ret: unknown): void {
       p.write === want,
       `the parent's pte at ${hex(addr)} is ${p.write ? "writable" : "read-only"} after the copy; the test expected it ${want ? "writable" : "read-only"} ` +
         `(${cow ? (copied ? "copied, so write-protected" : "not copied, so untouched") : "a shared mapping keeps its write bit"})`,
+    );
+  }
+  if (w.cleared !== null) {
+    const who = sh.kind === "hugetlb" ? "migration" : "reclaim";
+    check_that(
+      !parent.has(w.cleared),
+      `${who} cleared the parent's pte at ${hex(w.cleared)}, but after the copy the parent maps it again: the copy wrote back ` +
+        `a pte it read before ${who} cleared it (a pte read under the page_table_lock is stale once the lock is dropped)`,
     );
   }
   for (const page of w.pages) {
@@ -267,7 +278,7 @@ export default defineSuite<typeof Memory>((mm) => {
             fw.kvm.sptes.delete(addr);
           }
         }
-        return { ...fw, before: new Map(mm_ptes(fw.parent)), reclaimedLast: false };
+        return { ...fw, before: new Map(mm_ptes(fw.parent)), reclaimedLast: false, cleared: null };
       },
       threads: [
         { name: "fork", run: (w: W) => fork_copy(mm, w) },
