@@ -155,7 +155,8 @@ export default defineSuite<typeof Rmap>((rmap) => [
   {
     name: "anon_vma_prepare's return value",
     description:
-      "A fault calls anon_vma_prepare() twice on one vma while anon_vma allocations may fail (each in its own run). " +
+      "A fault calls anon_vma_prepare() twice on one vma while anon_vma allocations may fail (each one, and up to two " +
+      "in one run: a retry after a failure can fail too). " +
       "It returns 0 with the vma given an anon_vma, or -ENOMEM with the vma left as it was; once the vma has its " +
       "anon_vma, a second call allocates nothing and returns 0.",
     scenarios: [
@@ -185,7 +186,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         ],
         teardown: (s: S) => teardown(rmap, s.w),
         leakCheck: ["anon_vma"],
-        faults: { caches: ["anon_vma"], maxFailures: 1 },
+        faults: { caches: ["anon_vma"], maxFailures: 2 },
       },
     ],
     explore: { strategy: "dpor", maxExecutions: 10 },
