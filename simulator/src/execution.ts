@@ -161,6 +161,10 @@ export class Execution {
   pathExcluded = false;
   readonly trace: TraceStep[] = [];
   private traceWrites: string[] | null = null;
+  /** A traced step wrote shared state (a field, a lock word, an allocation): reset per traced step. */
+  private stepWrote = false;
+  /** Trace indices of the traced steps that wrote shared state; a loop of steps outside it only polls. */
+  readonly wroteSteps = new Set<number>();
   private traceNotes: string[] | null = null;
 
   /** Per-cache allocator state, created on first use. */
@@ -221,7 +225,10 @@ export class Execution {
       if (this.marked > 0) this.kcsan.marked(this, loc, write, obj, field);
       else this.kcsan.plain(this, loc, write, obj, field);
     }
-    if (write && this.traceWrites !== null) this.traceWrites.push(`${obj.name}.${field}`);
+    if (write && this.traceWrites !== null) {
+      this.traceWrites.push(`${obj.name}.${field}`);
+      this.stepWrote = true;
+    }
   }
 
   /** Record an access to the object itself (slot 0): locks, atomics, list heads. */
@@ -234,6 +241,7 @@ export class Execution {
     const loc = idOf(obj) * SLOTS;
     this.fp.push(loc * 2 + (write ? 1 : 0));
     if (this.kcsan !== null) this.kcsan.sync(this, loc, write);
+    if (write && this.traceWrites !== null) this.stepWrote = true;
   }
 
   /** Record an access to a thread's own location (its RCU state). */
@@ -537,6 +545,7 @@ export class Execution {
     if (traced) {
       this.traceWrites = [];
       this.traceNotes = [];
+      this.stepWrote = false;
     }
     this.running = t;
     this.tracking = true;
@@ -600,6 +609,7 @@ export class Execution {
     }
     this.running = null;
     if (traced) {
+      if (this.stepWrote) this.wroteSteps.add(this.trace.length);
       this.trace.push(traceStep(this, t, op, phase, fail, enabled, preemption, this.traceWrites, this.traceNotes));
       this.traceWrites = null;
       this.traceNotes = null;
