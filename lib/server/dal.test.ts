@@ -31,6 +31,10 @@ const TABLE: Record<keyof Dal, { call: (w: World, a: Actor) => Promise<unknown>;
     call: (_w, a) => createdAccount(a),
     cases: [["anonymous", "ok"], ["learnerA", "ok"]],
   },
+  signUpOptions: {
+    call: (w, a) => w.dal.signUpOptions(a),
+    cases: [["anonymous", "ok", (v) => expect(v).toEqual({ instructorSignup: true })], ["learnerA", "ok"]],
+  },
   verifyCredentials: {
     call: (w, a) => w.dal.verifyCredentials(a, { email: "ada@example.org", password: "no password set" }),
     cases: [["anonymous", "ok", (v) => expect(v).toBeNull()]],

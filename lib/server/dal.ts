@@ -270,6 +270,11 @@ export function createDal(o: DalOptions) {
 
   return {
     /** Creates a local account. Anyone (no actor) may; an instructor account only while INSTRUCTOR_SIGNUP is open. */
+    /** Public: what the sign-up form offers (instructor accounts only where INSTRUCTOR_SIGNUP is open). */
+    async signUpOptions(_actor: Actor) {
+      return { instructorSignup: o.instructorSignup === "open" };
+    },
+
     async signUp(_actor: Actor, input: unknown) {
       const i = parse(SignUpInput, input);
       if (i.instructor && o.instructorSignup === "closed") throw new DalError("forbidden", "instructor accounts are created by an admin here");
