@@ -1,6 +1,7 @@
 /*
  * npm run bench -- load [--json] [--burst=300] [--queues=inprocess,pgboss] [--skip-drain]
  *                       [--skip-http] [--connections=200] [--seconds=20] [--rate=1]
+ *                       [--encoding=browser|identity]
  *
  * 1. Submission bursts: `burst` learners submit the reference solution of
  *    00-tools at once through the data access layer, graded by the real
@@ -11,8 +12,9 @@
  * 2. HTTP: `connections` concurrent signed-in learners (each its own
  *    session) on the main pages (catalog, a lesson, the glossary, sign-in,
  *    sign-up, the dashboard) and the dashboard's and progress JSON of a
- *    running site (`next start` on the embedded database), three times per
- *    endpoint:
+ *    running site (`next start` on the embedded database), asking for
+ *    compressed answers as browsers do (`--encoding=identity`: uncompressed),
+ *    three times per endpoint:
  *    - learners (scripts/learner-load.ts): each learner (connection) asks
  *      `rate` times a second from its own random phase (a learner reading a
  *      lesson asks far less often), latencies counted from when the learner
@@ -206,7 +208,8 @@ async function quiet(url: string, cookie: string, fastMs = 100, maxMs = 60_000):
   }
 }
 
-export async function benchHttp(connections = 200, seconds = 20, rate = 1): Promise<HttpFigure[]> {
+/** `acceptEncoding`: sent with every request, as browsers send "gzip, deflate, br"; absent, the site answers uncompressed. */
+export async function benchHttp(connections = 200, seconds = 20, rate = 1, acceptEncoding?: string): Promise<HttpFigure[]> {
   const { default: autocannon } = await import("autocannon");
   const { ensureBuild, freePort, serve } = await import("./site-build");
   await ensureBuild();
@@ -223,7 +226,7 @@ export async function benchHttp(connections = 200, seconds = 20, rate = 1): Prom
     for (const path of ["/", `/lessons/${EXERCISE}`, "/glossary", "/signin", "/signup", "/dashboard", "/api/dashboard", "/api/progress"]) {
       const learners = async (inStep: boolean) => {
         await quiet(site.url + path, cookies[0]!);
-        return learnerLoad(site.url + path, { learners: connections, rate, seconds, inStep, cookie: (i) => cookies[i % cookies.length] });
+        return learnerLoad(site.url + path, { learners: connections, rate, seconds, inStep, cookie: (i) => cookies[i % cookies.length], ...(acceptEncoding ? { acceptEncoding } : {}) });
       };
       const saturate = async () => {
         await quiet(site.url + path, cookies[0]!);
@@ -238,7 +241,7 @@ export async function benchHttp(connections = 200, seconds = 20, rate = 1): Prom
               path,
               setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
                 context.cookie ??= cookies[next++ % cookies.length];
-                return { ...req, headers: { ...(req.headers as object), cookie: context.cookie as string } };
+                return { ...req, headers: { ...(req.headers as object), cookie: context.cookie as string, ...(acceptEncoding ? { "accept-encoding": acceptEncoding } : {}) } };
               },
             },
           ],
@@ -285,10 +288,15 @@ export async function benchLoad(args: string[]): Promise<Record<string, unknown>
   const rate = Number(flag("rate") ?? "1");
   if (!Number.isInteger(connections) || connections < 1 || !Number.isInteger(seconds) || seconds < 1) throw new Error("--connections and --seconds need positive whole numbers");
   if (!(rate > 0) || !Number.isFinite(rate)) throw new Error("--rate needs a positive number of requests per second per learner");
+  const encoding = flag("encoding") ?? "browser";
+  if (encoding !== "browser" && encoding !== "identity") throw new Error(`--encoding: ${encoding} is not browser (gzip, deflate, br asked for) or identity (uncompressed)`);
+  const acceptEncoding = encoding === "browser" ? "gzip, deflate, br" : undefined;
   const drain = args.includes("--skip-drain") ? [] : await benchDrain(n, (d) => console.log(`| ${d.mode} | ${d.acceptMs} | ${d.drainMs} | ${d.perSecond} | ${d.lost} | ${d.recordedOnce ? "yes" : "NO"} |`), queues);
   if (args.includes("--skip-http")) return { drain };
-  const http = await benchHttp(connections, seconds, rate);
-  console.log(`HTTP (${connections} signed-in learners at ${rate} request/s each, ${seconds} s per endpoint, next start on the embedded database; then saturated)`);
+  const http = await benchHttp(connections, seconds, rate, acceptEncoding);
+  console.log(
+    `HTTP (${connections} signed-in learners at ${rate} request/s each, ${seconds} s per endpoint, ${acceptEncoding ? `accept-encoding: ${acceptEncoding}` : "uncompressed"}, next start on the embedded database; then saturated)`,
+  );
   console.log("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | in step: p99 ms | in step: errors | saturated req/s | saturated errors |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const h of http) {

@@ -62,17 +62,17 @@ describe("learner load", () => {
     arrivals.forEach((a, k) => expect(a - t0).toBeGreaterThanOrEqual(phase! + k * 200 + 40));
   });
 
-  it("sends each learner's cookie, counts non-2xx answers and timeouts", async () => {
+  it("sends each learner's cookie and the accept-encoding asked for, counts non-2xx answers and timeouts", async () => {
     let hung = false;
     srv = createServer((req, res) => {
       // The signed-in learner's first request is never answered: a timeout.
       if (req.headers.cookie === "s=1" && !hung) return void (hung = true);
-      res.statusCode = req.headers.cookie === "s=1" ? 200 : 401;
+      res.statusCode = req.headers.cookie === "s=1" && req.headers["accept-encoding"] === "gzip" ? 200 : 401;
       res.end();
     });
     await new Promise<void>((r) => srv!.listen(0, "127.0.0.1", () => r()));
     const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`;
-    const f = await learnerLoad(url, { learners: 2, rate: 4, seconds: 1, inStep: true, timeoutMs: 200, cookie: (i) => (i === 0 ? "s=1" : undefined) });
+    const f = await learnerLoad(url, { learners: 2, rate: 4, seconds: 1, inStep: true, timeoutMs: 200, cookie: (i) => (i === 0 ? "s=1" : undefined), acceptEncoding: "gzip" });
     expect(f.requests).toBe(8);
     expect(f.errors).toBe(1);
     expect(f.non2xx).toBe(4);

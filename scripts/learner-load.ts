@@ -29,6 +29,8 @@ export interface LearnerLoadOptions {
   timeoutMs?: number;
   /** The Cookie header of learner i (its session). */
   cookie?: (i: number) => string | undefined;
+  /** The Accept-Encoding header every request sends (browsers send "gzip, deflate, br"); absent: none, so the site answers uncompressed. */
+  acceptEncoding?: string;
 }
 
 export interface LearnerLoadFigure {
@@ -63,9 +65,9 @@ function seeded(seed: number): () => number {
   };
 }
 
-function get(agent: Agent, url: URL, cookie: string | undefined, timeoutMs: number): Promise<number> {
+function get(agent: Agent, url: URL, headers: Record<string, string>, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ agent, hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers: cookie ? { cookie } : {} }, (res) => {
+    const req = request({ agent, hostname: url.hostname, port: url.port, path: url.pathname + url.search, headers }, (res) => {
       res.on("data", () => undefined);
       res.on("end", () => resolve(res.statusCode ?? 0));
       res.on("error", reject);
@@ -106,7 +108,8 @@ export async function learnerLoad(target: string, o: LearnerLoadOptions): Promis
         const wait = intended - performance.now();
         if (wait > 0) await sleep(wait);
         try {
-          const status = await get(agent, url, o.cookie?.(i), timeoutMs);
+          const cookie = o.cookie?.(i);
+          const status = await get(agent, url, { ...(cookie ? { cookie } : {}), ...(o.acceptEncoding ? { "accept-encoding": o.acceptEncoding } : {}) }, timeoutMs);
           if (status < 200 || status > 299) non2xx++;
         } catch {
           errors++;
