@@ -70,6 +70,8 @@ export interface ObjMeta {
 }
 
 let rawMeta: (o: KObject) => ObjMeta;
+let rawLabel: (o: KObject) => string;
+let writeLabel: (o: KObject, label: string) => void;
 let rawDead: (o: KObject) => boolean;
 let rawEmbeddedIn: (o: KObject) => KObject | null;
 let setDead: (o: KObject, dead: boolean) => void;
@@ -131,6 +133,86 @@ export function freeStepOf(o: KObject): number {
   return rawMeta(o).freeStep;
 }
 
+/*
+ * Object names. An object's label ("mm1", "child_vma") is the test's or the
+ * simulator's name for it: private, read by reports, traces and detectors
+ * through nameOf(). While names are neutral (a grading), what code under
+ * test reads through `label` and `name` is made of the object's type and id
+ * only ("vm_area_struct#12"), so it cannot tell which test built the object.
+ */
+
+/** Strip what a name must never carry to a terminal or a page (C0 but tab, DEL, C1, bidi controls) and cap its length. */
+const UNSAFE_NAME_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const MAX_LABEL = 200;
+
+/** A name given by code under test, safe to print: control characters removed, length capped. */
+export function stripUnsafe(name: string): string {
+  const clean = name.replace(UNSAFE_NAME_CHARS, "");
+  return clean.length > MAX_LABEL ? `${clean.slice(0, MAX_LABEL)}...` : clean;
+}
+
+function checkedLabel(label: unknown, what: string): string {
+  if (label === undefined) return "";
+  // Only a primitive string: a learner's object with toString or Symbol.toPrimitive would run when a report formats it.
+  if (typeof label !== "string") throw new TypeError(`${what}: a label must be a string, got ${label === null ? "null" : typeof label}`);
+  return stripUnsafe(label);
+}
+
+let neutral = false;
+
+/** Show code under test neutral object names (type and id) while `on`: the grader turns this on for a grading. */
+export function setNeutralNames(on: boolean): void {
+  neutral = on;
+}
+
+/** Classes whose unlabelled objects have a name of their own (an mm, a vma by its start): set by the class's module. */
+const unlabelledNames = new WeakMap<object, (o: KObject) => string>();
+
+/** Name unlabelled instances of `cls` with `fn` (reads stored values with peek(): no access is recorded). */
+export function unlabelledName<T extends KObject>(cls: abstract new (...args: never[]) => T, fn: (o: T) => string): void {
+  unlabelledNames.set(cls, fn as (o: KObject) => string);
+}
+
+function unlabelled(o: KObject): string {
+  for (let c = Object.getPrototypeOf(o) as { constructor: object } | null; c !== null; c = Object.getPrototypeOf(c) as { constructor: object } | null) {
+    const fn = unlabelledNames.get(c.constructor);
+    if (fn !== undefined) return fn(o);
+  }
+  return `${o.type}#${rawId(o)}`;
+}
+
+/**
+ * The object's name for reports and traces: its label, else the member of
+ * the structure it is embedded in ("anon_vma#3->rwsem"), else its type and
+ * id. Reads only private state and simulator-defined getters: it runs no
+ * code under test.
+ */
+export function nameOf(o: KObject): string {
+  const label = rawLabel(o);
+  if (label) return label;
+  const up = rawEmbeddedIn(o);
+  if (up !== null) return `${nameOf(up)}->${rawMeta(o).embedField}`;
+  return unlabelled(o);
+}
+
+/** nameOf() of an object that may be absent (a NULL pointer field). */
+export function optName(o: KObject | null | undefined): string | undefined {
+  return o === null || o === undefined ? undefined : nameOf(o);
+}
+
+/** The name code under test sees while names are neutral: the object's type and id, or its place in its container's. */
+export function neutralName(o: KObject): string {
+  const up = rawEmbeddedIn(o);
+  if (up !== null) return `${neutralName(up)}->${rawMeta(o).embedField}`;
+  return `${o.type}#${rawId(o)}`;
+}
+
+/** Name an object (a test's or a setup helper's naming): what reports and traces call it from now on. */
+export function setLabel(o: KObject, label: string): void {
+  if (!KObject.isKObject(o)) throw new TypeError("setLabel() expects a kernel object");
+  writeLabel(o, checkedLabel(label, "setLabel()"));
+}
+
 /** The structure `o` is embedded in, if any. */
 export function embeddedIn(o: KObject): KObject | null {
   return rawEmbeddedIn(o);
@@ -190,12 +272,18 @@ export abstract class KObject {
   #dead = false;
   /** The rest of the bookkeeping, created on first use (most objects never need it). */
   #m: ObjMeta | null = null;
+  /** The test's or simulator's name for the object (reports, traces): private, see nameOf(). */
+  #label: string;
   static {
     rawFields = (o: KObject) => o.#f;
     rawId = (o: KObject) => o.#id;
     rawLayout = (o: KObject) => o.#layout;
     rawMeta = (o: KObject) => (o.#m ??= newMeta());
     rawDead = (o: KObject) => o.#dead;
+    rawLabel = (o: KObject) => o.#label;
+    writeLabel = (o: KObject, label: string) => {
+      o.#label = label;
+    };
     rawEmbeddedIn = (o: KObject) => (o.#m === null ? null : o.#m.embeddedIn);
     setDead = (o: KObject, dead: boolean) => {
       o.#dead = dead;
@@ -203,8 +291,13 @@ export abstract class KObject {
       if (e) for (const c of e) setDead(c, dead);
     };
   }
-  /** Human-readable name for traces ("mm1", "vma@0x10000"). */
-  declare label: string;
+  /** The object's label, or while names are neutral (a grading) its neutral name. Only the simulator and tests set it (setLabel). */
+  get label(): string {
+    return neutral ? neutralName(this) : this.#label;
+  }
+  set label(_: never) {
+    throw new TypeError(`the label of a ${this.type} is the simulator's: code under test cannot rename an object`);
+  }
 
   /** Deterministic id, unique within one execution. */
   get id(): number {
@@ -225,7 +318,7 @@ export abstract class KObject {
     const ex = cur();
     this.#layout = layoutOf(new.target);
     this.#id = ex.newObjectId();
-    this.label = label ?? "";
+    this.#label = checkedLabel(label, "a kernel object's constructor");
     ex.objects.push(this);
     ex.byId.set(this.#id, this);
   }
@@ -235,11 +328,9 @@ export abstract class KObject {
     return {};
   }
 
+  /** The object's name in traces and reports (nameOf), or while names are neutral (a grading) its neutral name. */
   get name(): string {
-    if (this.label) return this.label;
-    const m = this.#m;
-    if (m !== null && m.embeddedIn !== null) return `${m.embeddedIn.name}->${m.embedField}`;
-    return `${this.type}#${this.id}`;
+    return neutral ? neutralName(this) : nameOf(this);
   }
 
   /** The allocated object this one lives in: itself, or the structure it is embedded in. */
@@ -329,6 +420,8 @@ const structClasses = new Map<string, new () => KObject>();
  * against use-after-free like the kernel objects' fields.
  */
 export function kstruct<T extends Record<string, unknown>>(type: string, init: T, label?: string): T & KObject {
+  if (typeof type !== "string") throw new TypeError(`kstruct(): the type must be a string, got ${type === null ? "null" : typeof type}`);
+  type = checkedLabel(type, "kstruct()");
   const fields = Object.keys(init);
   const key = `${type}\u0000${fields.join(",")}`;
   let cls = structClasses.get(key);
@@ -342,7 +435,7 @@ export function kstruct<T extends Record<string, unknown>>(type: string, init: T
         const out: Record<string, unknown> = {};
         for (const [name, slot] of rawLayout(this)) {
           const v = f[slot];
-          out[name] = KObject.isKObject(v) ? v.name : typeof v === "object" && v !== null ? String(v) : v;
+          out[name] = KObject.isKObject(v) ? nameOf(v) : typeof v === "object" && v !== null ? String(v) : v;
         }
         return out;
       }
@@ -351,7 +444,7 @@ export function kstruct<T extends Record<string, unknown>>(type: string, init: T
     structClasses.set(key, (cls = C));
   }
   const o = new cls();
-  if (label) o.label = label;
+  if (label !== undefined) writeLabel(o, checkedLabel(label, `kstruct("${type}")`));
   for (const f of fields) poke(o as KObject & Record<string, unknown>, f, init[f]);
   return o as T & KObject;
 }

@@ -7,18 +7,19 @@
 import type { Execution } from "../execution";
 import { fmtLoc, hex } from "../format";
 import type { ThreadState } from "../thread";
+import { nameOf } from "../kobject";
 
 /** When `t` returns: every pair it opened is closed. */
 export function threadExitChecks(ex: Execution, t: ThreadState): void {
   if (t.held.length > 0) {
     const list = t.held
-      .map((h, i) => ` #${i}: ${h.lock.name} (${h.lock.lockClass}), taken at step ${h.step}${fmtLoc(h.loc)}`)
+      .map((h, i) => ` #${i}: ${nameOf(h.lock)} (${h.lock.lockClass}), taken at step ${h.step}${fmtLoc(h.loc)}`)
       .join("\n");
     ex.fail(
       "lock-held-at-exit",
       "WARNING: lock held when returning to user space!",
       `${t.name} is leaving the kernel with locks still held!\n${t.held.length} lock${t.held.length > 1 ? "s" : ""} held by ${t.name}:\n${list}`,
-      { locks: t.held.map((h) => h.lock.name) },
+      { locks: t.held.map((h) => nameOf(h.lock)) },
     );
   }
   if (t.rcuDepth > 0) {
