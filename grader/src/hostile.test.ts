@@ -171,6 +171,12 @@ const CASES: Record<string, Verdict> = {
   "identity-rewrite": { failsWith: /an update was lost|KCSAN: data-race/ },
   // A search that the code's own extra schedules cut short is a failure that says so, never a pass.
   "budget-padding": { failsWith: /the search was cut short|an update was lost/ },
+  // Object names are the simulator's: neutral while grading, set only by the simulator and tests, plain strings.
+  "label-peek": { failsWith: /an update was lost|KCSAN: data-race/ },
+  "label-rename": { failsWith: /cannot rename an object/ },
+  "label-trap": { failsWith: /a label must be a string/, extra: (r) => expect(shown(r)).not.toMatch(/all tests passed|report broken/) },
+  // A lock's kind and class are the simulator's: the sleep under the spinlock is still reported.
+  "lock-kind-rewrite": { failsWith: /sleeping function called from invalid context/ },
 };
 
 /** The solution with an increment that holds no lock: what the lock-free cases are without their tricks. */
@@ -189,6 +195,11 @@ const BASE: Record<string, string> = {
   "stack-names": RACY,
   // The same double free without the oracle's guard.
   "freed-oracle": hostile("freed-oracle")["counter.ts"]!.replace(" && !ev.freed", ""),
+  "label-peek": RACY,
+  // The same leak, not renamed.
+  "label-rename": hostile("label-rename")["counter.ts"]!.replace(/\n.*\.label = .*\n/, "\n"),
+  // The same allocation under the spinlock, with the lock left alone.
+  "lock-kind-rewrite": hostile("lock-kind-rewrite")["counter.ts"]!.replace(/\n  for \(const \[k, v\][\s\S]*?\n  }\n/, "\n"),
 };
 
 const linesOf = (n: number, line: (i: number) => string): string => Array.from({ length: n }, (_, i) => line(i)).join("\n");
