@@ -56,13 +56,17 @@ declare module "rmap-sim" {
 		/** Is `v` a kernel object made by this constructor (not a look-alike or a Proxy, which has none of its private fields)? */
 		static isKObject(v: unknown): v is KObject;
 		constructor(label?: string);
-		/** A small JSON view of the object for traces. Override to add state. */
+		/** A small JSON view of the object for traces (describeObject()). Override to add state. */
 		describe(): Record<string, unknown>;
 		/** The object's name in traces and reports (nameOf), or while names are neutral (a grading) its neutral name. */
 		get name(): string;
 		/** The allocated object this one lives in: itself, or the structure it is embedded in. */
 		container(): KObject;
-		/** Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). */
+		/**
+		 * Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). The child
+		 * is new (made in this step, not yet frozen by the execution) and has no container yet: an object already
+		 * in use cannot be moved into another, so no name or lifetime the detectors know changes.
+		 */
 		embed<T extends KObject>(child: T, field: string): T;
 	}
 	/**

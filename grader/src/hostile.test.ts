@@ -186,6 +186,8 @@ const CASES: Record<string, Verdict> = {
     },
   },
   "import-other-exercise": { notGradable: /cannot import "\.\.\/\.\.\/\.\.\/\.\.\/exercises\/01-anon-vma\/solution\/rmap"/ },
+  // The traces' view of an object reads without recording an access: refused to learner code while grading.
+  "describe-peek": { failsWith: /describe\(\) is the simulator's view of an object for traces/ },
   // Names given by learner code reach the report without a control character.
   "control-chars-names": { failsWith: /possible recursive locking[\s\S]*&lock\[2J\]0;ownedPASSdesrever/ },
 };
@@ -207,6 +209,7 @@ const BASE: Record<string, string> = {
   // The same double free without the oracle's guard.
   "freed-oracle": hostile("freed-oracle")["counter.ts"]!.replace(" && !ev.freed", ""),
   "label-peek": RACY,
+  "describe-peek": RACY,
   // The same leak, not renamed.
   "label-rename": hostile("label-rename")["counter.ts"]!.replace(/\n.*\.label = .*\n/, "\n"),
   // The same allocation under the spinlock, with the lock left alone.

@@ -86,6 +86,46 @@ const simClasses = new WeakSet<object>();
 
 /** Allow instances of `cls` (a simulator class without tracked fields of its own). */
 export function kernelObjectClass(cls: abstract new (...args: never[]) => KObject): void {
+  registerClass(cls);
+}
+
+/*
+ * describe() is the traces' view of an object: it reads stored values
+ * without recording an access and names the objects they point to by their
+ * labels. While names are neutral (a grading) only the simulator's own
+ * tracing may call it (describeObject()); code under test reads fields
+ * through their accessors, like kernel code.
+ */
+let describing = 0;
+const guardedDescribe = new WeakSet<object>();
+
+/** The traces' view of `o` (its describe()), for the simulator's tracing. */
+export function describeObject(o: KObject): Record<string, unknown> {
+  describing++;
+  try {
+    return o.describe();
+  } finally {
+    describing--;
+  }
+}
+
+function checkDescribe(): void {
+  if (neutral && describing === 0) {
+    throw new TypeError("describe() is the simulator's view of an object for traces: code under test reads fields through their accessors");
+  }
+}
+
+function registerClass(cls: abstract new (...args: never[]) => KObject): void {
+  const own = Object.getOwnPropertyDescriptor(cls.prototype, "describe");
+  if (own !== undefined && typeof own.value === "function" && !guardedDescribe.has(own.value as object)) {
+    const describe = own.value as (this: KObject) => Record<string, unknown>;
+    const guarded = function (this: KObject): Record<string, unknown> {
+      checkDescribe();
+      return describe.call(this);
+    };
+    guardedDescribe.add(guarded);
+    Object.defineProperty(cls.prototype, "describe", { ...own, value: guarded });
+  }
   simClasses.add(cls);
 }
 
@@ -323,8 +363,9 @@ export abstract class KObject {
     ex.byId.set(this.#id, this);
   }
 
-  /** A small JSON view of the object for traces. Override to add state. */
+  /** A small JSON view of the object for traces (describeObject()). Override to add state. */
   describe(): Record<string, unknown> {
+    checkDescribe();
     return {};
   }
 
@@ -338,10 +379,17 @@ export abstract class KObject {
     return containerOf(this);
   }
 
-  /** Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). */
+  /**
+   * Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). The child
+   * is new (made in this step, not yet frozen by the execution) and has no container yet: an object already
+   * in use cannot be moved into another, so no name or lifetime the detectors know changes.
+   */
   embed<T extends KObject>(child: T, field: string): T {
+    if (!KObject.isKObject(child) || Object.isFrozen(child) || rawEmbeddedIn(child) !== null || typeof field !== "string") {
+      throw new TypeError("embed() makes a new object a member of a structure: an object already in use cannot be embedded");
+    }
     rawMeta(child).embeddedIn = this;
-    rawMeta(child).embedField = field;
+    rawMeta(child).embedField = stripUnsafe(field);
     (rawMeta(this).embedded ??= []).push(child);
     return child;
   }
@@ -404,7 +452,7 @@ export function trackFields(cls: abstract new (...args: never[]) => KObject, fie
     });
   }
   layouts.set(cls, slots);
-  simClasses.add(cls);
+  registerClass(cls);
 }
 
 /* ------------------------------------------------------------------------ */

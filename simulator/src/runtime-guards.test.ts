@@ -622,3 +622,71 @@ function kstructOutside(): KObject {
   explore({ name: "make", models: "", setup: () => ((o = kstruct("thing", { v: 0 })), {}), threads: [] });
   return o!;
 }
+
+describe("the traces' view of an object is the simulator's", () => {
+  afterEach(() => setNeutralNames(false));
+
+  it("while grading, describe() is refused to code under test, and traces still show every object's state", () => {
+    setNeutralNames(true);
+    const refused: string[] = [];
+    const sc: Scenario<{ c: { v: number } & KObject; l: Spinlock }> = {
+      name: "describe",
+      models: "code under test reads state and names through describe(), recording no access",
+      setup: () => ({ c: kstruct("thing", { v: 0 }, "the_counter"), l: new Spinlock("&l", "the_lock") }),
+      threads: [
+        {
+          name: "t",
+          *run(s) {
+            for (const [what, o] of [["struct", s.c], ["lock", s.l]] as const) {
+              try {
+                o.describe();
+              } catch (e) {
+                if (e instanceof TypeError && /describe\(\) is the simulator's view/.test(e.message)) refused.push(what);
+              }
+            }
+            yield* spin_lock(s.l);
+            s.c.v = 1;
+            yield* spin_unlock(s.l);
+            throw new Error("stop here for a trace");
+          },
+        },
+      ],
+    };
+    const r = explore(sc);
+    expect(new Set(refused)).toEqual(new Set(["struct", "lock"]));
+    const objects = r.bug?.objects ?? [];
+    expect(objects.find((o) => o.name === "the_counter")?.state).toEqual({ v: 1 });
+    expect(objects.find((o) => o.name === "the_lock")?.state).toBeDefined();
+  });
+
+  it("embed() only makes a new object a member of a structure: an object in use cannot be moved", () => {
+    const refused: string[] = [];
+    const r = explore({
+      name: "embed",
+      models: "code under test re-parents objects",
+      setup: () => ({ c: kstruct("thing", { v: 0 }), l: new Spinlock("&l") }),
+      threads: [
+        {
+          name: "t",
+          *run(s) {
+            const mine = kstruct("mine", { v: 0 });
+            const tries: Array<[string, () => unknown]> = [
+              ["a lock in use", () => mine.embed(s.l, "lock")],
+              ["twice", () => (s.c.embed(mine, "x"), kstruct("other", { v: 0 }).embed(mine, "y"))],
+            ];
+            for (const [what, f] of tries) {
+              try {
+                f();
+              } catch (e) {
+                if (e instanceof TypeError && /an object already in use cannot be embedded/.test(e.message)) refused.push(what);
+              }
+            }
+            yield* sched_point();
+          },
+        },
+      ],
+    });
+    expect(r.bug).toBeUndefined();
+    expect(refused).toEqual(["a lock in use", "twice"]);
+  });
+});

@@ -7,7 +7,7 @@
 
 import { type Choice, choiceLetter, choiceThread, faultChoice, runChoice } from "./choice";
 import type { Execution } from "./execution";
-import { generation, isFreed, KObject, M, nameOf } from "./kobject";
+import { describeObject, generation, isFreed, KObject, M, nameOf } from "./kobject";
 import { implOf, type Op, opDone } from "./op";
 import { primitiveText } from "./format";
 import type { SourceLocation } from "./report";
@@ -101,7 +101,7 @@ export function traceStep(
     if (a !== undefined) step.args = a;
     if (opDone(op)) step.result = jsonValue(op.result);
     if (op.loc) step.loc = op.loc;
-    if (op.obj) step.state = op.obj.describe();
+    if (op.obj) step.state = describeObject(op.obj);
   }
   if (writes?.length) step.writes = [...new Set(writes)];
   if (notes?.length) step.notes = notes;
@@ -119,6 +119,6 @@ export function objectTable(ex: Execution): TraceObject[] {
     allocStep: M(o).allocStep,
     freeStep: M(o).freeStep,
     freed: isFreed(o),
-    state: o.describe(),
+    state: describeObject(o),
   }));
 }
