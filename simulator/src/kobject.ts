@@ -228,6 +228,8 @@ function unlabelled(o: KObject): string {
  * code under test.
  */
 export function nameOf(o: KObject): string {
+  // Whatever reached a report in place of an object is named by no code of its own.
+  if (!KObject.isKObject(o)) return "(not a kernel object)";
   const label = rawLabel(o);
   if (label) return label;
   const up = rawEmbeddedIn(o);

@@ -690,3 +690,38 @@ describe("the traces' view of an object is the simulator's", () => {
     expect(refused).toEqual(["a lock in use", "twice"]);
   });
 });
+
+describe("reports name objects by the test's labels", () => {
+  afterEach(() => setNeutralNames(false));
+
+  it("while grading too, and a primitive called without yield* names its object by label", () => {
+    setNeutralNames(true);
+    const r = explore({
+      name: "forgotten yield",
+      models: "a primitive called and never run",
+      setup: () => ({ l: new Spinlock("&l", "the_lock") }),
+      threads: [
+        {
+          name: "t",
+          *run(s) {
+            yield* sched_point();
+            spin_lock(s.l);
+          },
+        },
+      ],
+    });
+    expect(r.bug?.report.message).toMatch(/spin_lock\(the_lock\)/);
+  });
+
+  it("a value that is not a kernel object is named without running any of its code", () => {
+    let ran = false;
+    const trap = {
+      get name() {
+        ran = true;
+        return "lie";
+      },
+    };
+    expect(nameOf(trap as unknown as KObject)).toBe("(not a kernel object)");
+    expect(ran).toBe(false);
+  });
+});

@@ -36,7 +36,7 @@ export function threadExitChecks(ex: Execution, t: ThreadState): void {
     ex.fail(
       "unbalanced",
       "WARNING: mmu_notifier_invalidate_range_start() without a matching _end()",
-      `${t.name} called mmu_notifier_invalidate_range_start(${r.mm.name}, ${hex(r.start)}, ${hex(r.end)}) at step ` +
+      `${t.name} called mmu_notifier_invalidate_range_start(${nameOf(r.mm)}, ${hex(r.start)}, ${hex(r.end)}) at step ` +
         `${r.step} and returned without mmu_notifier_invalidate_range_end(). A secondary MMU stays blocked ` +
         "(its invalidate count never drops) and may keep stale translations. Every exit path after the start, " +
         "error paths included, must call the end with the same range.",
