@@ -4,7 +4,7 @@
  */
 
 import type { Execution } from "./execution";
-import { KObject, peek, poke, trackFields } from "./kobject";
+import { KObject, peek, poke, trackFields, nameOf } from "./kobject";
 import { Op, type OpImpl } from "./op";
 
 export const INT_MAX = 0x7fffffff;
@@ -31,7 +31,7 @@ function atomicOp<R>(name: string, f: (a: Atomic, arg: number, arg2: number, ex:
     perform(op, _t, ex) {
       const a = op.obj as Atomic;
       const r = f(a, op.arg as number, op.arg2 as number, ex);
-      if (ex.tracing) ex.note(a.container(), `${name}(${a.name}) -> ${peek(a, "counter")}`);
+      if (ex.tracing) ex.note(a.container(), `${name}(${nameOf(a)}) -> ${peek(a, "counter")}`);
       return r;
     },
     args: (op) => (op.arg === undefined ? undefined : op.arg2 === undefined ? op.arg : [op.arg, op.arg2]),

@@ -2,7 +2,7 @@
  * Hidden tests, lesson 1: the rmap under concurrency. Every interleaving of
  * the threads is explored (DPOR).
  */
-import { check_that, defineSuite, type Sim, list_for_each_entry, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim/testing";
+import { check_that, defineSuite, type Sim, list_for_each_entry, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now, setLabel } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   do_anonymous_page,
@@ -28,7 +28,7 @@ interface S {
 function setup(): S {
   const mm = mm_alloc_now("parent");
   const vma = vma_alloc_now(mm, 0x10000, 0x20000);
-  vma.label = "parent:vma@0x10000";
+  setLabel(vma, "parent:vma@0x10000");
   return { w: newLockedWorld((av) => av.lock, mm), mm, vma, page: null, child: null };
 }
 
