@@ -47,20 +47,26 @@ declare module "rmap-sim" {
 	}
 	export abstract class KObject {
 		#private;
-		/** Human-readable name for traces ("mm1", "vma@0x10000"). */
-		label: string;
+		/** The object's label, or while names are neutral (a grading) its neutral name. Only the simulator and tests set it (setLabel). */
+		get label(): string;
+		set label(_: never);
 		/** Deterministic id, unique within one execution. */
 		get id(): number;
 		abstract get type(): string;
 		/** Is `v` a kernel object made by this constructor (not a look-alike or a Proxy, which has none of its private fields)? */
 		static isKObject(v: unknown): v is KObject;
 		constructor(label?: string);
-		/** A small JSON view of the object for traces. Override to add state. */
+		/** A small JSON view of the object for traces (describeObject()). Override to add state. */
 		describe(): Record<string, unknown>;
+		/** The object's name in traces and reports (nameOf), or while names are neutral (a grading) its neutral name. */
 		get name(): string;
 		/** The allocated object this one lives in: itself, or the structure it is embedded in. */
 		container(): KObject;
-		/** Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). */
+		/**
+		 * Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). The child
+		 * is new (made in this step, not yet frozen by the execution) and has no container yet: an object already
+		 * in use cannot be moved into another, so no name or lifetime the detectors know changes.
+		 */
 		embed<T extends KObject>(child: T, field: string): T;
 	}
 	/**
@@ -145,13 +151,15 @@ declare module "rmap-sim" {
 		readonly spins: boolean;
 	}
 	abstract class LockBase extends KObject implements LockLike {
-		readonly lockClass: string;
-		abstract readonly spins: boolean;
+		#private;
+		/** Does holding it make the thread atomic (a spinlock)? A getter of the class: no instance can say otherwise. */
+		abstract get spins(): boolean;
 		/**
 		 * @param lockClass lockdep's class key: every lock initialised at the same place shares it
 		 *                  ("&anon_vma->rwsem", "&mm->page_table_lock").
 		 */
 		constructor(lockClass: string, label?: string);
+		get lockClass(): string;
 	}
 	interface LockEdge {
 		from: string;
@@ -205,10 +213,10 @@ declare module "rmap-sim" {
 	/** A kmem cache, named as in the kernel. The per-execution state is created on first use. */
 	export class KmemCache<T extends KObject> {
 		#private;
-		readonly name: string;
 		readonly create: () => T;
-		readonly flags: CacheFlags;
 		static isKmemCache(v: unknown): v is KmemCache<KObject>;
+		readonly name: string;
+		readonly flags: CacheFlags;
 		constructor(name: string, create: () => T, flags?: CacheFlags);
 	}
 	interface CacheState {
@@ -380,9 +388,13 @@ declare module "rmap-sim" {
 		/** Traced run: source locations, history, trace steps (replays of a failure). */
 		readonly tracing: boolean;
 		newObjectId(): number;
-		private sealedUpTo;
-		/** Seal objects created since the last call: code under test cannot shadow tracked fields or swap prototypes. */
-		sealNew(): void;
+		private frozenUpTo;
+		/**
+		 * Freeze objects created since the last call: code under test cannot shadow tracked fields, swap prototypes
+		 * or rewrite an own member the detectors read (a lock's class, an embedded lock). Tracked fields are
+		 * accessors on the prototype and the bookkeeping is private, so both stay usable.
+		 */
+		freezeNew(): void;
 		addThread(name: string, body: () => Iterable<unknown> | Iterator<unknown>, serial?: boolean): ThreadState;
 		access(obj: KObject, slot: number, write: boolean, field: string): void;
 		/** Record an access to the object itself (slot 0): locks, atomics, list heads. */
@@ -500,7 +512,7 @@ declare module "rmap-sim" {
 	}
 	export class Spinlock extends LockBase {
 		get type(): string;
-		readonly spins = true;
+		get spins(): boolean;
 		/** The holder; read-only outside spin_lock()/spin_trylock()/spin_unlock(). */
 		readonly owner: ThreadHandle | null;
 		constructor(lockClass: string, label?: string);
@@ -521,7 +533,7 @@ declare module "rmap-sim" {
 	export function spin_unlock(lock: Spinlock): Op<void>;
 	export class Mutex extends LockBase {
 		get type(): string;
-		readonly spins = false;
+		get spins(): boolean;
 		/** The holder; read-only outside mutex_lock()/mutex_unlock(). */
 		readonly owner: ThreadHandle | null;
 		constructor(lockClass: string, label?: string);
@@ -531,7 +543,7 @@ declare module "rmap-sim" {
 	export function mutex_unlock(lock: Mutex): Op<void>;
 	export class RwSemaphore extends LockBase {
 		get type(): string;
-		readonly spins = false;
+		get spins(): boolean;
 		/** The writer and the number of readers; read-only outside the down/up primitives. */
 		readonly writer: ThreadHandle | null;
 		readonly readers: number;
@@ -616,13 +628,18 @@ declare module "rmap-sim" {
 	 * protects it; list operations then assert it is held (lockdep_assert_held).
 	 */
 	export class ListHead<E extends KObject = KObject> extends KObject {
+		#private;
 		get type(): string;
 		next: ListHead<E> | string;
 		prev: ListHead<E> | string;
 		/** For an entry: the structure it is embedded in. */
 		readonly entry: E | null;
-		/** For a head: the lock that must be held to change the list ("write") or to walk it. */
-		protector: (() => LockLike | null) | null;
+		/**
+		 * For a head: the lock that must be held to change the list ("write") or to walk it. An accessor, so the
+		 * head stays assignable here once the simulator has frozen the object.
+		 */
+		get protector(): (() => LockLike | null) | null;
+		set protector(fn: (() => LockLike | null) | null);
 		constructor(entry?: E | null, label?: string);
 		describe(): Record<string, unknown>;
 	}
@@ -747,7 +764,6 @@ declare module "rmap-sim" {
 		/** Secondary MMUs listening to this mm's mmu notifiers. */
 		readonly notifiers: SecondaryMmu[];
 		constructor(label?: string);
-		get name(): string;
 		describe(): Record<string, unknown>;
 	}
 	export class Vma extends KObject {
@@ -768,7 +784,6 @@ declare module "rmap-sim" {
 		/** Per-VMA lock and attach count: 0 detached, 1 attached, +1 per reader, +VMA_LOCK_OFFSET for a writer. */
 		readonly vm_refcnt: Refcount;
 		constructor(label?: string);
-		get name(): string;
 		describe(): Record<string, unknown>;
 	}
 	export class AnonVma extends KObject {

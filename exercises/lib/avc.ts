@@ -60,6 +60,8 @@ import {
   vm_area_cachep,
   vma_alloc_now,
   isFreed,
+  setLabel,
+  nameOf,
 } from "rmap-sim/testing";
 
 /** The learner's functions that the drivers call. */
@@ -203,7 +205,7 @@ export function* write_fault(mm: MmStruct, addr: number): Sim<number> {
   if (page === null) return -12;
   page.mapping = vma.anon_vma;
   page.index = linear_page_index(vma, addr);
-  page.label = `page@${mm.name}:${hex(addr)}#${page.id}`;
+  setLabel(page, `page@${nameOf(mm)}:${hex(addr)}#${page.id}`);
   yield* atomic_inc(page._mapcount);
   set_pte_at(mm, addr, table, mk_pte(page, true));
   if (old !== undefined) yield* page_unmapped(old.page);

@@ -39,6 +39,7 @@ import {
   up_write,
   vma_alloc_now,
   AnonVma,
+  nameOf,
 } from "rmap-sim/testing";
 
 /** The errno copy_page_range() returns when a page-table allocation fails. */
@@ -61,7 +62,7 @@ export function populate_now(mm: MmStruct, addr: number, page: Page, write: bool
     const idx = pgtable_index(t.level, addr);
     let e = t.entries.get(idx);
     if (!(e instanceof PageTable)) {
-      e = new PageTable(NEXT[t.level]!, `${mm.name}:${NEXT[t.level]}@${hex(addr)}`);
+      e = new PageTable(NEXT[t.level]!, `${nameOf(mm)}:${NEXT[t.level]}@${hex(addr)}`);
       t.set(idx, e);
     }
     t = e;
@@ -110,7 +111,7 @@ export function* fork_copy_retried(mm: CopyPageRange, w: ForkWorld): Sim<number>
   if (ret !== -ENOMEM) return ret;
   check_fork_result(w, ret);
   yield* exit_child(w);
-  w.child = mm_alloc_now(`${w.child.name}-retry`);
+  w.child = mm_alloc_now("child-retry");
   return yield* fork_copy(mm, w);
 }
 

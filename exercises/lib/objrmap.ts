@@ -59,6 +59,8 @@ import {
   check_that,
   mm_alloc_now,
   vma_alloc_now,
+  setLabel,
+  nameOf,
 } from "rmap-sim/testing";
 
 /** The rmap functions the drivers call: the learner's module provides them. */
@@ -145,7 +147,7 @@ export function pte_table(mm: MmStruct, addr: number): PageTable {
     const idx = pgtable_index(t.level, addr);
     let e = t.get(idx);
     if (!(e instanceof PageTable)) {
-      e = new PageTable(NEXT[t.level]!, `${mm.name}:${NEXT[t.level]}`);
+      e = new PageTable(NEXT[t.level]!, `${nameOf(mm)}:${NEXT[t.level]}`);
       t.set(idx, e);
     }
     t = e;
@@ -235,7 +237,7 @@ export function* do_wp_page(ops: RmapOps, w: World, vma: Vma, addr: number): Sim
 export function* dup_mmap(ops: RmapOps, w: World, parent: MmStruct, label?: string): Sim<MmStruct | null> {
   const child = yield* kmem_cache_alloc(mm_cachep);
   if (child === null) return null;
-  if (label) child.label = label;
+  if (label) setLabel(child, label);
   w.mms.push(child);
   for (const mpnt of parent.vmas) {
     const tmp = yield* kmem_cache_alloc(vm_area_cachep);
@@ -246,7 +248,7 @@ export function* dup_mmap(ops: RmapOps, w: World, parent: MmStruct, label?: stri
     tmp.vm_pgoff = mpnt.vm_pgoff;
     tmp.vm_flags = mpnt.vm_flags;
     tmp.anon_vma = mpnt.anon_vma;
-    if (label) tmp.label = `${label}:vma@0x${mpnt.vm_start.toString(16)}`;
+    if (label) setLabel(tmp, `${label}:vma@0x${mpnt.vm_start.toString(16)}`);
     insert_vma_now(child, tmp);
     yield* ops.anon_vma_link(tmp);
     if (tmp.anon_vma === null) continue;

@@ -18,7 +18,21 @@ describe("the submission checker", () => {
     const files = checker.lastProgramFiles();
     expect(files).toContain("/__submission__/counter.ts");
     expect(files).toContain("/__api__/rmap-sim.d.ts");
-    for (const f of files) expect(f).toMatch(/^\/__submission__\/|^\/__api__\/rmap-sim\.d\.ts$|\/typescript\/lib\/lib\.[a-z0-9.]+\.d\.ts$/);
+    for (const f of files) expect(f).toMatch(/^\/__submission__\/|^\/__api__\/(rmap-sim|globals)\.d\.ts$|\/typescript\/lib\/lib\.[a-z0-9.]+\.d\.ts$/);
+  });
+
+  it("knows the sandbox's console, and no other host global", () => {
+    const logs = checker.check({ "counter.ts": `${solution}
+console.log("value", 1);
+console.error(new Error("x"));
+` }, ["counter.ts"]);
+    expect(logs.ok).toBe(true);
+    for (const host of ["process.exit(0);", "require(\"fs\");", "window.alert(1);", "setTimeout(() => {}, 1);"]) {
+      const r = checker.check({ "counter.ts": `${solution}
+${host}
+` }, ["counter.ts"]);
+      expect(r.ok, host).toBe(false);
+    }
   });
 
   it("resolves the exercise's other files among themselves, and nothing from disk", () => {

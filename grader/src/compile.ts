@@ -61,6 +61,17 @@ export const SIM_MODULE = "rmap-sim";
  */
 const SUBMISSION_ROOT = "/__submission__";
 const API_FILE = "/__api__/rmap-sim.d.ts";
+/** The globals the sandbox gives learner code besides the API: its size-capped console (sandbox/entry.ts). */
+const GLOBALS_FILE = "/__api__/globals.d.ts";
+const GLOBALS = `interface LearnerConsole {
+  log(...data: unknown[]): void;
+  info(...data: unknown[]): void;
+  warn(...data: unknown[]): void;
+  error(...data: unknown[]): void;
+  debug(...data: unknown[]): void;
+}
+declare var console: LearnerConsole;
+`;
 
 /** The learner-API declaration bundle on disk (generated beside the simulator's package.json). */
 export function learnerApiDeclarations(): string {
@@ -81,6 +92,7 @@ export class SubmissionChecker {
   private previous: ts.Program | undefined;
   private readonly libDir: string;
   private readonly apiPath: string;
+  private globals: ts.SourceFile | undefined;
 
   constructor() {
     this.options = {
@@ -125,8 +137,9 @@ export class SubmissionChecker {
       useCaseSensitiveFileNames: () => true,
       getNewLine: () => "\n",
       writeFile: () => {},
-      fileExists: (f) => (isVirtual(f) ? this.virtual.has(f) : f === API_FILE || (isLib(f) && ts.sys.fileExists(f))),
-      readFile: (f) => (isVirtual(f) ? this.virtual.get(f) : f === API_FILE ? readFileSync(this.apiPath, "utf8") : isLib(f) ? ts.sys.readFile(f) : undefined),
+      fileExists: (f) => (isVirtual(f) ? this.virtual.has(f) : f === API_FILE || f === GLOBALS_FILE || (isLib(f) && ts.sys.fileExists(f))),
+      readFile: (f) =>
+        isVirtual(f) ? this.virtual.get(f) : f === API_FILE ? readFileSync(this.apiPath, "utf8") : f === GLOBALS_FILE ? GLOBALS : isLib(f) ? ts.sys.readFile(f) : undefined,
       directoryExists: (d) => d === SUBMISSION_ROOT || d === this.libDir,
       getDirectories: () => [],
       realpath: (f) => f,
@@ -136,6 +149,7 @@ export class SubmissionChecker {
           return text === undefined ? undefined : ts.createSourceFile(f, text, lang, true);
         }
         if (f === API_FILE) return cached(f, this.apiPath, lang);
+        if (f === GLOBALS_FILE) return (this.globals ??= ts.createSourceFile(f, GLOBALS, lang, false));
         return isLib(f) ? cached(f, f, lang) : undefined;
       },
       // "rmap-sim" is the ambient module of API_FILE; the exercise's other files resolve among themselves; nothing else resolves.
@@ -188,7 +202,7 @@ export class SubmissionChecker {
 
     this.virtual = new Map(names.map((n) => [`${SUBMISSION_ROOT}/${n}`, files[n]!]));
     const previous = this.previous;
-    const roots = [...names.map((n) => `${SUBMISSION_ROOT}/${n}`), API_FILE];
+    const roots = [...names.map((n) => `${SUBMISSION_ROOT}/${n}`), API_FILE, GLOBALS_FILE];
     try {
       this.previous = undefined;
       const program = ts.createProgram({ rootNames: roots, options: this.options, host: this.host, oldProgram: previous });

@@ -12,7 +12,8 @@
  * must never lower a score. No message of the whole corpus may carry a host
  * path or a name from the hidden suites, their helpers or the solution.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Results } from "rmap-schemas";
@@ -33,8 +34,8 @@ const starter = readFileSync(join(FIXTURE, "starter", "counter.ts"), "utf8");
 /** Everything a learner is shown, as one string. */
 const shown = (r: Results): string => JSON.stringify({ ...r, timings: undefined });
 const failing = (r: Results): string => r.tests.filter((t) => !t.passed).map((t) => `${t.message}\n${t.report?.message ?? ""}`).join("\n");
-/** Every result of the corpus, for the leak check at the end. */
-const seen: Array<{ name: string; results: Results }> = [];
+/** Every result of the corpus with what was submitted, for the leak check at the end. */
+const seen: Array<{ name: string; results: Results; submitted: string }> = [];
 
 type Verdict =
   | { notGradable: RegExp; stoppedBy?: Results["stoppedBy"] }
@@ -171,6 +172,24 @@ const CASES: Record<string, Verdict> = {
   "identity-rewrite": { failsWith: /an update was lost|KCSAN: data-race/ },
   // A search that the code's own extra schedules cut short is a failure that says so, never a pass.
   "budget-padding": { failsWith: /the search was cut short|an update was lost/ },
+  // Object names are the simulator's: neutral while grading, set only by the simulator and tests, plain strings.
+  "label-peek": { failsWith: /an update was lost|KCSAN: data-race/ },
+  "label-rename": { failsWith: /cannot rename an object/ },
+  "label-trap": { failsWith: /a label must be a string/, extra: (r) => expect(shown(r)).not.toMatch(/all tests passed|report broken/) },
+  // A lock's kind and class are the simulator's: the sleep under the spinlock is still reported.
+  "lock-kind-rewrite": { failsWith: /sleeping function called from invalid context/ },
+  // No function the learner did not write shows its source, however it is turned into text.
+  "source-peek": {
+    failsWith: /\[native code\]/,
+    extra: (r) => {
+      for (const marker of ['kstruct("fixture_event"', "ex.access", "rawFields", "currentOrNull", "=>"]) expect(failing(r)).not.toContain(marker);
+    },
+  },
+  "import-other-exercise": { notGradable: /cannot import "\.\.\/\.\.\/\.\.\/\.\.\/exercises\/01-anon-vma\/solution\/rmap"/ },
+  // The traces' view of an object reads without recording an access: refused to learner code while grading.
+  "describe-peek": { failsWith: /describe\(\) is the simulator's view of an object for traces/ },
+  // Names given by learner code reach the report without a control character.
+  "control-chars-names": { failsWith: /possible recursive locking[\s\S]*&lock\[2J\]0;ownedPASSdesrever/ },
 };
 
 /** The solution with an increment that holds no lock: what the lock-free cases are without their tricks. */
@@ -189,7 +208,29 @@ const BASE: Record<string, string> = {
   "stack-names": RACY,
   // The same double free without the oracle's guard.
   "freed-oracle": hostile("freed-oracle")["counter.ts"]!.replace(" && !ev.freed", ""),
+  "label-peek": RACY,
+  "describe-peek": RACY,
+  // The same leak, not renamed.
+  "label-rename": hostile("label-rename")["counter.ts"]!.replace(/\n.*\.label = .*\n/, "\n"),
+  // The same allocation under the spinlock, with the lock left alone.
+  "lock-kind-rewrite": hostile("lock-kind-rewrite")["counter.ts"]!.replace(/\n  for \(const \[k, v\][\s\S]*?\n  }\n/, "\n"),
 };
+
+/** The functions other exercises' reference solutions export and the learner's API does not: never named to this exercise's learner. */
+function otherExercisesExports(): string[] {
+  const api = readFileSync(join(REPO_ROOT, "simulator", "rmap-sim.d.ts"), "utf8");
+  const names = new Set<string>();
+  for (const ex of readdirSync(join(REPO_ROOT, "exercises"))) {
+    const dir = join(REPO_ROOT, "exercises", ex, "solution");
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir)) {
+      for (const m of readFileSync(join(dir, f), "utf8").matchAll(/^export function\*? *([A-Za-z_][A-Za-z0-9_]*)/gm)) {
+        if (!new RegExp(`\\b${m[1]}\\b`).test(api) && !solution.includes(m[1]!)) names.add(m[1]!);
+      }
+    }
+  }
+  return [...names];
+}
 
 const linesOf = (n: number, line: (i: number) => string): string => Array.from({ length: n }, (_, i) => line(i)).join("\n");
 const chunked = (items: string[], sep: string, per: number): string =>
@@ -244,14 +285,19 @@ const GENERATED: Record<string, { files: () => Record<string, string>; verdict: 
     }),
     verdict: { notGradable: /Type 'A' is not assignable to type 'B'|took too long/ },
   },
+  // A diagnostic quotes the learner's text: the control characters in it never reach the page.
+  "diagnostic-control-chars": {
+    files: () => ({ "counter.ts": `${solution}\nexport const bad: number = "\u001b[2J\u001b]0;owned\u0007\u202Epassed\u0000";\n` }),
+    verdict: { notGradable: /is not assignable to type 'number'/ },
+  },
   "template-union": {
     files: () => ({ "counter.ts": `${solution}\ntype D = ${Array.from({ length: 10 }, (_, i) => `"${i}"`).join(" | ")};\ntype T5 = \`\${D}\${D}\${D}\${D}\${D}\`;\ntype T10 = \`\${T5}\${T5}\`;\nexport const u: T10 = "1234512345";\n` }),
     verdict: { notGradable: /too complex to represent|took too long/ },
   },
 };
 
-async function expectContained(name: string, r: Results, verdict: Verdict, base: Results, wallMs: number): Promise<void> {
-  seen.push({ name, results: r });
+async function expectContained(name: string, r: Results, verdict: Verdict, base: Results, wallMs: number, files: Record<string, string>): Promise<void> {
+  seen.push({ name, results: r, submitted: Object.values(files).join("\n") });
   if ("notGradable" in verdict) {
     expect(r.gradable).toBe(false);
     expect(r.message).toMatch(verdict.notGradable);
@@ -294,16 +340,18 @@ describe("hostile submissions", () => {
   for (const [name, verdict] of Object.entries(CASES)) {
     it(`contains ${name}`, async () => {
       const t0 = performance.now();
-      const r = await submitFiles(hostile(name));
-      await expectContained(name, r, verdict, await baseOf(name), performance.now() - t0);
+      const files = hostile(name);
+      const r = await submitFiles(files);
+      await expectContained(name, r, verdict, await baseOf(name), performance.now() - t0, files);
     });
   }
 
   for (const [name, { files, verdict }] of Object.entries(GENERATED)) {
     it(`contains ${name}`, async () => {
       const t0 = performance.now();
-      const r = await submitFiles(files());
-      await expectContained(name, r, verdict, solutionResults, performance.now() - t0);
+      const submitted = files();
+      const r = await submitFiles(submitted);
+      await expectContained(name, r, verdict, solutionResults, performance.now() - t0, submitted);
     });
   }
 
@@ -313,7 +361,13 @@ describe("hostile submissions", () => {
     const secrets = [
       REPO_ROOT,
       "/work/",
+      "/root",
+      ...(homedir().length > 1 ? [homedir()] : []),
       "node_modules",
+      "races.ts",
+      "leaks.ts",
+      "hidden/leaks",
+      ...otherExercisesExports(),
       "__submission__",
       "fixture-exercise",
       "tests/hidden",
@@ -324,13 +378,13 @@ describe("hostile submissions", () => {
       "Runs alone: no other thread",
       "frees the old event after dropping it",
     ];
-    for (const { name, results } of seen) {
+    expect(secrets.length).toBeGreaterThan(40);
+    for (const { name, results, submitted } of seen) {
       // The exercise's own folder name is public; everything else the learner is shown is scanned.
       const text = JSON.stringify({ ...results, exercise: undefined, timings: undefined });
       for (const secret of secrets) {
-        // These cases name a hidden path in their own import; the refusal quotes the learner's text back, nothing more.
-        const allowedEcho = name.startsWith("import-") || name === "typeof-import" || name === "reference-path";
-        if (allowedEcho && /tests\/hidden|hidden\/races|solution\/counter|simulator\/src|fixture-exercise/.test(secret)) continue;
+        // A refusal may quote the learner's own text back (an import of a hidden path), nothing more.
+        if (submitted.includes(secret)) continue;
         expect(text, `${name} shows ${secret}`).not.toContain(secret);
       }
     }

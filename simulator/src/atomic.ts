@@ -5,7 +5,7 @@
 
 import { atomicRefcountStep, type RefcountEffect } from "./detectors/refcount";
 import type { Execution } from "./execution";
-import { KObject, peek, poke, trackFields } from "./kobject";
+import { KObject, peek, poke, trackFields, nameOf } from "./kobject";
 import { Op, type OpImpl } from "./op";
 
 export const INT_MAX = 0x7fffffff;
@@ -56,7 +56,7 @@ function atomicOp<R>(name: string, f: (a: Atomic, arg: number, arg2: number, ex:
       const a = op.obj as Atomic;
       const before = refcounts.has(a) ? peek(a, "counter") : 0;
       const r = f(a, op.arg as number, op.arg2 as number, ex);
-      if (ex.tracing) ex.note(a.container(), `${name}(${a.name}) -> ${peek(a, "counter")}`);
+      if (ex.tracing) ex.note(a.container(), `${name}(${nameOf(a)}) -> ${peek(a, "counter")}`);
       if (refcounts.has(a)) {
         const after = peek(a, "counter");
         atomicRefcountStep(ex, t, a, name, before, after, effectOf(name, op.arg as number, before, after));

@@ -6,26 +6,26 @@
  */
 
 import { cur } from "./current";
-import { KObject, trackedFields } from "./kobject";
+import { KObject, trackedFields, nameOf } from "./kobject";
 import { Op, type OpImpl } from "./op";
 
 const READ_ONCE_OP: OpImpl = {
   name: "READ_ONCE",
   perform: (op) => (op.obj as unknown as Record<string, unknown>)[op.arg as string],
-  args: (op) => `${op.obj!.name}.${String(op.arg)}`,
+  args: (op) => `${nameOf(op.obj!)}.${String(op.arg)}`,
 };
 const WRITE_ONCE_OP: OpImpl = {
   name: "WRITE_ONCE",
   perform(op) {
     (op.obj as unknown as Record<string, unknown>)[op.arg as string] = op.arg2;
   },
-  args: (op) => `${op.obj!.name}.${String(op.arg)}`,
+  args: (op) => `${nameOf(op.obj!)}.${String(op.arg)}`,
 };
 
 function checkField(obj: unknown, field: unknown, fn: string): KObject {
   if (!KObject.isKObject(obj)) throw new TypeError(`${fn}() expects a kernel object and a field name`);
   if (typeof field !== "string" || !trackedFields(obj).has(field)) {
-    throw new TypeError(`${fn}(${obj.name}, ${String(field)}): not a tracked field of ${obj.type}`);
+    throw new TypeError(`${fn}(${nameOf(obj)}, ${String(field)}): not a tracked field of ${obj.type}`);
   }
   return obj;
 }

@@ -53,7 +53,7 @@ import { preludeTooLong, tooManyAccesses, tooManySteps } from "./detectors/runaw
 import { threadExitChecks } from "./detectors/unbalanced";
 import { fmtLoc } from "./format";
 import * as kobjects from "./kobject";
-import type { KObject } from "./kobject";
+import { type KObject, nameOf } from "./kobject";
 import { defaultLocations, type LocationProvider } from "./locations";
 import * as ops from "./op";
 import type { Op } from "./op";
@@ -193,11 +193,15 @@ export class Execution {
     return this.nextId++;
   }
 
-  private sealedUpTo = 0;
-  /** Seal objects created since the last call: code under test cannot shadow tracked fields or swap prototypes. */
-  sealNew(): void {
+  private frozenUpTo = 0;
+  /**
+   * Freeze objects created since the last call: code under test cannot shadow tracked fields, swap prototypes
+   * or rewrite an own member the detectors read (a lock's class, an embedded lock). Tracked fields are
+   * accessors on the prototype and the bookkeeping is private, so both stay usable.
+   */
+  freezeNew(): void {
     const objs = this.objects;
-    for (; this.sealedUpTo < objs.length; this.sealedUpTo++) Object.seal(objs[this.sealedUpTo]);
+    for (; this.frozenUpTo < objs.length; this.frozenUpTo++) Object.freeze(objs[this.frozenUpTo]);
   }
 
   /* ---- threads ---- */
@@ -226,7 +230,7 @@ export class Execution {
       else this.kcsan.plain(this, loc, write, obj, field);
     }
     if (write && this.traceWrites !== null) {
-      this.traceWrites.push(`${obj.name}.${field}`);
+      this.traceWrites.push(`${nameOf(obj)}.${field}`);
       this.stepWrote = true;
     }
   }
@@ -404,7 +408,7 @@ export class Execution {
   private runPrelude(body: () => Iterable<unknown>): void {
     const t = new ThreadState("prelude", -1, this.newObjectId(), body);
     this.stepIndex = -1;
-    this.sealNew();
+    this.freezeNew();
     let steps = 0;
     while (!t.finished && this.report === null) {
       const op = t.pending;
@@ -455,7 +459,7 @@ export class Execution {
     let prevThread: ThreadState | null = this.choices.length
       ? (this.threads[choiceThread(this.choices[this.choices.length - 1]!)] ?? null)
       : null;
-    this.sealNew();
+    this.freezeNew();
     for (;;) {
       // A fresh array each step: the explorers keep it (enabledAt) without copying.
       const enabled: Choice[] = [];
@@ -588,7 +592,7 @@ export class Execution {
       thrown = e;
     }
     this.tracking = false;
-    this.sealNew();
+    this.freezeNew();
     if (!threw && this.report === null) {
       try {
         this.afterTransition(t, res!);

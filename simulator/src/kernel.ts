@@ -25,7 +25,7 @@ import { data_race } from "./compiler";
 import { cur } from "./current";
 import type { Execution } from "./execution";
 import { hex } from "./format";
-import { isFreed, kernelObjectClass, KObject, peek, poke, trackFields } from "./kobject";
+import { isFreed, kernelObjectClass, KObject, peek, poke, trackFields, nameOf, optName, setLabel, unlabelledName, idOf } from "./kobject";
 import { ListHead } from "./list";
 import { Op, type OpImpl } from "./op";
 import { Refcount } from "./refcount";
@@ -80,14 +80,12 @@ export class MmStruct extends KObject {
     this.page_table_lock = this.embed(new Spinlock("&mm->page_table_lock"), "page_table_lock");
     this.pgd = this.embed(new PageTable("pgd"), "pgd");
   }
-  override get name(): string {
-    return this.label || `mm#${this.id}`;
-  }
   override describe(): Record<string, unknown> {
-    return { vmas: peek(this, "vmas").map((v) => v.name), mm_users: peek(this, "mm_users") };
+    return { vmas: peek(this, "vmas").map((v) => nameOf(v)), mm_users: peek(this, "mm_users") };
   }
 }
 trackFields(MmStruct, ["vmas", "mm_users", "mm_lock_seq"]);
+unlabelledName(MmStruct, (mm) => `mm#${idOf(mm)}`);
 
 export class Vma extends KObject {
   get type(): string {
@@ -121,22 +119,18 @@ export class Vma extends KObject {
     this.anon_vma_node = this.embed(new ListHead<Vma>(this), "anon_vma_node");
     this.vm_refcnt = this.embed(new Refcount(0), "vm_refcnt");
   }
-  override get name(): string {
-    if (this.label) return this.label;
-    const start = peek(this, "vm_start");
-    return `vma#${this.id}@${hex(start)}`;
-  }
   override describe(): Record<string, unknown> {
     return {
-      vm_mm: peek(this, "vm_mm")?.name ?? null,
+      vm_mm: optName(peek(this, "vm_mm")) ?? null,
       vm_start: hex(peek(this, "vm_start")),
       vm_end: hex(peek(this, "vm_end")),
-      anon_vma: peek(this, "anon_vma")?.name ?? null,
+      anon_vma: optName(peek(this, "anon_vma")) ?? null,
       vm_refcnt: peek(this.vm_refcnt, "refs"),
     };
   }
 }
 trackFields(Vma, ["vm_mm", "vm_start", "vm_end", "vm_pgoff", "vm_flags", "anon_vma", "vm_lock_seq"]);
+unlabelledName(Vma, (v) => `vma#${idOf(v)}@${hex(peek(v, "vm_start"))}`);
 
 export class AnonVma extends KObject {
   get type(): string {
@@ -203,7 +197,7 @@ export class AnonVmaChain extends KObject {
     this.same_anon_vma = this.embed(new ListHead<AnonVmaChain>(this), "same_anon_vma");
   }
   override describe(): Record<string, unknown> {
-    return { vma: peek(this, "vma")?.name ?? null, anon_vma: peek(this, "anon_vma")?.name ?? null };
+    return { vma: optName(peek(this, "vma")) ?? null, anon_vma: optName(peek(this, "anon_vma")) ?? null };
   }
 }
 trackFields(AnonVmaChain, ["vma", "anon_vma"]);
@@ -225,7 +219,7 @@ export class Page extends KObject {
     this._mapcount = this.embed(new Atomic(-1), "_mapcount");
   }
   override describe(): Record<string, unknown> {
-    return { mapping: peek(this, "mapping")?.name ?? null, index: peek(this, "index"), mapcount: peek(this._mapcount, "counter") + 1 };
+    return { mapping: optName(peek(this, "mapping")) ?? null, index: peek(this, "index"), mapcount: peek(this._mapcount, "counter") + 1 };
   }
 }
 trackFields(Page, ["mapping", "index"]);
@@ -299,7 +293,7 @@ function setupName(): string {
 export function mm_alloc_now(label?: string): MmStruct {
   const ex = cur();
   const mm = allocateNow(ex, mm_cachep, setupName());
-  if (label) mm.label = label;
+  if (label) setLabel(mm, label);
   return mm;
 }
 
@@ -402,12 +396,12 @@ const PGTABLE_ALLOC: OpImpl = {
     const existing = table.get(idx);
     if (existing !== undefined) return existing as PageTable;
     if (op.fail) {
-      ex.traceNote(`fault injection: ${lvl}_alloc(${mm.name}, ${hex(addr)}) fails`);
+      ex.traceNote(`fault injection: ${lvl}_alloc(${nameOf(mm)}, ${hex(addr)}) fails`);
       return null;
     }
     const nu = allocateNow(ex, pgtable_cachep[lvl as Exclude<PageTableLevel, "pgd">], t.name);
     nu.entries.clear();
-    nu.label = `${mm.name}:${lvl}@${hex(addr)}`;
+    setLabel(nu, `${nameOf(mm)}:${lvl}@${hex(addr)}`);
     // __pud_alloc() and friends install the new table under mm->page_table_lock.
     table.set(idx, nu);
     return nu;
@@ -521,7 +515,7 @@ export class SecondaryMmu extends KObject {
   declare invalidate_seq: number;
   readonly mm: MmStruct;
   constructor(mm: MmStruct, label?: string) {
-    super(label ?? `kvm(${mm.name})`);
+    super(label ?? `kvm(${nameOf(mm)})`);
     this.mm = mm;
     poke(this, "invalidate_in_progress", 0);
     poke(this, "invalidate_seq", 0);
@@ -542,7 +536,7 @@ export class SecondaryMmu extends KObject {
   }
   override describe(): Record<string, unknown> {
     return {
-      sptes: [...this.sptes].map(([a, s]) => `${hex(a)}->${s.page.name}${s.write ? " rw" : " ro"}`),
+      sptes: [...this.sptes].map(([a, s]) => `${hex(a)}->${nameOf(s.page)}${s.write ? " rw" : " ro"}`),
       invalidate_in_progress: peek(this, "invalidate_in_progress"),
     };
   }
@@ -576,10 +570,10 @@ const NOTIFIER_END: OpImpl = {
         "unbalanced",
         "WARNING: mmu_notifier_invalidate_range_end() does not match a start",
         open.length
-          ? `${t.name} ends range [${hex(start)}, ${hex(end)}) of ${mm.name}, but the open range is ` +
+          ? `${t.name} ends range [${hex(start)}, ${hex(end)}) of ${nameOf(mm)}, but the open range is ` +
               `[${hex(open[0]!.start)}, ${hex(open[0]!.end)}) (started at step ${open[0]!.step}). The end must repeat the start's range: ` +
               "a secondary MMU pairs them to know when the range is stable again."
-          : `${t.name} ends range [${hex(start)}, ${hex(end)}) of ${mm.name} without a matching start.`,
+          : `${t.name} ends range [${hex(start)}, ${hex(end)}) of ${nameOf(mm)} without a matching start.`,
         { start, end },
       );
     }
@@ -638,11 +632,11 @@ export function secondary_mmu_violations(smmu: SecondaryMmu): string[] {
   const out: string[] = [];
   for (const [addr, s] of smmu.sptes) {
     const pte = pte_get(smmu.mm, addr);
-    if (pte === undefined) out.push(`${smmu.name} maps ${hex(addr)} -> ${s.page.name} but the primary has no pte there`);
-    else if (pte.page !== s.page) out.push(`${smmu.name} maps ${hex(addr)} -> ${s.page.name} but the primary maps ${pte.page.name}`);
+    if (pte === undefined) out.push(`${nameOf(smmu)} maps ${hex(addr)} -> ${nameOf(s.page)} but the primary has no pte there`);
+    else if (pte.page !== s.page) out.push(`${nameOf(smmu)} maps ${hex(addr)} -> ${nameOf(s.page)} but the primary maps ${nameOf(pte.page)}`);
     else if (s.write && !pte.write) {
       out.push(
-        `${smmu.name} keeps a writable translation of ${hex(addr)} -> ${s.page.name}, but the primary pte is read-only ` +
+        `${nameOf(smmu)} keeps a writable translation of ${hex(addr)} -> ${nameOf(s.page)}, but the primary pte is read-only ` +
           "(copy-on-write after fork): a guest write would change the page under the child",
       );
     }

@@ -70,6 +70,8 @@ export interface ObjMeta {
 }
 
 let rawMeta: (o: KObject) => ObjMeta;
+let rawLabel: (o: KObject) => string;
+let writeLabel: (o: KObject, label: string) => void;
 let rawDead: (o: KObject) => boolean;
 let rawEmbeddedIn: (o: KObject) => KObject | null;
 let setDead: (o: KObject, dead: boolean) => void;
@@ -84,6 +86,46 @@ const simClasses = new WeakSet<object>();
 
 /** Allow instances of `cls` (a simulator class without tracked fields of its own). */
 export function kernelObjectClass(cls: abstract new (...args: never[]) => KObject): void {
+  registerClass(cls);
+}
+
+/*
+ * describe() is the traces' view of an object: it reads stored values
+ * without recording an access and names the objects they point to by their
+ * labels. While names are neutral (a grading) only the simulator's own
+ * tracing may call it (describeObject()); code under test reads fields
+ * through their accessors, like kernel code.
+ */
+let describing = 0;
+const guardedDescribe = new WeakSet<object>();
+
+/** The traces' view of `o` (its describe()), for the simulator's tracing. */
+export function describeObject(o: KObject): Record<string, unknown> {
+  describing++;
+  try {
+    return o.describe();
+  } finally {
+    describing--;
+  }
+}
+
+function checkDescribe(): void {
+  if (neutral && describing === 0) {
+    throw new TypeError("describe() is the simulator's view of an object for traces: code under test reads fields through their accessors");
+  }
+}
+
+function registerClass(cls: abstract new (...args: never[]) => KObject): void {
+  const own = Object.getOwnPropertyDescriptor(cls.prototype, "describe");
+  if (own !== undefined && typeof own.value === "function" && !guardedDescribe.has(own.value as object)) {
+    const describe = own.value as (this: KObject) => Record<string, unknown>;
+    const guarded = function (this: KObject): Record<string, unknown> {
+      checkDescribe();
+      return describe.call(this);
+    };
+    guardedDescribe.add(guarded);
+    Object.defineProperty(cls.prototype, "describe", { ...own, value: guarded });
+  }
   simClasses.add(cls);
 }
 
@@ -129,6 +171,88 @@ export function generation(o: KObject): number {
 /** The step at which the object was last freed (-1: never, or outside any thread). */
 export function freeStepOf(o: KObject): number {
   return rawMeta(o).freeStep;
+}
+
+/*
+ * Object names. An object's label ("mm1", "child_vma") is the test's or the
+ * simulator's name for it: private, read by reports, traces and detectors
+ * through nameOf(). While names are neutral (a grading), what code under
+ * test reads through `label` and `name` is made of the object's type and id
+ * only ("vm_area_struct#12"), so it cannot tell which test built the object.
+ */
+
+/** Strip what a name must never carry to a terminal or a page (C0 but tab, DEL, C1, bidi controls) and cap its length. */
+const UNSAFE_NAME_CHARS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const MAX_LABEL = 200;
+
+/** A name given by code under test, safe to print: control characters removed, length capped. */
+export function stripUnsafe(name: string): string {
+  const clean = name.replace(UNSAFE_NAME_CHARS, "");
+  return clean.length > MAX_LABEL ? `${clean.slice(0, MAX_LABEL)}...` : clean;
+}
+
+function checkedLabel(label: unknown, what: string): string {
+  if (label === undefined) return "";
+  // Only a primitive string: a learner's object with toString or Symbol.toPrimitive would run when a report formats it.
+  if (typeof label !== "string") throw new TypeError(`${what}: a label must be a string, got ${label === null ? "null" : typeof label}`);
+  return stripUnsafe(label);
+}
+
+let neutral = false;
+
+/** Show code under test neutral object names (type and id) while `on`: the grader turns this on for a grading. */
+export function setNeutralNames(on: boolean): void {
+  neutral = on;
+}
+
+/** Classes whose unlabelled objects have a name of their own (an mm, a vma by its start): set by the class's module. */
+const unlabelledNames = new WeakMap<object, (o: KObject) => string>();
+
+/** Name unlabelled instances of `cls` with `fn` (reads stored values with peek(): no access is recorded). */
+export function unlabelledName<T extends KObject>(cls: abstract new (...args: never[]) => T, fn: (o: T) => string): void {
+  unlabelledNames.set(cls, fn as (o: KObject) => string);
+}
+
+function unlabelled(o: KObject): string {
+  for (let c = Object.getPrototypeOf(o) as { constructor: object } | null; c !== null; c = Object.getPrototypeOf(c) as { constructor: object } | null) {
+    const fn = unlabelledNames.get(c.constructor);
+    if (fn !== undefined) return fn(o);
+  }
+  return `${o.type}#${rawId(o)}`;
+}
+
+/**
+ * The object's name for reports and traces: its label, else the member of
+ * the structure it is embedded in ("anon_vma#3->rwsem"), else its type and
+ * id. Reads only private state and simulator-defined getters: it runs no
+ * code under test.
+ */
+export function nameOf(o: KObject): string {
+  // Whatever reached a report in place of an object is named by no code of its own.
+  if (!KObject.isKObject(o)) return "(not a kernel object)";
+  const label = rawLabel(o);
+  if (label) return label;
+  const up = rawEmbeddedIn(o);
+  if (up !== null) return `${nameOf(up)}->${rawMeta(o).embedField}`;
+  return unlabelled(o);
+}
+
+/** nameOf() of an object that may be absent (a NULL pointer field). */
+export function optName(o: KObject | null | undefined): string | undefined {
+  return o === null || o === undefined ? undefined : nameOf(o);
+}
+
+/** The name code under test sees while names are neutral: the object's type and id, or its place in its container's. */
+export function neutralName(o: KObject): string {
+  const up = rawEmbeddedIn(o);
+  if (up !== null) return `${neutralName(up)}->${rawMeta(o).embedField}`;
+  return `${o.type}#${rawId(o)}`;
+}
+
+/** Name an object (a test's or a setup helper's naming): what reports and traces call it from now on. */
+export function setLabel(o: KObject, label: string): void {
+  if (!KObject.isKObject(o)) throw new TypeError("setLabel() expects a kernel object");
+  writeLabel(o, checkedLabel(label, "setLabel()"));
 }
 
 /** The structure `o` is embedded in, if any. */
@@ -190,12 +314,18 @@ export abstract class KObject {
   #dead = false;
   /** The rest of the bookkeeping, created on first use (most objects never need it). */
   #m: ObjMeta | null = null;
+  /** The test's or simulator's name for the object (reports, traces): private, see nameOf(). */
+  #label: string;
   static {
     rawFields = (o: KObject) => o.#f;
     rawId = (o: KObject) => o.#id;
     rawLayout = (o: KObject) => o.#layout;
     rawMeta = (o: KObject) => (o.#m ??= newMeta());
     rawDead = (o: KObject) => o.#dead;
+    rawLabel = (o: KObject) => o.#label;
+    writeLabel = (o: KObject, label: string) => {
+      o.#label = label;
+    };
     rawEmbeddedIn = (o: KObject) => (o.#m === null ? null : o.#m.embeddedIn);
     setDead = (o: KObject, dead: boolean) => {
       o.#dead = dead;
@@ -203,8 +333,13 @@ export abstract class KObject {
       if (e) for (const c of e) setDead(c, dead);
     };
   }
-  /** Human-readable name for traces ("mm1", "vma@0x10000"). */
-  declare label: string;
+  /** The object's label, or while names are neutral (a grading) its neutral name. Only the simulator and tests set it (setLabel). */
+  get label(): string {
+    return neutral ? neutralName(this) : this.#label;
+  }
+  set label(_: never) {
+    throw new TypeError(`the label of a ${this.type} is the simulator's: code under test cannot rename an object`);
+  }
 
   /** Deterministic id, unique within one execution. */
   get id(): number {
@@ -225,21 +360,20 @@ export abstract class KObject {
     const ex = cur();
     this.#layout = layoutOf(new.target);
     this.#id = ex.newObjectId();
-    this.label = label ?? "";
+    this.#label = checkedLabel(label, "a kernel object's constructor");
     ex.objects.push(this);
     ex.byId.set(this.#id, this);
   }
 
-  /** A small JSON view of the object for traces. Override to add state. */
+  /** A small JSON view of the object for traces (describeObject()). Override to add state. */
   describe(): Record<string, unknown> {
+    checkDescribe();
     return {};
   }
 
+  /** The object's name in traces and reports (nameOf), or while names are neutral (a grading) its neutral name. */
   get name(): string {
-    if (this.label) return this.label;
-    const m = this.#m;
-    if (m !== null && m.embeddedIn !== null) return `${m.embeddedIn.name}->${m.embedField}`;
-    return `${this.type}#${this.id}`;
+    return neutral ? neutralName(this) : nameOf(this);
   }
 
   /** The allocated object this one lives in: itself, or the structure it is embedded in. */
@@ -247,10 +381,17 @@ export abstract class KObject {
     return containerOf(this);
   }
 
-  /** Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). */
+  /**
+   * Embed `child` in this object (a lock, an atomic, a list head that is a member of this struct). The child
+   * is new (made in this step, not yet frozen by the execution) and has no container yet: an object already
+   * in use cannot be moved into another, so no name or lifetime the detectors know changes.
+   */
   embed<T extends KObject>(child: T, field: string): T {
+    if (!KObject.isKObject(child) || Object.isFrozen(child) || rawEmbeddedIn(child) !== null || typeof field !== "string") {
+      throw new TypeError("embed() makes a new object a member of a structure: an object already in use cannot be embedded");
+    }
     rawMeta(child).embeddedIn = this;
-    rawMeta(child).embedField = field;
+    rawMeta(child).embedField = stripUnsafe(field);
     (rawMeta(this).embedded ??= []).push(child);
     return child;
   }
@@ -313,7 +454,7 @@ export function trackFields(cls: abstract new (...args: never[]) => KObject, fie
     });
   }
   layouts.set(cls, slots);
-  simClasses.add(cls);
+  registerClass(cls);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -329,6 +470,8 @@ const structClasses = new Map<string, new () => KObject>();
  * against use-after-free like the kernel objects' fields.
  */
 export function kstruct<T extends Record<string, unknown>>(type: string, init: T, label?: string): T & KObject {
+  if (typeof type !== "string") throw new TypeError(`kstruct(): the type must be a string, got ${type === null ? "null" : typeof type}`);
+  type = checkedLabel(type, "kstruct()");
   const fields = Object.keys(init);
   const key = `${type}\u0000${fields.join(",")}`;
   let cls = structClasses.get(key);
@@ -342,7 +485,7 @@ export function kstruct<T extends Record<string, unknown>>(type: string, init: T
         const out: Record<string, unknown> = {};
         for (const [name, slot] of rawLayout(this)) {
           const v = f[slot];
-          out[name] = KObject.isKObject(v) ? v.name : typeof v === "object" && v !== null ? String(v) : v;
+          out[name] = KObject.isKObject(v) ? nameOf(v) : typeof v === "object" && v !== null ? String(v) : v;
         }
         return out;
       }
@@ -351,7 +494,7 @@ export function kstruct<T extends Record<string, unknown>>(type: string, init: T
     structClasses.set(key, (cls = C));
   }
   const o = new cls();
-  if (label) o.label = label;
+  if (label !== undefined) writeLabel(o, checkedLabel(label, `kstruct("${type}")`));
   for (const f of fields) poke(o as KObject & Record<string, unknown>, f, init[f]);
   return o as T & KObject;
 }

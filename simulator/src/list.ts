@@ -8,7 +8,7 @@
 import { cur } from "./current";
 import { lockdep_assert_held } from "./detectors/lockdep";
 import type { Execution } from "./execution";
-import { KObject, peek, poke, trackFields } from "./kobject";
+import { KObject, peek, poke, trackFields, nameOf as objName } from "./kobject";
 import type { LockLike } from "./lock";
 import { AGAIN, Op, type OpImpl, opAux, setOpAux } from "./op";
 
@@ -29,8 +29,18 @@ export class ListHead<E extends KObject = KObject> extends KObject {
   declare prev: ListHead<E> | string;
   /** For an entry: the structure it is embedded in. */
   readonly entry: E | null;
-  /** For a head: the lock that must be held to change the list ("write") or to walk it. */
-  protector: (() => LockLike | null) | null = null;
+  #protector: (() => LockLike | null) | null = null;
+  /**
+   * For a head: the lock that must be held to change the list ("write") or to walk it. An accessor, so the
+   * head stays assignable here once the simulator has frozen the object.
+   */
+  get protector(): (() => LockLike | null) | null {
+    return this.#protector;
+  }
+  set protector(fn: (() => LockLike | null) | null) {
+    if (fn !== null && typeof fn !== "function") throw new TypeError("a list's protector is a function returning its lock, or null");
+    this.#protector = fn;
+  }
   constructor(entry: E | null = null, label?: string) {
     super(label);
     this.entry = entry;
@@ -91,7 +101,7 @@ const LIST_ADD: OpImpl = {
       listCheckLock(ex, head, "write");
       const n = nu.next;
       if (typeof n !== "string" && n !== nu && nu.entry !== null) {
-        ex.fail("list-corruption", "list_add double add", `list_add double add: new=${nu.name} is already on a list (prev=${nameOf(nu.prev)}, next=${nameOf(n)}).`);
+        ex.fail("list-corruption", "list_add double add", `list_add double add: new=${nameOf(nu)} is already on a list (prev=${nameOf(nu.prev)}, next=${nameOf(n)}).`);
       }
       const prev = tail ? deref(ex, head.prev, "list_add_tail") : head;
       const next = tail ? head : deref(ex, head.next, "list_add");
@@ -104,10 +114,10 @@ const LIST_ADD: OpImpl = {
         "list-corruption",
         "list_add corruption",
         (next.prev !== prev
-          ? `list_add corruption. next->prev should be prev (${prev.name}), but was ${nameOf(next.prev)}. (next=${next.name}).`
-          : `list_add corruption. prev->next should be next (${next.name}), but was ${nameOf(prev.next)}. (prev=${prev.name}).`) +
+          ? `list_add corruption. next->prev should be prev (${nameOf(prev)}), but was ${nameOf(next.prev)}. (next=${nameOf(next)}).`
+          : `list_add corruption. prev->next should be next (${nameOf(next)}), but was ${nameOf(prev.next)}. (prev=${nameOf(prev)}).`) +
           "\nThe list changed between reading the neighbours and linking the new entry: another thread updated it at the same time. Updates of a shared list need its lock.",
-        { list: head.name },
+        { list: nameOf(head) },
       );
     }
     next.prev = nu;
@@ -117,7 +127,7 @@ const LIST_ADD: OpImpl = {
     entryHeads(ex).set(nu, head);
     return undefined;
   },
-  args: (op) => (op.arg as ListHead).name,
+  args: (op) => nameOf(op.arg as ListHead),
 };
 
 const LIST_DEL: OpImpl = {
@@ -137,8 +147,8 @@ const LIST_DEL: OpImpl = {
         "list-corruption",
         "list_del corruption",
         (prev.next !== e
-          ? `list_del corruption. prev->next should be ${e.name}, but was ${nameOf(prev.next)}. (prev=${prev.name})`
-          : `list_del corruption. next->prev should be ${e.name}, but was ${nameOf(next.prev)}. (next=${next.name})`) +
+          ? `list_del corruption. prev->next should be ${nameOf(e)}, but was ${nameOf(prev.next)}. (prev=${nameOf(prev)})`
+          : `list_del corruption. next->prev should be ${nameOf(e)}, but was ${nameOf(next.prev)}. (next=${nameOf(next)})`) +
           "\nThe list changed while the entry was being removed: another thread updated it at the same time.",
       );
     }
@@ -152,7 +162,7 @@ const LIST_DEL: OpImpl = {
 };
 
 function nameOf(p: ListHead | string): string {
-  return typeof p === "string" ? p : p.name;
+  return typeof p === "string" ? p : objName(p);
 }
 
 /** Add `entry` after `head` (at the front). Asserts the list's lock when the list declares one. */

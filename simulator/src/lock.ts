@@ -9,7 +9,7 @@
  */
 
 import { lockdepAcquire, popHeld, pushHeld } from "./detectors/lockdep";
-import { KObject } from "./kobject";
+import { KObject, stripUnsafe } from "./kobject";
 import type { Op, OpImpl } from "./op";
 import type { ThreadState } from "./thread";
 
@@ -19,13 +19,21 @@ export interface LockLike extends KObject {
 }
 
 export abstract class LockBase extends KObject implements LockLike {
-  abstract readonly spins: boolean;
+  /** Does holding it make the thread atomic (a spinlock)? A getter of the class: no instance can say otherwise. */
+  abstract get spins(): boolean;
+  /** lockdep's class key: private, so code under test cannot move a lock to another class. */
+  readonly #lockClass: string;
   /**
    * @param lockClass lockdep's class key: every lock initialised at the same place shares it
    *                  ("&anon_vma->rwsem", "&mm->page_table_lock").
    */
-  constructor(readonly lockClass: string, label?: string) {
+  constructor(lockClass: string, label?: string) {
     super(label);
+    if (typeof lockClass !== "string") throw new TypeError(`a lock's class must be a string, got ${lockClass === null ? "null" : typeof lockClass}`);
+    this.#lockClass = stripUnsafe(lockClass);
+  }
+  get lockClass(): string {
+    return this.#lockClass;
   }
 }
 

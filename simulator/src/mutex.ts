@@ -11,7 +11,9 @@ export class Mutex extends LockBase {
   get type(): string {
     return "struct mutex";
   }
-  readonly spins = false;
+  get spins(): boolean {
+    return false;
+  }
   /** The holder; read-only outside mutex_lock()/mutex_unlock(). */
   declare readonly owner: ThreadHandle | null;
   constructor(lockClass: string, label?: string) {

@@ -9,7 +9,7 @@ import { blockedInSoftirq } from "./detectors/deadlock";
 import { sleepInSoftirq } from "./detectors/might-sleep";
 import { rcuUnlockUnbalanced } from "./detectors/unbalanced";
 import type { Execution } from "./execution";
-import type { KObject } from "./kobject";
+import { type KObject, optName } from "./kobject";
 import { AGAIN, grantOp, implOf, Op, type OpImpl, opAux, opSleeps, setOpAux } from "./op";
 import { SimUsageError } from "./report";
 import { ThreadState } from "./thread";
@@ -83,12 +83,12 @@ const CALL_RCU: OpImpl = {
     const waitFor = rcuReaders(ex, t);
     ex.rcuCallbacks.push({
       waitFor,
-      label: `call_rcu callback for ${obj?.name ?? "?"}`,
+      label: `call_rcu callback for ${optName(obj) ?? "?"}`,
       run: () => runAtomically(ex, fn(obj), "an RCU callback"),
     });
     if (obj) ex.note(obj, "call_rcu");
   },
-  args: (op) => op.obj?.name,
+  args: (op) => optName(op.obj),
 };
 
 /**

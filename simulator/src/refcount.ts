@@ -7,7 +7,7 @@
 import { refcountWarn } from "./detectors/refcount";
 import type { Execution } from "./execution";
 import { INT_MAX, INT_MIN } from "./atomic";
-import { KObject, peek, poke, trackFields } from "./kobject";
+import { KObject, peek, poke, trackFields, nameOf } from "./kobject";
 import { Op, type OpImpl } from "./op";
 
 /** refcount_t's saturation value (INT_MIN / 2): a saturated count never reaches zero again. */
@@ -34,7 +34,7 @@ function refOp<R>(name: string, f: (r: Refcount, arg: number, ex: Execution) => 
     perform(op, _t, ex) {
       const r = op.obj as Refcount;
       const res = f(r, op.arg as number, ex);
-      if (ex.tracing) ex.note(r.container(), `${name}(${r.name}${op.arg !== undefined ? `, ${op.arg}` : ""}) -> ${peek(r, "refs")}`);
+      if (ex.tracing) ex.note(r.container(), `${name}(${nameOf(r)}${op.arg !== undefined ? `, ${op.arg}` : ""}) -> ${peek(r, "refs")}`);
       return res;
     },
     args: (op) => op.arg,

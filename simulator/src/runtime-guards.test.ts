@@ -4,7 +4,7 @@
  * forged bug report, start an execution inside a step, or pass a test whose
  * exhaustive search it cut short.
  */
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { SimBug } from "./report";
 import {
   defineSuite,
@@ -32,6 +32,9 @@ import {
   synchronize_rcu,
   rcu_read_lock,
   rcu_read_unlock,
+  nameOf,
+  setLabel,
+  setNeutralNames,
 } from "./testing";
 
 type S = { c: { v: number } & { id: number }; l: Spinlock };
@@ -428,5 +431,297 @@ describe("a cut-short search is not a pass", () => {
     const o = runTest(t!);
     expect(o.passed).toBe(true);
     expect(o.limitHit).toMatch(/maxExecutions/);
+  });
+});
+
+describe("object names are the simulator's", () => {
+  type N = { c: { v: number } & KObject; l: Spinlock; cache: KmemCache<KObject & { v: number }> };
+  const named = (body: (s: N) => Sim): Scenario<N> => ({
+    name: "named objects",
+    models: "code under test reads or rewrites the names of a test's objects",
+    setup: () => ({
+      c: kstruct("thing", { v: 0 }, "the_counter"),
+      l: new Spinlock("&counter->lock", "counter.lock"),
+      cache: new KmemCache("events", () => kstruct("ev", { v: 0 })),
+    }),
+    threads: [
+      { name: "t0", run: body },
+      { name: "t1", run: body },
+    ],
+    check: (s) => {
+      if (s.c.v !== 2) throw new Error(`lost update: ${s.c.v}`);
+    },
+  });
+
+  afterEach(() => setNeutralNames(false));
+
+  it("while names are neutral, code reads an object's type and id, never the test's label", () => {
+    setNeutralNames(true);
+    const seen: string[] = [];
+    const r = explore(
+      named(function* (s) {
+        seen.push(s.c.label, s.c.name, s.l.label, s.l.name);
+        // Right only for the test's own objects: neutral names make it take the racy path.
+        const watched = [s.c.label, s.c.name, s.l.name].some((n) => /counter/.test(n));
+        if (watched) yield* spin_lock(s.l);
+        const v = s.c.v;
+        yield* sched_point();
+        s.c.v = v + 1;
+        if (watched) yield* spin_unlock(s.l);
+      }),
+    );
+    expect(r.bug?.report.message).toMatch(/lost update/);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((n) => /^(thing|spinlock_t)#\d+$/.test(n))).toBe(true);
+    // Reports and traces keep the test's names.
+    expect(r.bug?.objects?.map((o) => o.name)).toEqual(expect.arrayContaining(["the_counter", "counter.lock"]));
+  });
+
+  it("outside a grading the label is readable, and nobody but the simulator and tests renames an object", () => {
+    const refused: string[] = [];
+    const r = explore(
+      named(function* (s) {
+        expect(s.c.label).toBe("the_counter");
+        for (const [what, o] of [["counter", s.c], ["lock", s.l]] as const) {
+          try {
+            (o as unknown as { label: string }).label = "";
+          } catch (e) {
+            if (e instanceof TypeError && /cannot rename an object/.test(e.message)) refused.push(what);
+          }
+        }
+        yield* spin_lock(s.l);
+        const v = s.c.v;
+        yield* sched_point();
+        s.c.v = v + 1;
+        yield* spin_unlock(s.l);
+      }),
+    );
+    expect(r.bug).toBeUndefined();
+    expect(new Set(refused)).toEqual(new Set(["counter", "lock"]));
+    const o = kstructOutside();
+    setLabel(o, "renamed\u001b[2J\u202e");
+    expect(nameOf(o)).toBe("renamed[2J");
+  });
+
+  it("a leaked object is reported under the test's name whatever code under test tried", () => {
+    const r = explore({
+      name: "hidden leak",
+      models: "code under test renames what it leaks",
+      setup: () => ({ cache: new KmemCache("events", () => kstruct("ev", { v: 0 })) }),
+      leakCheck: true,
+      threads: [
+        {
+          name: "t",
+          *run(s) {
+            const ev = yield* kmem_cache_alloc(s.cache, GFP_KERNEL);
+            try {
+              (ev as unknown as { label: string }).label = "not a leak";
+            } catch {
+              /* refused */
+            }
+          },
+        },
+      ],
+    });
+    expect(r.bug?.report.title).toMatch(/kmemleak: 1 new suspected memory leak/);
+    expect(r.bug?.report.message).toMatch(/unreferenced object ev#\d+ \(ev, cache events\)/);
+  });
+
+  it("a name or a lock class given by code under test is a plain string, read once, with no control characters", () => {
+    const trap = { [Symbol.toPrimitive]: () => "counter", toString: () => "counter" };
+    const made: string[] = [];
+    const r = explore({
+      name: "names",
+      models: "code under test names its own objects",
+      setup: () => ({}),
+      threads: [
+        {
+          name: "t",
+          *run() {
+            const tries: Array<[string, () => unknown]> = [
+              ["kstruct label", () => kstruct("ev", { v: 0 }, trap as unknown as string)],
+              ["kstruct type", () => kstruct(trap as unknown as string, { v: 0 })],
+              ["lock label", () => new Spinlock("&l", trap as unknown as string)],
+              ["lock class", () => new Mutex(trap as unknown as string)],
+              ["cache name", () => new KmemCache(trap as unknown as string, () => kstruct("ev", { v: 0 }))],
+            ];
+            for (const [what, f] of tries) {
+              try {
+                f();
+                made.push(what);
+              } catch (e) {
+                if (!(e instanceof TypeError) || !/must be a string/.test(e.message)) made.push(`${what}: ${String(e)}`);
+              }
+            }
+            const l = new Spinlock("&l\u001b[31m\u202e", "x\u0000y");
+            expect([l.lockClass, nameOf(l)]).toEqual(["&l[31m", "xy"]);
+            yield* sched_point();
+          },
+        },
+      ],
+    });
+    expect(r.bug).toBeUndefined();
+    expect(made).toEqual([]);
+  });
+
+  it("a lock's class and kind are the simulator's: rewriting them hides no inversion and no sleep under a spinlock", () => {
+    const rewritten: string[] = [];
+    const tryWrite = (o: object, k: string, v: unknown) => {
+      try {
+        (o as Record<string, unknown>)[k] = v;
+        rewritten.push(k);
+      } catch {
+        /* frozen or a getter */
+      }
+    };
+    const ab = explore({
+      name: "inversion",
+      models: "two threads take two locks in opposite orders, one after renaming a class",
+      setup: () => ({ a: new Mutex("&a"), b: new Mutex("&b") }),
+      threads: [
+        { name: "t0", *run(s) { yield* mutex_lock(s.a); yield* mutex_lock(s.b); yield* mutex_unlock(s.b); yield* mutex_unlock(s.a); } },
+        {
+          name: "t1",
+          *run(s) {
+            tryWrite(s.a, "lockClass", "&a2");
+            tryWrite(s.b, "lockClass", "&b2");
+            yield* mutex_lock(s.b);
+            yield* mutex_lock(s.a);
+            yield* mutex_unlock(s.a);
+            yield* mutex_unlock(s.b);
+          },
+        },
+      ],
+    });
+    expect(ab.bug?.report.title).toMatch(/circular locking dependency|deadlock/);
+    const sleep = explore({
+      name: "sleep under spinlock",
+      models: "a mutex taken under a spinlock whose kind was rewritten",
+      setup: () => ({ l: new Spinlock("&l"), m: new Mutex("&m") }),
+      threads: [
+        {
+          name: "t",
+          *run(s) {
+            tryWrite(s.l, "spins", false);
+            yield* spin_lock(s.l);
+            yield* mutex_lock(s.m);
+            yield* mutex_unlock(s.m);
+            yield* spin_unlock(s.l);
+          },
+        },
+      ],
+    });
+    expect(sleep.bug?.report.title).toMatch(/sleeping function called from invalid context/);
+    expect(rewritten).toEqual([]);
+  });
+});
+
+/** A structure made outside any test: an execution of its own holds it. */
+function kstructOutside(): KObject {
+  let o: KObject | null = null;
+  explore({ name: "make", models: "", setup: () => ((o = kstruct("thing", { v: 0 })), {}), threads: [] });
+  return o!;
+}
+
+describe("the traces' view of an object is the simulator's", () => {
+  afterEach(() => setNeutralNames(false));
+
+  it("while grading, describe() is refused to code under test, and traces still show every object's state", () => {
+    setNeutralNames(true);
+    const refused: string[] = [];
+    const sc: Scenario<{ c: { v: number } & KObject; l: Spinlock }> = {
+      name: "describe",
+      models: "code under test reads state and names through describe(), recording no access",
+      setup: () => ({ c: kstruct("thing", { v: 0 }, "the_counter"), l: new Spinlock("&l", "the_lock") }),
+      threads: [
+        {
+          name: "t",
+          *run(s) {
+            for (const [what, o] of [["struct", s.c], ["lock", s.l]] as const) {
+              try {
+                o.describe();
+              } catch (e) {
+                if (e instanceof TypeError && /describe\(\) is the simulator's view/.test(e.message)) refused.push(what);
+              }
+            }
+            yield* spin_lock(s.l);
+            s.c.v = 1;
+            yield* spin_unlock(s.l);
+            throw new Error("stop here for a trace");
+          },
+        },
+      ],
+    };
+    const r = explore(sc);
+    expect(new Set(refused)).toEqual(new Set(["struct", "lock"]));
+    const objects = r.bug?.objects ?? [];
+    expect(objects.find((o) => o.name === "the_counter")?.state).toEqual({ v: 1 });
+    expect(objects.find((o) => o.name === "the_lock")?.state).toBeDefined();
+  });
+
+  it("embed() only makes a new object a member of a structure: an object in use cannot be moved", () => {
+    const refused: string[] = [];
+    const r = explore({
+      name: "embed",
+      models: "code under test re-parents objects",
+      setup: () => ({ c: kstruct("thing", { v: 0 }), l: new Spinlock("&l") }),
+      threads: [
+        {
+          name: "t",
+          *run(s) {
+            const mine = kstruct("mine", { v: 0 });
+            const tries: Array<[string, () => unknown]> = [
+              ["a lock in use", () => mine.embed(s.l, "lock")],
+              ["twice", () => (s.c.embed(mine, "x"), kstruct("other", { v: 0 }).embed(mine, "y"))],
+            ];
+            for (const [what, f] of tries) {
+              try {
+                f();
+              } catch (e) {
+                if (e instanceof TypeError && /an object already in use cannot be embedded/.test(e.message)) refused.push(what);
+              }
+            }
+            yield* sched_point();
+          },
+        },
+      ],
+    });
+    expect(r.bug).toBeUndefined();
+    expect(refused).toEqual(["a lock in use", "twice"]);
+  });
+});
+
+describe("reports name objects by the test's labels", () => {
+  afterEach(() => setNeutralNames(false));
+
+  it("while grading too, and a primitive called without yield* names its object by label", () => {
+    setNeutralNames(true);
+    const r = explore({
+      name: "forgotten yield",
+      models: "a primitive called and never run",
+      setup: () => ({ l: new Spinlock("&l", "the_lock") }),
+      threads: [
+        {
+          name: "t",
+          *run(s) {
+            yield* sched_point();
+            spin_lock(s.l);
+          },
+        },
+      ],
+    });
+    expect(r.bug?.report.message).toMatch(/spin_lock\(the_lock\)/);
+  });
+
+  it("a value that is not a kernel object is named without running any of its code", () => {
+    let ran = false;
+    const trap = {
+      get name() {
+        ran = true;
+        return "lie";
+      },
+    };
+    expect(nameOf(trap as unknown as KObject)).toBe("(not a kernel object)");
+    expect(ran).toBe(false);
   });
 });

@@ -12,7 +12,9 @@ export class RwSemaphore extends LockBase {
   get type(): string {
     return "struct rw_semaphore";
   }
-  readonly spins = false;
+  get spins(): boolean {
+    return false;
+  }
   /** The writer and the number of readers; read-only outside the down/up primitives. */
   declare readonly writer: ThreadHandle | null;
   declare readonly readers: number;

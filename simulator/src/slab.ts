@@ -10,7 +10,7 @@
 import { cur } from "./current";
 import { checkFree } from "./detectors/kasan";
 import type { Execution } from "./execution";
-import { idOf, KObject, kernelObjectClass, M, markFreed, SLOTS, trackedFields } from "./kobject";
+import { idOf, KObject, kernelObjectClass, M, markFreed, SLOTS, stripUnsafe, trackedFields } from "./kobject";
 import { Op, type OpImpl } from "./op";
 import { SimUsageError } from "./report";
 
@@ -26,13 +26,20 @@ export class KmemCache<T extends KObject> {
   static isKmemCache(v: unknown): v is KmemCache<KObject> {
     return typeof v === "object" && v !== null && #cache in v;
   }
+  readonly name: string;
+  readonly flags: CacheFlags;
   constructor(
-    readonly name: string,
+    name: string,
     readonly create: () => T,
-    readonly flags: CacheFlags = { typesafe: false },
+    flags: CacheFlags = { typesafe: false },
   ) {
+    // A name a report prints: a string, never an object whose toString or Symbol.toPrimitive would run then.
+    if (typeof name !== "string") throw new TypeError(`a kmem cache's name must be a string, got ${name === null ? "null" : typeof name}`);
+    if (typeof create !== "function") throw new TypeError("a kmem cache needs a constructor function for its objects");
+    this.name = stripUnsafe(name);
+    // Read once, as data: a getter of code under test must not answer differently later.
+    this.flags = Object.freeze({ typesafe: flags?.typesafe === true });
     // Shared by every execution: code under test must not swap the constructor or the flags.
-    Object.freeze(flags);
     Object.freeze(this);
   }
 }

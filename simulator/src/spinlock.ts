@@ -14,7 +14,9 @@ export class Spinlock extends LockBase {
   get type(): string {
     return "spinlock_t";
   }
-  readonly spins = true;
+  get spins(): boolean {
+    return true;
+  }
   /** The holder; read-only outside spin_lock()/spin_trylock()/spin_unlock(). */
   declare readonly owner: ThreadHandle | null;
   constructor(lockClass: string, label?: string) {

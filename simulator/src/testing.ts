@@ -10,7 +10,7 @@
 
 export * from "./index";
 export * from "./report";
-export { trackFields, isFreed, generation, freeStepOf } from "./kobject";
+export { trackFields, isFreed, generation, freeStepOf, nameOf, setLabel, setNeutralNames } from "./kobject";
 export { Op } from "./op";
 export { DEFAULT_LIMITS, type Limits } from "./execution";
 export { choiceLetter, type Choice } from "./choice";

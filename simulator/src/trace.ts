@@ -7,7 +7,7 @@
 
 import { type Choice, choiceLetter, choiceThread, faultChoice, runChoice } from "./choice";
 import type { Execution } from "./execution";
-import { generation, isFreed, KObject, M } from "./kobject";
+import { describeObject, generation, isFreed, KObject, M, nameOf } from "./kobject";
 import { implOf, type Op, opDone } from "./op";
 import { primitiveText } from "./format";
 import type { SourceLocation } from "./report";
@@ -59,7 +59,7 @@ export interface TraceObject {
 }
 
 export function ref(o: KObject): TraceObjectRef {
-  return { id: o.id, type: o.type, gen: generation(o), name: o.name };
+  return { id: o.id, type: o.type, gen: generation(o), name: nameOf(o) };
 }
 
 /** An op's result as JSON for the trace: a kernel object by reference, anything else of learner code by type. */
@@ -90,7 +90,7 @@ export function traceStep(
     thread: t.name,
     op: op === null ? "start" : (implOf(op).phaseNames?.[phase] ?? implOf(op).name),
     obj: op?.obj ? ref(op.obj) : null,
-    held: t.held.map((h) => h.lock.name),
+    held: t.held.map((h) => nameOf(h.lock)),
     rcuDepth: t.rcuDepth,
     runnable: t.index < 0 ? [t.name] : [...new Set(enabled.map((c) => ex.threads[choiceThread(c)]!.name))],
     choice: t.index < 0 ? "" : choiceLetter(fail ? faultChoice(t.index) : runChoice(t.index)),
@@ -101,7 +101,7 @@ export function traceStep(
     if (a !== undefined) step.args = a;
     if (opDone(op)) step.result = jsonValue(op.result);
     if (op.loc) step.loc = op.loc;
-    if (op.obj) step.state = op.obj.describe();
+    if (op.obj) step.state = describeObject(op.obj);
   }
   if (writes?.length) step.writes = [...new Set(writes)];
   if (notes?.length) step.notes = notes;
@@ -113,12 +113,12 @@ export function objectTable(ex: Execution): TraceObject[] {
   return ex.objects.map((o) => ({
     id: o.id,
     type: o.type,
-    name: o.name,
+    name: nameOf(o),
     gen: generation(o),
     cache: M(o).cacheName,
     allocStep: M(o).allocStep,
     freeStep: M(o).freeStep,
     freed: isFreed(o),
-    state: o.describe(),
+    state: describeObject(o),
   }));
 }

@@ -22,7 +22,7 @@
  *   one test's run leaves in them reaches the next.
  */
 import * as learnerApi from "rmap-sim";
-import { isSuite, LockdepGraph, Op, runTest, stackLocations, type Suite, type TestCase, type TestOutcome } from "rmap-sim/testing";
+import { isSuite, LockdepGraph, Op, runTest, setNeutralNames, stackLocations, type Suite, type TestCase, type TestOutcome } from "rmap-sim/testing";
 import { USER_PREFIX } from "./protocol";
 
 declare const harden: <T>(x: T) => T;
@@ -68,6 +68,8 @@ export function install(suites: ReadonlyArray<Suite<unknown>>): void {
   for (const k of Object.keys(learnerApi)) ns[k] = (learnerApi as Record<string, unknown>)[k];
   if ("Op" in ns) throw new Error("the learner's API must not export Op: learner code may not construct operations");
   harden(ns);
+  // Learner code reads objects' names as type and id only: no test's label tells it which test is running.
+  setNeutralNames(true);
   (Error as unknown as { prepareStackTrace: typeof learnerFramesOnly }).prepareStackTrace = learnerFramesOnly;
 
   let config: EntryConfig = { maxExecutions: 20_000, maxTraceSteps: 200, maxOutput: 16_000 };

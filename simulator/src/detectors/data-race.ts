@@ -24,7 +24,7 @@
 
 import type { Execution } from "../execution";
 import { fmtLoc } from "../format";
-import type { KObject } from "../kobject";
+import { type KObject, nameOf } from "../kobject";
 import type { SourceLocation } from "../report";
 import type { ThreadState } from "../thread";
 
@@ -176,7 +176,7 @@ export class Kcsan {
     second: { t: number; step: number; write: boolean; loc: SourceLocation | undefined; fn: string; marked: boolean },
   ): never {
     const name = (i: number) => ex.threads[i]?.name ?? `#${i}`;
-    const what = `${obj.container() === obj ? obj.name : obj.name}.${field}`;
+    const what = `${obj.container() === obj ? nameOf(obj) : nameOf(obj)}.${field}`;
     const line = (a: typeof first) =>
       `${a.write ? "write" : "read"}${a.marked ? " (marked)" : ""} to ${what} by task ${name(a.t)} at step ${a.step}${fmtLoc(a.loc)}` +
       (a.fn ? ` in ${a.fn}` : "");

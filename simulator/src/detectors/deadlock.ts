@@ -5,7 +5,7 @@
  */
 
 import type { Execution } from "../execution";
-import type { KObject } from "../kobject";
+import { type KObject, nameOf, optName } from "../kobject";
 import { implOf, implOrNull, type Op } from "../op";
 import type { ThreadState } from "../thread";
 
@@ -24,7 +24,7 @@ export function reportDeadlock(ex: Execution): void {
     lines.push(
       `INFO: task ${t.name} blocked for more than 120 seconds.\n  waiting in ${op ? implOf(op).name : "?"}(${op?.obj?.name ?? ""})${holder}` +
         (implOrNull(op)?.name === "cpu_relax" ? " (a spin loop: no other thread will change what it polls)" : "") +
-        (t.held.length ? `\n  holding: ${t.held.map((h) => h.lock.name).join(", ")}` : ""),
+        (t.held.length ? `\n  holding: ${t.held.map((h) => nameOf(h.lock)).join(", ")}` : ""),
     );
   }
   ex.report = {
@@ -44,7 +44,7 @@ export function preludeBlocked(ex: Execution, t: ThreadState, op: Op): void {
   ex.report = {
     kind: "deadlock",
     title: "deadlock: the scenario's prelude is blocked",
-    message: `The prelude waits in ${implOf(op).name}(${op.obj?.name ?? ""}), but no other thread runs until it ends.`,
+    message: `The prelude waits in ${implOf(op).name}(${optName(op.obj) ?? ""}), but no other thread runs until it ends.`,
     thread: t.name,
     step: -1,
   };
@@ -55,6 +55,6 @@ export function blockedInSoftirq(ex: Execution, op: Op, where: string): never {
   return ex.fail(
     "deadlock",
     `deadlock: ${where} would wait in ${implOf(op).name}`,
-    `${where} cannot wait for ${op.obj?.name ?? "anything"}: it runs in softirq context.`,
+    `${where} cannot wait for ${optName(op.obj) ?? "anything"}: it runs in softirq context.`,
   );
 }

@@ -6,6 +6,7 @@
 
 import type { Execution } from "../execution";
 import { describeValue } from "../format";
+import { nameOf } from "../kobject";
 import { implOf, implOrNull, Op } from "../op";
 import type { ThreadState } from "../thread";
 
@@ -18,7 +19,7 @@ export function checkForgottenYield(ex: Execution, t: ThreadState): void {
   ex.fail(
     "forgotten-yield",
     `${name}() was called without yield*`,
-    `Thread ${t.name} called ${name}(${op?.obj ? op.obj.name : ""}) but never ran it: in a simulated thread a ` +
+    `Thread ${t.name} called ${name}(${op?.obj ? nameOf(op.obj) : ""}) but never ran it: in a simulated thread a ` +
       `primitive is a scheduling point and must be written \`yield* ${name}(...)\`. Without yield* the call ` +
       "only creates the operation, so the lock is not taken, the count not changed, the object not freed.",
     undefined,

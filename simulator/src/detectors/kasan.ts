@@ -7,7 +7,7 @@
 
 import type { Execution } from "../execution";
 import { fmtLoc } from "../format";
-import { containerOf, isFreed, type KObject, M } from "../kobject";
+import { containerOf, isFreed, type KObject, M, nameOf } from "../kobject";
 import type { KmemCache } from "../slab";
 
 /** Is a cache of this name SLAB_TYPESAFE_BY_RCU in this execution? */
@@ -28,7 +28,7 @@ export function checkFreedAccess(ex: Execution, inner: KObject, write: boolean, 
   const t = ex.running;
   if (t === null) return;
   const obj = containerOf(inner);
-  if (inner !== obj) what = `${inner.name.startsWith(obj.name) ? inner.name.slice(obj.name.length + 2) : inner.name}.${what}`;
+  if (inner !== obj) what = `${nameOf(inner).startsWith(nameOf(obj)) ? nameOf(inner).slice(nameOf(obj).length + 2) : nameOf(inner)}.${what}`;
   const typesafe = fromTypesafeCache(ex, obj);
   const m = M(obj);
   if (typesafe && t.rcuDepth > 0) return; // SLAB_TYPESAFE_BY_RCU: the memory stays an object of this type
@@ -37,11 +37,11 @@ export function checkFreedAccess(ex: Execution, inner: KObject, write: boolean, 
   ex.fail(
     "use-after-free",
     `BUG: KASAN: slab-use-after-free in ${fn}`,
-    `${write ? "Write" : "Read"} of ${what} of ${obj.type} ${obj.name} by task ${t.name}${loc ? ` at ${loc.file}:${loc.line}` : ""}` +
+    `${write ? "Write" : "Read"} of ${what} of ${obj.type} ${nameOf(obj)} by task ${t.name}${loc ? ` at ${loc.file}:${loc.line}` : ""}` +
       (typesafe ? " outside an RCU read-side critical section (the cache is SLAB_TYPESAFE_BY_RCU)" : "") +
       `\n\nAllocated by task ${m.allocThread || "setup"} at step ${m.allocStep}${fmtLoc(m.allocLoc)}` +
       `\nFreed by task ${m.freeThread || "setup"} at step ${m.freeStep}${fmtLoc(m.freeLoc)}` +
-      `\n\nThe buggy address belongs to the object ${obj.name} from cache ${m.cacheName ?? "?"}`,
+      `\n\nThe buggy address belongs to the object ${nameOf(obj)} from cache ${m.cacheName ?? "?"}`,
     {
       object: obj.id,
       allocStep: m.allocStep,
@@ -61,7 +61,7 @@ export function checkFree(ex: Execution, cache: KmemCache<KObject>, o: KObject, 
     ex.fail(
       "double-free",
       `BUG: KASAN: double-free in ${fn}`,
-      `${o.type} ${o.name} from cache ${cache.name} is freed a second time.\n\n` +
+      `${o.type} ${nameOf(o)} from cache ${cache.name} is freed a second time.\n\n` +
         `Allocated by task ${m.allocThread || "setup"} at step ${m.allocStep}${fmtLoc(m.allocLoc)}\n` +
         `Freed by task ${m.freeThread || "setup"} at step ${m.freeStep}${fmtLoc(m.freeLoc)}`,
       { object: o.id, allocStep: m.allocStep, freeStep: m.freeStep },
@@ -71,7 +71,7 @@ export function checkFree(ex: Execution, cache: KmemCache<KObject>, o: KObject, 
     ex.fail(
       "double-free",
       `BUG: ${fn}: Wrong slab cache. ${cache.name} but object is from ${m.cacheName ?? "no cache"}`,
-      `${o.name} is freed to ${cache.name} but was allocated from ${m.cacheName === cache.name ? "another cache of that name" : m.cacheName ?? "no cache"}.`,
+      `${nameOf(o)} is freed to ${cache.name} but was allocated from ${m.cacheName === cache.name ? "another cache of that name" : m.cacheName ?? "no cache"}.`,
     );
   }
 }

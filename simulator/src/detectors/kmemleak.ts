@@ -8,7 +8,7 @@
 
 import type { Execution } from "../execution";
 import { fmtLoc } from "../format";
-import { type KObject, M } from "../kobject";
+import { type KObject, M, nameOf } from "../kobject";
 
 /** Report the objects still allocated from every cache (`which` true), or from the named ones and every cache not the simulator's own. */
 export function kmemleak(ex: Execution, which: true | readonly string[]): void {
@@ -23,7 +23,7 @@ export function kmemleak(ex: Execution, which: true | readonly string[]): void {
     const hist = ex.history.get(o.id);
     const m = M(o);
     return (
-      `unreferenced object ${o.name} (${o.type}, cache ${m.cacheName}):\n` +
+      `unreferenced object ${nameOf(o)} (${o.type}, cache ${m.cacheName}):\n` +
       `  comm "${m.allocThread || "setup"}", allocated at step ${m.allocStep}${fmtLoc(m.allocLoc)}\n` +
       (hist ? `  history:\n${hist.map((h) => `    ${h}`).join("\n")}\n` : "")
     );
@@ -40,6 +40,6 @@ export function kmemleak(ex: Execution, which: true | readonly string[]): void {
       "or a reference taken on one path and never dropped.",
     thread: "",
     step: -1,
-    details: { leaked: leaked.map((o) => ({ id: o.id, name: o.name, cache: M(o).cacheName })), perCache: Object.fromEntries(byCache) },
+    details: { leaked: leaked.map((o) => ({ id: o.id, name: nameOf(o), cache: M(o).cacheName })), perCache: Object.fromEntries(byCache) },
   };
 }

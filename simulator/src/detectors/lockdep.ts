@@ -16,6 +16,7 @@ import type { LockLike } from "../lock";
 import type { Op } from "../op";
 import type { SourceLocation } from "../report";
 import type { HeldLock, ThreadState } from "../thread";
+import { nameOf } from "../kobject";
 
 export interface LockEdge {
   from: string;
@@ -118,15 +119,15 @@ export function lockdepAcquire(ex: Execution, t: ThreadState, lock: LockLike, mo
       ex.fail(
         "recursive-locking",
         "WARNING: possible recursive locking detected",
-        `${t.name} is trying to acquire lock:\n (${lock.lockClass}) ${lock.name}, in ${opName}${fmtLoc(ex.tracing ? ex.locate() : undefined)}\n\n` +
-          `but task is already holding lock:\n (${h.lock.lockClass}) ${h.lock.name}, taken at step ${h.step}${fmtLoc(h.loc)}\n\n` +
+        `${t.name} is trying to acquire lock:\n (${lock.lockClass}) ${nameOf(lock)}, in ${opName}${fmtLoc(ex.tracing ? ex.locate() : undefined)}\n\n` +
+          `but task is already holding lock:\n (${h.lock.lockClass}) ${nameOf(h.lock)}, taken at step ${h.step}${fmtLoc(h.loc)}\n\n` +
           (same
             ? " Possible unsafe locking scenario:\n\n       CPU0\n       ----\n  lock(" + lock.lockClass + ");\n  lock(" + lock.lockClass + ");\n\n *** DEADLOCK ***\n\n" +
               (h.mode === "read" && mode === "read"
                 ? "Taking a read lock twice deadlocks as soon as a writer queues between the two acquisitions."
                 : "A lock that is already held by this thread can never be acquired again.")
             : "Two locks of the same class are nested without an annotation that orders them."),
-        { lock: lock.name, class: lock.lockClass, held: h.lock.name },
+        { lock: nameOf(lock), class: lock.lockClass, held: nameOf(h.lock) },
       );
     }
     addLockEdge(ex, t, h, lock, subclass);
@@ -175,8 +176,8 @@ function addLockEdge(ex: Execution, t: ThreadState, held: HeldLock, lock: LockLi
   ex.fail(
     "lock-inversion",
     "WARNING: possible circular locking dependency detected",
-    `${t.name} is trying to acquire lock:\n (${b}) ${lock.name}${fmtLoc(loc)}\n\n` +
-      `but task is already holding lock:\n (${a}) ${held.lock.name}${fmtLoc(held.loc)}\n\n` +
+    `${t.name} is trying to acquire lock:\n (${b}) ${nameOf(lock)}${fmtLoc(loc)}\n\n` +
+      `but task is already holding lock:\n (${a}) ${nameOf(held.lock)}${fmtLoc(held.loc)}\n\n` +
       `which lock already depends on the new lock.\n\nthe existing dependency chain is:\n${chain}\n\n` +
       ` Possible unsafe locking scenario:\n\n       CPU0                    CPU1\n       ----                    ----\n` +
       `  lock(${a});\n                               lock(${b});\n                               lock(${a});\n  lock(${b});\n\n *** DEADLOCK ***\n` +
@@ -232,9 +233,9 @@ export function popHeld(ex: Execution, t: ThreadState, lock: LockLike, mode: "ex
         ex.fail(
           "bad-unlock",
           "WARNING: bad unlock balance detected!",
-          `${t.name} is trying to release lock (${lock.lockClass}) ${lock.name} with ${opName}, but it holds it ` +
+          `${t.name} is trying to release lock (${lock.lockClass}) ${nameOf(lock)} with ${opName}, but it holds it ` +
             `${h.mode === "read" ? "for reading (use up_read)" : "for writing (use up_write)"}.`,
-          { lock: lock.name },
+          { lock: nameOf(lock) },
         );
       }
       t.held.splice(i, 1);
@@ -244,12 +245,12 @@ export function popHeld(ex: Execution, t: ThreadState, lock: LockLike, mode: "ex
   ex.fail(
     "bad-unlock",
     "WARNING: bad unlock balance detected!",
-    `${t.name} is trying to release lock (${lock.lockClass}) ${lock.name} in ${opName}\n` +
+    `${t.name} is trying to release lock (${lock.lockClass}) ${nameOf(lock)} in ${opName}\n` +
       "but there are no more locks to release!\n\n" +
       (t.held.length
-        ? `other info that might help us debug this:\n${t.held.length} lock(s) held by ${t.name}: ${t.held.map((h) => h.lock.name).join(", ")}`
+        ? `other info that might help us debug this:\n${t.held.length} lock(s) held by ${t.name}: ${t.held.map((h) => nameOf(h.lock)).join(", ")}`
         : `no locks held by ${t.name}.`),
-    { lock: lock.name },
+    { lock: nameOf(lock) },
   );
 }
 
@@ -263,9 +264,9 @@ export function lockdep_assert_held(lock: LockLike, mode: "any" | "write" = "any
   ex.fail(
     "lock-not-held",
     `WARNING: lockdep_assert_held${mode === "write" ? "_write" : ""}(${lock.lockClass}) failed`,
-    `${t.name} must hold ${lock.name}${mode === "write" ? " for writing" : ""} here` +
+    `${t.name} must hold ${nameOf(lock)}${mode === "write" ? " for writing" : ""} here` +
       (h ? ", but holds it only for reading." : ", but does not hold it.") +
-      (t.held.length ? `\nLocks held: ${t.held.map((x) => x.lock.name).join(", ")}` : "\nNo locks held."),
-    { lock: lock.name, mode },
+      (t.held.length ? `\nLocks held: ${t.held.map((x) => nameOf(x.lock)).join(", ")}` : "\nNo locks held."),
+    { lock: nameOf(lock), mode },
   );
 }

@@ -5,12 +5,13 @@
 
 import type { Execution } from "../execution";
 import type { ThreadState } from "../thread";
+import { nameOf } from "../kobject";
 
 /** `t` reached `what`, which may sleep: it must hold no spinlock and be outside rcu_read_lock(). */
 export function mightSleep(ex: Execution, t: ThreadState, what: string): void {
   const atomic = t.inAtomic();
   if (!atomic && t.rcuDepth === 0) return;
-  const spin = t.held.filter((h) => (h.lock as unknown as { spins?: boolean }).spins).map((h) => h.lock.name);
+  const spin = t.held.filter((h) => (h.lock as unknown as { spins?: boolean }).spins).map((h) => nameOf(h.lock));
   ex.fail(
     "sleep-in-atomic",
     `BUG: sleeping function called from invalid context at ${what}`,

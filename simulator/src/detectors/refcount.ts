@@ -9,15 +9,15 @@
 
 import type { Execution } from "../execution";
 import { fmtLoc } from "../format";
-import type { KObject } from "../kobject";
 import type { Refcount } from "../refcount";
 import type { SourceLocation } from "../report";
 import type { ThreadState } from "../thread";
+import { type KObject, nameOf } from "../kobject";
 
 export function refcountWarn(ex: Execution, r: Refcount, headline: string, explain: string): never {
-  ex.fail("refcount", `refcount_t: ${headline}`, `WARNING: lib/refcount.c: refcount_t: ${headline}\n${r.name}: ${explain}`, {
-    refcount: r.name,
-    object: r.container().name,
+  ex.fail("refcount", `refcount_t: ${headline}`, `WARNING: lib/refcount.c: refcount_t: ${headline}\n${nameOf(r)}: ${explain}`, {
+    refcount: nameOf(r),
+    object: nameOf(r.container()),
   });
 }
 
@@ -35,7 +35,7 @@ const failedGets = new WeakMap<KObject, { ex: Execution; byThread: Map<number, F
 
 function historyOf(ex: Execution, obj: KObject): string {
   const h = ex.history.get(obj.container().id);
-  return h ? `\nget/put history of ${obj.container().name}:\n${h.map((l) => `  ${l}`).join("\n")}` : "";
+  return h ? `\nget/put history of ${nameOf(obj.container())}:\n${h.map((l) => `  ${l}`).join("\n")}` : "";
 }
 
 /**
@@ -56,19 +56,20 @@ export function atomicRefcountStep(
 ): void {
   let st = failedGets.get(a);
   if (st === undefined || st.ex !== ex) failedGets.set(a, (st = { ex, byThread: new Map() }));
-  const obj = a.container().name;
+  const obj = nameOf(a.container());
+  const counter = nameOf(a);
   if (effect === "put") {
     const failed = st.byThread.get(t.index);
     if (failed !== undefined) {
       ex.fail(
         "refcount",
         `atomic_t refcount: put without a reference on ${obj}`,
-        `WARNING: ${op}(${a.name}) in ${t.name} drops a reference it never took: its ${failed.op}(${a.name}) at step ` +
+        `WARNING: ${op}(${counter}) in ${t.name} drops a reference it never took: its ${failed.op}(${counter}) at step ` +
           `${failed.step}${fmtLoc(failed.loc)} returned false, so no reference was taken, and none was taken since. ` +
           `The count goes from ${before} to ${after}: a reference another user holds is dropped, and ${obj} can be freed under that user. ` +
           `When the get fails, the caller must not put.` +
           historyOf(ex, a),
-        { refcount: a.name, object: obj, failedGetStep: failed.step },
+        { refcount: counter, object: obj, failedGetStep: failed.step },
       );
     }
   } else if (effect === "get" || effect === "set") {
@@ -80,10 +81,10 @@ export function atomicRefcountStep(
     ex.fail(
       "refcount",
       `atomic_t refcount: underflow of ${obj}`,
-      `WARNING: ${op}(${a.name}) in ${t.name} took the reference count of ${obj} from ${before} to ${after}: ` +
+      `WARNING: ${op}(${counter}) in ${t.name} took the reference count of ${obj} from ${before} to ${after}: ` +
         "a reference count never goes below zero. A reference was put twice, or put without being taken." +
         historyOf(ex, a),
-      { refcount: a.name, object: obj },
+      { refcount: counter, object: obj },
     );
   }
 }

@@ -7,18 +7,19 @@
 import type { Execution } from "../execution";
 import { fmtLoc, hex } from "../format";
 import type { ThreadState } from "../thread";
+import { nameOf } from "../kobject";
 
 /** When `t` returns: every pair it opened is closed. */
 export function threadExitChecks(ex: Execution, t: ThreadState): void {
   if (t.held.length > 0) {
     const list = t.held
-      .map((h, i) => ` #${i}: ${h.lock.name} (${h.lock.lockClass}), taken at step ${h.step}${fmtLoc(h.loc)}`)
+      .map((h, i) => ` #${i}: ${nameOf(h.lock)} (${h.lock.lockClass}), taken at step ${h.step}${fmtLoc(h.loc)}`)
       .join("\n");
     ex.fail(
       "lock-held-at-exit",
       "WARNING: lock held when returning to user space!",
       `${t.name} is leaving the kernel with locks still held!\n${t.held.length} lock${t.held.length > 1 ? "s" : ""} held by ${t.name}:\n${list}`,
-      { locks: t.held.map((h) => h.lock.name) },
+      { locks: t.held.map((h) => nameOf(h.lock)) },
     );
   }
   if (t.rcuDepth > 0) {
@@ -35,7 +36,7 @@ export function threadExitChecks(ex: Execution, t: ThreadState): void {
     ex.fail(
       "unbalanced",
       "WARNING: mmu_notifier_invalidate_range_start() without a matching _end()",
-      `${t.name} called mmu_notifier_invalidate_range_start(${r.mm.name}, ${hex(r.start)}, ${hex(r.end)}) at step ` +
+      `${t.name} called mmu_notifier_invalidate_range_start(${nameOf(r.mm)}, ${hex(r.start)}, ${hex(r.end)}) at step ` +
         `${r.step} and returned without mmu_notifier_invalidate_range_end(). A secondary MMU stays blocked ` +
         "(its invalidate count never drops) and may keep stale translations. Every exit path after the start, " +
         "error paths included, must call the end with the same range.",

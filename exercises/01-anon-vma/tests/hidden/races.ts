@@ -2,7 +2,7 @@
  * Hidden tests, lesson 1: the rmap under concurrency. Every interleaving of
  * the threads is explored (DPOR).
  */
-import { check_that, defineSuite, type Sim, list_for_each_entry, type MmStruct, type Page, type Vma } from "rmap-sim/testing";
+import { check_that, defineSuite, type Sim, list_for_each_entry, type MmStruct, type Page, type Vma, setLabel } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   do_anonymous_page,
@@ -29,7 +29,7 @@ interface S {
 
 function setup(): S {
   const s = one_vma_world((av) => av.lock);
-  s.vma.label = "parent:vma@0x10000";
+  setLabel(s.vma, "parent:vma@0x10000");
   return { ...s, page: null, child: null };
 }
 

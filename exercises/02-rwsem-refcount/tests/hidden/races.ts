@@ -20,6 +20,7 @@ import {
   type Vma,
   vma_alloc_now,
   wait_event,
+  setLabel,
 } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
@@ -50,7 +51,7 @@ interface S {
 
 function setup(): S {
   const s = one_vma_world((av) => av.rwsem, "mm");
-  s.vma.label = "vma@0x10000";
+  setLabel(s.vma, "vma@0x10000");
   return { ...s, page: null, child: null, inside: new Atomic(0, "walkers") };
 }
 
@@ -86,7 +87,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
     const s = setup();
     const mm2 = mm_alloc_now("mm2");
     const other = vma_alloc_now(mm2, OTHER, OTHER + 0x10000);
-    other.label = "mm2:vma@0x40000";
+    setLabel(other, "mm2:vma@0x40000");
     s.w.mms.push(mm2);
     return { ...s, other };
   }
