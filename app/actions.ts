@@ -33,7 +33,6 @@ const field = (f: FormData, name: string) => {
 export async function joinCohortAction(_s: FormState, f: FormData): Promise<FormState> {
   return attempt(async () => {
     const c = await (await server()).dal.joinCohort(await currentActor(), { code: field(f, "code") ?? "" });
-    revalidatePath("/dashboard");
     return `You joined ${c.name}.`;
   });
 }

@@ -1,6 +1,7 @@
 /*
  * npm run bench -- load [--json] [--burst=300] [--queues=inprocess,pgboss] [--skip-drain]
  *                       [--skip-http] [--connections=200] [--seconds=20] [--rate=1]
+ *                       [--encoding=browser|identity]
  *
  * 1. Submission bursts: `burst` learners submit the reference solution of
  *    00-tools at once through the data access layer, graded by the real
@@ -10,15 +11,21 @@
  *    - pg-boss on PostgreSQL with 1 and with 2 `npm run worker` processes.
  * 2. HTTP: `connections` concurrent signed-in learners (each its own
  *    session) on the main pages (catalog, a lesson, the glossary, sign-in,
- *    the dashboard) and the progress endpoint of a running site (`next
- *    start` on the embedded database), with autocannon, twice per endpoint:
- *    - learners: each learner (connection) asks `rate` times a second (a
- *      learner reading a lesson asks far less often), latencies corrected
- *      for coordinated omission; p50/p99 latency and errors: the target;
- *    - saturation: every connection asks again as soon as it is answered;
- *      the figure is the throughput (requests per second) the site sustains.
- *      Its latency is connections / throughput by construction, so it is
- *      not the target's measure.
+ *    sign-up, the dashboard) and the dashboard's and progress JSON of a
+ *    running site (`next start` on the embedded database), asking for
+ *    compressed answers as browsers do (`--encoding=identity`: uncompressed),
+ *    three times per endpoint:
+ *    - learners (scripts/learner-load.ts): each learner (connection) asks
+ *      `rate` times a second from its own random phase (a learner reading a
+ *      lesson asks far less often), latencies counted from when the learner
+ *      meant to ask (coordinated omission corrected); p50/p95/p99 latency
+ *      and errors: the target;
+ *    - in step: the same, every learner asking at the same instant (a burst
+ *      of `connections` requests every 1/rate s): the worst case;
+ *    - saturation (autocannon): every connection asks again as soon as it is
+ *      answered; the figure is the throughput (requests per second) the site
+ *      sustains. Its latency is connections / throughput by construction, so
+ *      it is not the target's measure.
  *    Between runs the bench waits until the site answers at once again, so
  *    one endpoint's backlog does not count against the next.
  * PostgreSQL runs as a throwaway cluster on 127.0.0.1 (Debian's postgresql).
@@ -36,6 +43,7 @@ import { InProcessQueue } from "../lib/server/queue/inprocess";
 import { PgBossQueue } from "../lib/server/queue/pgboss";
 import type { GradingQueue } from "../lib/server/queue/types";
 import { graderVersion } from "../lib/server/server";
+import { learnerLoad } from "./learner-load";
 import { startPostgres } from "../test/support/postgres";
 import { findExercise, readReference } from "rmap-grader";
 
@@ -155,9 +163,13 @@ export interface HttpFigure {
   requests: number;
   perSecond: number;
   p50ms: number;
+  p95ms: number;
   p99ms: number;
   errors: number;
   non2xx: number;
+  /** p99 and errors when every learner asks at the same instant. */
+  inStepP99ms: number;
+  inStepErrors: number;
   /** Requests per second per learner (connection). */
   rate: number;
   /** Throughput when every connection asks again as soon as it is answered. */
@@ -196,7 +208,8 @@ async function quiet(url: string, cookie: string, fastMs = 100, maxMs = 60_000):
   }
 }
 
-export async function benchHttp(connections = 200, seconds = 20, rate = 1): Promise<HttpFigure[]> {
+/** `acceptEncoding`: sent with every request, as browsers send "gzip, deflate, br"; absent, the site answers uncompressed. */
+export async function benchHttp(connections = 200, seconds = 20, rate = 1, acceptEncoding?: string): Promise<HttpFigure[]> {
   const { default: autocannon } = await import("autocannon");
   const { ensureBuild, freePort, serve } = await import("./site-build");
   await ensureBuild();
@@ -210,40 +223,47 @@ export async function benchHttp(connections = 200, seconds = 20, rate = 1): Prom
       cookies.push(...(await Promise.all(Array.from({ length: Math.min(10, connections - i) }, (_, k) => signedInLearner(site.url, i + k)))));
     }
     const out: HttpFigure[] = [];
-    for (const path of ["/", `/lessons/${EXERCISE}`, "/glossary", "/signin", "/dashboard", "/api/progress"]) {
-      const load = async (connectionRate?: number) => {
+    for (const path of ["/", `/lessons/${EXERCISE}`, "/glossary", "/signin", "/signup", "/dashboard", "/api/dashboard", "/api/progress"]) {
+      const learners = async (inStep: boolean) => {
+        await quiet(site.url + path, cookies[0]!);
+        return learnerLoad(site.url + path, { learners: connections, rate, seconds, inStep, cookie: (i) => cookies[i % cookies.length], ...(acceptEncoding ? { acceptEncoding } : {}) });
+      };
+      const saturate = async () => {
         await quiet(site.url + path, cookies[0]!);
         let next = 0;
         return autocannon({
           url: site.url,
           connections,
           duration: seconds,
-          ...(connectionRate ? { connectionRate } : {}),
           requests: [
             {
               method: "GET",
               path,
               setupRequest: (req: Record<string, unknown>, context: Record<string, unknown>) => {
                 context.cookie ??= cookies[next++ % cookies.length];
-                return { ...req, headers: { ...(req.headers as object), cookie: context.cookie as string } };
+                return { ...req, headers: { ...(req.headers as object), cookie: context.cookie as string, ...(acceptEncoding ? { "accept-encoding": acceptEncoding } : {}) } };
               },
             },
           ],
         } as Parameters<typeof autocannon>[0]);
       };
-      const r = await load(rate);
-      const sat = await load();
+      const r = await learners(false);
+      const inStep = await learners(true);
+      const sat = await saturate();
       out.push({
         endpoint: path,
         connections,
         seconds,
         rate,
-        requests: r.requests.total,
-        perSecond: Math.round(r.requests.average),
-        p50ms: r.latency.p50,
-        p99ms: r.latency.p99,
-        errors: r.errors + r.timeouts,
+        requests: r.requests,
+        perSecond: r.perSecond,
+        p50ms: r.p50ms,
+        p95ms: r.p95ms,
+        p99ms: r.p99ms,
+        errors: r.errors,
         non2xx: r.non2xx,
+        inStepP99ms: inStep.p99ms,
+        inStepErrors: inStep.errors + inStep.non2xx,
         saturationPerSecond: Math.round(sat.requests.average),
         saturationErrors: sat.errors + sat.timeouts,
       });
@@ -268,12 +288,19 @@ export async function benchLoad(args: string[]): Promise<Record<string, unknown>
   const rate = Number(flag("rate") ?? "1");
   if (!Number.isInteger(connections) || connections < 1 || !Number.isInteger(seconds) || seconds < 1) throw new Error("--connections and --seconds need positive whole numbers");
   if (!(rate > 0) || !Number.isFinite(rate)) throw new Error("--rate needs a positive number of requests per second per learner");
+  const encoding = flag("encoding") ?? "browser";
+  if (encoding !== "browser" && encoding !== "identity") throw new Error(`--encoding: ${encoding} is not browser (gzip, deflate, br asked for) or identity (uncompressed)`);
+  const acceptEncoding = encoding === "browser" ? "gzip, deflate, br" : undefined;
   const drain = args.includes("--skip-drain") ? [] : await benchDrain(n, (d) => console.log(`| ${d.mode} | ${d.acceptMs} | ${d.drainMs} | ${d.perSecond} | ${d.lost} | ${d.recordedOnce ? "yes" : "NO"} |`), queues);
   if (args.includes("--skip-http")) return { drain };
-  const http = await benchHttp(connections, seconds, rate);
-  console.log(`HTTP (${connections} signed-in learners at ${rate} request/s each, ${seconds} s per endpoint, next start on the embedded database; then saturated)`);
-  console.log("| endpoint | requests | req/s | p50 ms | p99 ms | errors | non-2xx | saturated req/s | saturated errors |");
-  console.log("|---|---|---|---|---|---|---|---|---|");
-  for (const h of http) console.log(`| ${h.endpoint} | ${h.requests} | ${h.perSecond} | ${h.p50ms} | ${h.p99ms} | ${h.errors} | ${h.non2xx} | ${h.saturationPerSecond} | ${h.saturationErrors} |`);
+  const http = await benchHttp(connections, seconds, rate, acceptEncoding);
+  console.log(
+    `HTTP (${connections} signed-in learners at ${rate} request/s each, ${seconds} s per endpoint, ${acceptEncoding ? `accept-encoding: ${acceptEncoding}` : "uncompressed"}, next start on the embedded database; then saturated)`,
+  );
+  console.log("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | errors | non-2xx | in step: p99 ms | in step: errors | saturated req/s | saturated errors |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const h of http) {
+    console.log(`| ${h.endpoint} | ${h.requests} | ${h.perSecond} | ${h.p50ms} | ${h.p95ms} | ${h.p99ms} | ${h.errors} | ${h.non2xx} | ${h.inStepP99ms} | ${h.inStepErrors} | ${h.saturationPerSecond} | ${h.saturationErrors} |`);
+  }
   return { drain, http };
 }

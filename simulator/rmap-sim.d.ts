@@ -361,6 +361,10 @@ declare module "rmap-sim" {
 		pathExcluded: boolean;
 		readonly trace: TraceStep[];
 		private traceWrites;
+		/** A traced step wrote shared state (a field, a lock word, an allocation): reset per traced step. */
+		private stepWrote;
+		/** Trace indices of the traced steps that wrote shared state; a loop of steps outside it only polls. */
+		readonly wroteSteps: Set<number>;
 		private traceNotes;
 		/** Per-cache allocator state, created on first use. */
 		/** Each cache's state in this execution, by the cache's identity (never by name). */

@@ -11,6 +11,9 @@
  * - pages: public pages read no session and no learner data; signed-in
  *   pages call requireActor first and read only through the data access
  *   layer (whose table, lib/server/dal.test.ts, covers every function);
+ *   signed-in shells are static pages that read no session themselves: the
+ *   learner's data is fetched in the browser from the JSON API route named
+ *   (an "api" entry, so its authorization is in the API's table);
  * - server actions: each hands the request's actor to the one data access
  *   layer function named.
  */
@@ -29,7 +32,9 @@ const API: RouteEntry = { kind: "api" };
 
 /** Every "METHOD /path" a route.ts under app/ serves. */
 const ROUTES: Record<string, RouteEntry> = {
+  "GET /api/signup": API,
   "POST /api/signup": API,
+  "GET /api/dashboard": API,
   "GET /api/progress": API,
   "GET /api/drafts/[exerciseId]": API,
   "PUT /api/drafts/[exerciseId]": API,
@@ -55,7 +60,7 @@ const ROUTES: Record<string, RouteEntry> = {
   "GET /workbench/exercise/[folder]": { kind: "public", why: "an exercise's starter files and hints" },
 };
 
-type PageEntry = "public" | "signed-in";
+type PageEntry = "public" | "signed-in" | { shell: string };
 
 /** Every page under app/, by path. */
 const PAGES: Record<string, PageEntry> = {
@@ -65,7 +70,7 @@ const PAGES: Record<string, PageEntry> = {
   "/lessons/[slug]": "public",
   "/signin": "public",
   "/signup": "public",
-  "/dashboard": "signed-in",
+  "/dashboard": { shell: "GET /api/dashboard" },
   "/submissions/[id]": "signed-in",
   "/teach": "signed-in",
   "/teach/[cohortId]": "signed-in",
@@ -149,6 +154,16 @@ describe("every route, page and server action under app/ has an authorization en
     const body = src.slice(src.indexOf("export default"));
     if (entry === "public") {
       expect(src).not.toMatch(/requireActor|currentActor|currentSession|getServerSession|\bdal\b/);
+      return;
+    }
+    if (typeof entry === "object") {
+      // The shell and everything beside it read no session and no learner data on the server; the data comes from the named API route.
+      const dir = pages.get(path)!.replace(/[\\/]page\.\w+$/, "");
+      const near = all.filter((f) => f.startsWith(dir + sep) && /\.(tsx|ts)$/.test(f)).map((f) => readFileSync(f, "utf8"));
+      for (const s of near) expect(s).not.toMatch(/requireActor|currentActor|currentSession|getServerSession|\bdal\b|lib\/server\//);
+      expect(ROUTES[entry.shell], `${entry.shell} is a route of the JSON API`).toEqual(API);
+      const [, url] = entry.shell.split(" ") as [string, string];
+      expect(near.some((s) => s.includes(`fetch(${JSON.stringify(url)}`)), `a file of ${path} fetches ${url}`).toBe(true);
       return;
     }
     // The first thing the page does (after reading its URL) is require a signed-in actor; its data comes only through the data access layer.

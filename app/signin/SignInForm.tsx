@@ -1,14 +1,44 @@
 "use client";
+import Link from "next/link";
 import { signIn } from "next-auth/react";
-import { useState } from "react";
+import { useSearchParams } from "next/navigation";
+import { useEffect, useState } from "react";
+import { safeCallback } from "../_lib/callback";
+
+type Provider = { id: string; name: string };
+
+/** The outside providers the server is configured with (GitHub, OIDC), from next-auth's providers endpoint; empty until it answers. */
+function useOutsideProviders(): Provider[] {
+  const [providers, setProviders] = useState<Provider[]>([]);
+  useEffect(() => {
+    let live = true;
+    fetch("/api/auth/providers")
+      .then((r): Promise<Record<string, Provider>> => (r.ok ? r.json() : Promise.resolve({})))
+      .then((all) => {
+        if (live) setProviders(Object.values(all).filter((p) => p.id !== "credentials"));
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return providers;
+}
+
+/** The form with the callback and error of the page's URL. */
+export function SignInFromUrl() {
+  const sp = useSearchParams();
+  return <SignInForm callbackUrl={safeCallback(sp.get("callbackUrl"))} error={sp.get("error") ?? undefined} />;
+}
 
 /**
  * Email and password sign-in, and the configured providers' buttons. Every
  * flow is a full-page redirect (no popup), so the lesson pages' isolation
  * headers never break it.
  */
-export function SignInForm({ providers, callbackUrl, error }: { providers: { id: string; name: string }[]; callbackUrl: string; error?: string }) {
+export function SignInForm({ callbackUrl, error }: { callbackUrl: string; error?: string }) {
   const [pending, setPending] = useState(false);
+  const providers = useOutsideProviders();
   return (
     <>
       {error ? (
@@ -46,6 +76,9 @@ export function SignInForm({ providers, callbackUrl, error }: { providers: { id:
           ))}
         </ul>
       ) : null}
+      <p>
+        No account yet? <Link href={`/signup?callbackUrl=${encodeURIComponent(callbackUrl)}`}>Create one</Link>.
+      </p>
     </>
   );
 }

@@ -1,31 +1,21 @@
 import type { Metadata } from "next";
-import Link from "next/link";
-import { server } from "../../lib/server/server";
-import { SignInForm } from "./SignInForm";
+import { Suspense } from "react";
+import { SignInForm, SignInFromUrl } from "./SignInForm";
 
 export const metadata: Metadata = { title: "Sign in" };
-export const dynamic = "force-dynamic";
 
-/** Only same-site paths are followed after sign-in. */
-function safeCallback(v: string | undefined) {
-  return v && v.startsWith("/") && !v.startsWith("//") ? v : "/dashboard";
-}
-
-export default async function SignInPage({ searchParams }: { searchParams: Promise<{ callbackUrl?: string; error?: string }> }) {
-  const sp = await searchParams;
-  const { env } = await server();
-  const providers = [
-    ...(env.GITHUB_ID ? [{ id: "github", name: "GitHub" }] : []),
-    ...(env.OIDC_ISSUER ? [{ id: "oidc", name: env.OIDC_NAME }] : []),
-  ];
-  const callbackUrl = safeCallback(sp.callbackUrl);
+/**
+ * The same for everyone, so prerendered at build time: the callback and the
+ * error come from the URL and the configured providers from next-auth's
+ * providers endpoint, both read in the browser (SignInForm.tsx).
+ */
+export default function SignInPage() {
   return (
     <div className="account-page">
       <h1>Sign in</h1>
-      <SignInForm providers={providers} callbackUrl={callbackUrl} error={sp.error} />
-      <p>
-        No account yet? <Link href={`/signup?callbackUrl=${encodeURIComponent(callbackUrl)}`}>Create one</Link>.
-      </p>
+      <Suspense fallback={<SignInForm callbackUrl="/dashboard" />}>
+        <SignInFromUrl />
+      </Suspense>
     </div>
   );
 }

@@ -1,11 +1,37 @@
 "use client";
 import { signIn } from "next-auth/react";
-import { useState } from "react";
+import { useSearchParams } from "next/navigation";
+import { useEffect, useState } from "react";
+import { safeCallback } from "../_lib/callback";
+
+/** Whether this server lets people create instructor accounts themselves (GET /api/signup); false until it answers. */
+function useInstructorSignup(): boolean {
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    let live = true;
+    fetch("/api/signup")
+      .then((r): Promise<{ instructorSignup?: unknown }> => (r.ok ? r.json() : Promise.resolve({})))
+      .then((o) => {
+        if (live) setOpen(o.instructorSignup === true);
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+  return open;
+}
+
+/** The form with the callback of the page's URL. */
+export function SignUpFromUrl() {
+  return <SignUpForm callbackUrl={safeCallback(useSearchParams().get("callbackUrl"))} />;
+}
 
 /** Creates a local account through the API, then signs in with it (a redirect). */
-export function SignUpForm({ callbackUrl, instructorSignup }: { callbackUrl: string; instructorSignup: boolean }) {
+export function SignUpForm({ callbackUrl }: { callbackUrl: string }) {
   const [error, setError] = useState<string>();
   const [pending, setPending] = useState(false);
+  const instructorSignup = useInstructorSignup();
   return (
     <form
       className="account-form"

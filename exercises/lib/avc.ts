@@ -82,6 +82,27 @@ export function avc_world_now(): AvcWorld {
   return { mms: [mm_alloc_now("mm0")], nr_mms: 1 };
 }
 
+/** A fork tree of one process with one vma, and the relatives forked from it so far (null until forked). */
+export interface ForkTree {
+  w: AvcWorld;
+  parent: MmStruct;
+  child: MmStruct | null;
+  grandchild: MmStruct | null;
+}
+
+/** Setup: the first process with one vma [start, end) that never faulted, nobody forked yet. */
+export function fork_tree_now(start: number, end: number): ForkTree {
+  const w = avc_world_now();
+  vma_alloc_now(w.mms[0]!, start, end);
+  return { w, parent: w.mms[0]!, child: null, grandchild: null };
+}
+
+/** The parent takes a write fault at `addr` (its vma gets an anon_vma and a page), then forks `child`. */
+export function* fault_then_fork(impl: AvcImpl, t: ForkTree, addr: number): Sim<void> {
+  yield* write_fault(t.parent, addr);
+  t.child = yield* fork_mm(impl, t.w, t.parent);
+}
+
 /** Arm the locking rule of an anon_vma's list (idempotent). */
 export function arm_anon_vma(anon_vma: AnonVma): void {
   if (anon_vma.head.protector === null) anon_vma.head.protector = () => anon_vma.lock;

@@ -100,6 +100,21 @@ export function* fork_copy(mm: CopyPageRange, w: ForkWorld): Sim<number> {
   return ret;
 }
 
+/**
+ * A fork retried once after copy_page_range() failed, as a caller of fork()
+ * would: the failed child is checked (check_fork_result) and torn down as
+ * dup_mmap()'s mmput() does, then a new child is copied. Returns the
+ * retry's result (or the first one when it did not fail with -ENOMEM).
+ */
+export function* fork_copy_retried(mm: CopyPageRange, w: ForkWorld): Sim<number> {
+  const ret = yield* fork_copy(mm, w);
+  if (ret !== -ENOMEM) return ret;
+  check_fork_result(w, ret);
+  yield* exit_child(w);
+  w.child = mm_alloc_now(`${w.child.name}-retry`);
+  return yield* fork_copy(mm, w);
+}
+
 export interface ForkWorldOptions {
   /** Start of the vma (default 0x400000). */
   start?: number;
@@ -188,11 +203,15 @@ export function check_secondary_mmu(w: ForkWorld): void {
   check_that(v.length === 0, v.join("\n"));
 }
 
+/** Exit the child: drop its ptes' mapcounts and free its page tables. */
+function* exit_child(w: ForkWorld): Sim<void> {
+  for (const [, pte] of mm_ptes(w.child)) yield* atomic_dec(pte.page._mapcount);
+  free_pgtables_now(w.child);
+}
+
 /** Exit both address spaces: drop every pte's mapcount and free the child's page tables. */
 export function* exit_fork_world(w: ForkWorld): Sim<void> {
-  for (const mm of [w.child, w.parent]) {
-    for (const [, pte] of mm_ptes(mm)) yield* atomic_dec(pte.page._mapcount);
-  }
+  yield* exit_child(w);
   // The parent's tables were built by setup, outside the caches: only the child's are freed.
-  free_pgtables_now(w.child);
+  for (const [, pte] of mm_ptes(w.parent)) yield* atomic_dec(pte.page._mapcount);
 }

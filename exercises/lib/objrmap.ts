@@ -58,6 +58,9 @@ import {
   isFreed,
   setLabel,
   nameOf,
+  check_that,
+  mm_alloc_now,
+  vma_alloc_now,
 } from "rmap-sim/testing";
 
 /** The rmap functions the drivers call: the learner's module provides them. */
@@ -86,6 +89,53 @@ export function newWorld(...mms: MmStruct[]): World {
 /** A world whose anon_vma lists declare their lock (see arm_anon_vma). */
 export function newLockedWorld(listLock: (av: AnonVma) => LockLike, ...mms: MmStruct[]): World {
   return { ...newWorld(...mms), listLock };
+}
+
+/** One process with one anonymous vma that never faulted: where the single-vma scenarios start. */
+export interface OneVma {
+  w: World;
+  mm: MmStruct;
+  vma: Vma;
+}
+
+/**
+ * Setup: an mm named `mmName` with one vma [start, end), no anon_vma yet, in
+ * a world whose anon_vma lists declare `listLock` once published.
+ */
+export function one_vma_world(listLock: (av: AnonVma) => LockLike, mmName = "parent", start = 0x10000, end = 0x20000): OneVma {
+  const mm = mm_alloc_now(mmName);
+  const vma = vma_alloc_now(mm, start, end);
+  return { w: newLockedWorld(listLock, mm), mm, vma };
+}
+
+/** A single-vma world that faulted `page` and forked `child` (each null until done). */
+export interface ForkedVma extends OneVma {
+  page: Page | null;
+  child: MmStruct | null;
+}
+
+/** Fault the page at `addr` of the world's vma, then fork a child named "child" that shares it. */
+export function* fault_and_fork(ops: RmapOps, s: ForkedVma, addr: number): Sim {
+  s.page = yield* do_anonymous_page(ops, s.w, s.vma, addr);
+  s.child = yield* dup_mmap(ops, s.w, s.mm, "child");
+}
+
+/**
+ * After try_to_unmap_anon() raced something that adds or removes ptes of
+ * `page`: it returned SWAP_SUCCESS only if no pte maps the page any more,
+ * SWAP_AGAIN otherwise, and the page's mapcount counts the ptes left.
+ */
+export function check_unmap_result(rmap: { SWAP_SUCCESS: number; SWAP_AGAIN: number }, w: World, page: Page, result: unknown): void {
+  const left = ptes_mapping(w, page);
+  const want = left.length === 0 ? rmap.SWAP_SUCCESS : rmap.SWAP_AGAIN;
+  check_that(
+    result === want,
+    `try_to_unmap_anon returned ${String(result)}, but afterwards ${left.length === 0 ? "no pte maps the page" : `ptes still map it (${left.join(", ")})`}: the test expected ${want === rmap.SWAP_SUCCESS ? "SWAP_SUCCESS" : "SWAP_AGAIN"}`,
+  );
+  check_that(
+    page._mapcount.counter === left.length - 1,
+    `the page's _mapcount is ${page._mapcount.counter}, but ${left.length} ptes map it (expected ${left.length - 1})`,
+  );
 }
 
 const NEXT: Record<PageTableLevel, PageTableLevel | null> = { pgd: "pud", pud: "pmd", pmd: "pte", pte: null };

@@ -17,6 +17,7 @@ import {
   VMA_LOCK_OFFSET,
   VMA_REF_LIMIT,
   check_that,
+  current_name,
   data_race,
   find_vma,
   hex,
@@ -42,6 +43,89 @@ export interface PerVmaLock {
   lock_vma_under_rcu(mm: MmStruct, address: number): Sim<Vma | null>;
 }
 
+/**
+ * Who is inside each vma of one mm: the readers (by thread) between
+ * lock_vma_under_rcu() and vma_end_read(), and the writer between
+ * vma_start_write() and mmap_write_unlock(). The mm is made by each
+ * execution's setup, so this lives exactly as long as one execution.
+ */
+interface Inside {
+  readers: Map<Vma, string[]>;
+  writing: Map<Vma, string>;
+}
+const insideOf = new WeakMap<MmStruct, Inside>();
+
+function inside(mm: MmStruct): Inside {
+  let ins = insideOf.get(mm);
+  if (!ins) insideOf.set(mm, (ins = { readers: new Map(), writing: new Map() }));
+  return ins;
+}
+
+const guardedOf = new WeakMap<PerVmaLock, PerVmaLock>();
+/** The wrappers guarded() made: wrapping one again returns it. */
+const guardedSet = new WeakSet<PerVmaLock>();
+
+/**
+ * The learner's lock with the rule it exists for checked at the step that
+ * breaks it: a reader let into a vma while its writer is inside is reported
+ * when lock_vma_under_rcu() returns it, naming the writer; a writer that
+ * returns from vma_start_write() while readers are inside is reported then,
+ * naming them. Either comes before the torn value it would lead to. Every
+ * driver below calls the learner's lock through it.
+ */
+export function guarded(lk: PerVmaLock): PerVmaLock {
+  const known = guardedOf.get(lk);
+  if (known) return known;
+  if (guardedSet.has(lk)) return lk;
+  const g: PerVmaLock = {
+    mmap_write_lock: (mm) => lk.mmap_write_lock(mm),
+    mmap_write_unlock: function* (mm) {
+      const ins = inside(mm);
+      for (const v of [...ins.writing.keys()]) if (v.vm_mm === mm) ins.writing.delete(v);
+      yield* lk.mmap_write_unlock(mm);
+    },
+    mmap_read_lock: (mm) => lk.mmap_read_lock(mm),
+    mmap_read_unlock: (mm) => lk.mmap_read_unlock(mm),
+    vma_start_write: function* (vma) {
+      yield* lk.vma_start_write(vma);
+      const ins = inside(vma.vm_mm!);
+      const readers = ins.readers.get(vma) ?? [];
+      check_that(
+        readers.length === 0,
+        `vma_start_write(${vma.name}) returned in ${current_name()} while ${readers.join(", ")} held ${vma.name}'s per-VMA ` +
+          "read lock: the writer must keep new readers out and wait for the readers already inside before it changes the vma",
+      );
+      ins.writing.set(vma, current_name());
+    },
+    vma_mark_attached: (vma) => lk.vma_mark_attached(vma),
+    vma_mark_detached: (vma) => lk.vma_mark_detached(vma),
+    vma_end_read: function* (vma) {
+      const ins = inside(vma.vm_mm!);
+      const readers = ins.readers.get(vma) ?? [];
+      const i = readers.indexOf(current_name());
+      if (i >= 0) readers.splice(i, 1);
+      yield* lk.vma_end_read(vma);
+    },
+    lock_vma_under_rcu: function* (mm, address) {
+      const vma = yield* lk.lock_vma_under_rcu(mm, address);
+      if (vma && vma.vm_mm === mm) {
+        const ins = inside(mm);
+        const writer = ins.writing.get(vma);
+        check_that(
+          writer === undefined,
+          `lock_vma_under_rcu() in ${current_name()} returned ${vma.name} read-locked while ${writer ?? ""} was inside its ` +
+            "write section (its vma_start_write() had returned, mmap_write_unlock() not yet called): the reader must see the " +
+            "writer's vm_lock_seq after taking its reference, and fall back to mmap_lock",
+        );
+        ins.readers.set(vma, [...(ins.readers.get(vma) ?? []), current_name()]);
+      }
+      return vma;
+    },
+  };
+  guardedOf.set(lk, g);
+  guardedSet.add(g);
+  return g;
+}
 /** Setup: a vma [start, end) of mm, in its tree and attached (vm_refcnt 1), as mmap left it. */
 export function mapped_vma_now(mm: MmStruct, start: number, end: number): Vma {
   const vma = vma_alloc_now(mm, start, end);
@@ -50,7 +134,8 @@ export function mapped_vma_now(mm: MmStruct, start: number, end: number): Vma {
 }
 
 /** mmap(): a new vma, write-locked, attached, then inserted in the tree. */
-export function* mmap_region(lk: PerVmaLock, mm: MmStruct, start: number, end: number): Sim<Vma | null> {
+export function* mmap_region(lock: PerVmaLock, mm: MmStruct, start: number, end: number): Sim<Vma | null> {
+  const lk = guarded(lock);
   const vma = yield* kmem_cache_alloc(vm_area_cachep, GFP_KERNEL);
   if (!vma) return null;
   /* vma_init(): a freed vma's count is zero, even a reused one's. */
@@ -74,7 +159,8 @@ export function* mmap_region(lk: PerVmaLock, mm: MmStruct, start: number, end: n
 }
 
 /** munmap(): write-lock the vma, take it out of the tree, detach it, unlock, free it at once. */
-export function* munmap_vma(lk: PerVmaLock, mm: MmStruct, vma: Vma): Sim {
+export function* munmap_vma(lock: PerVmaLock, mm: MmStruct, vma: Vma): Sim {
+  const lk = guarded(lock);
   yield* lk.mmap_write_lock(mm);
   yield* lk.vma_start_write(vma);
   remove_vma_now(mm, vma);
@@ -84,7 +170,8 @@ export function* munmap_vma(lk: PerVmaLock, mm: MmStruct, vma: Vma): Sim {
 }
 
 /** mprotect(): write-lock the vma and change its flags, then unlock. */
-export function* mprotect_vma(lk: PerVmaLock, mm: MmStruct, vma: Vma, flags: number): Sim {
+export function* mprotect_vma(lock: PerVmaLock, mm: MmStruct, vma: Vma, flags: number): Sim {
+  const lk = guarded(lock);
   yield* lk.mmap_write_lock(mm);
   yield* lk.vma_start_write(vma);
   vma.vm_flags = flags;
@@ -114,7 +201,8 @@ function checkVma(vma: Vma, mm: MmStruct, addr: number, how: string): void {
  * takes a scheduling point (handle_mm_fault) and checks that the vma did
  * not change under it.
  */
-export function* handle_fault(lk: PerVmaLock, mm: MmStruct, addr: number): Sim<FaultPath> {
+export function* handle_fault(lock: PerVmaLock, mm: MmStruct, addr: number): Sim<FaultPath> {
+  const lk = guarded(lock);
   const vma = yield* lk.lock_vma_under_rcu(mm, addr);
   if (vma) {
     checkVma(vma, mm, addr, "lock_vma_under_rcu()");

@@ -36,7 +36,9 @@ let n = 0;
 /** Every route, a request it accepts, and the status each actor gets for cohort A's and learner A's data. */
 const ROUTES: Record<keyof Api, { req: () => Parameters<typeof call>[2]; cases: [Who, number][] }> = {
   "POST /api/signup": { req: () => ({ body: { email: `api${++n}@example.org`, password: "long enough pw", name: "N" } }), cases: [["anonymous", 201]] },
+  "GET /api/signup": { req: () => ({}), cases: [["anonymous", 200], ["learnerA", 200]] },
   "GET /api/progress": { req: () => ({}), cases: [["anonymous", 401], ["learnerA", 200]] },
+  "GET /api/dashboard": { req: () => ({}), cases: [["anonymous", 401], ["learnerA", 200]] },
   "GET /api/drafts/[exerciseId]": { req: () => ({ params: { exerciseId: EX } }), cases: [["anonymous", 401], ["learnerA", 200]] },
   "PUT /api/drafts/[exerciseId]": { req: () => ({ params: { exerciseId: "00-tools" }, body: { files: { "eventlog.ts": "//" }, baseRevision: 0 } }), cases: [["anonymous", 401], ["learnerA", 200], ["learnerB", 200]] },
   "GET /api/submissions": { req: () => ({}), cases: [["anonymous", 401], ["learnerA", 200]] },

@@ -100,8 +100,14 @@ export function createApi(deps: () => Promise<ApiDeps>) {
   const withFiles = (req: Request) => readJson(req, MAX_BODY_BYTES.files);
 
   return {
+    "GET /api/signup": route(({ actor, dal }) => dal.signUpOptions(actor)),
     "POST /api/signup": route(async ({ req, actor, dal }) => json(await dal.signUp(actor, await small(req)), 201)),
     "GET /api/progress": route(({ actor, dal }) => dal.dashboard(actor)),
+    /** The dashboard's data: who is signed in, their progress, submissions and cohorts. */
+    "GET /api/dashboard": route(async ({ actor, dal }) => {
+      const [me, d] = await Promise.all([dal.me(actor), dal.dashboard(actor)]);
+      return { me, ...d };
+    }),
     "GET /api/drafts/[exerciseId]": route(async ({ actor, dal, params }) => ({ draft: await dal.getDraft(actor, params.exerciseId) })),
     "PUT /api/drafts/[exerciseId]": route(async ({ req, actor, dal, params }) => {
       const body = (await withFiles(req)) as Record<string, unknown> | null;

@@ -31,6 +31,10 @@ const TABLE: Record<keyof Dal, { call: (w: World, a: Actor) => Promise<unknown>;
     call: (_w, a) => createdAccount(a),
     cases: [["anonymous", "ok"], ["learnerA", "ok"]],
   },
+  signUpOptions: {
+    call: (w, a) => w.dal.signUpOptions(a),
+    cases: [["anonymous", "ok", (v) => expect(v).toEqual({ instructorSignup: true })], ["learnerA", "ok"]],
+  },
   verifyCredentials: {
     call: (w, a) => w.dal.verifyCredentials(a, { email: "ada@example.org", password: "no password set" }),
     cases: [["anonymous", "ok", (v) => expect(v).toBeNull()]],
@@ -470,11 +474,40 @@ describe.each(BACKENDS)("gradebook, CSV and analytics on %s", (backend) => {
     // Ada's best submission passes everything; Carol's fails the race and the leak. Public tests are not counted.
     expect(an.assignments[0]).toMatchObject({ exerciseId: EX, learners: 2, submitted: 2 });
     expect(an.assignments[0]!.failing).toEqual([
-      { scenario: "fork-vs-unmap", detector: "use-after-free", test: "fork vs unmap", learners: 1 },
-      { scenario: "unlink-last", detector: "leak", test: "unlink leak", learners: 1 },
+      { test: "fork vs unmap", detector: "use-after-free", learners: 1, scenario: "fork-vs-unmap", scenarios: [{ name: "fork-vs-unmap", learners: 1 }] },
+      { test: "unlink leak", detector: "leak", learners: 1, scenario: "unlink-last", scenarios: [{ name: "unlink-last", learners: 1 }] },
     ]);
 
     const dash = await dal.dashboard(actors.learnerA);
     expect(dash.lessons.find((l) => l.exerciseId === EX)).toMatchObject({ bestScore: 1 });
+  });
+
+  it("counts learners who fail the same test on different generated shapes in one row, each shape as detail", async () => {
+    const { dal, actors, ids } = w;
+    const shape = (n: number, steps: number) => `fork tree of ${n} (shape ${n} of 40 drawn, shrunk in ${steps} steps)`;
+    const fails = (scenario: string) => [
+      { name: "fork trees", passed: false, scenario, detector: "use-after-free" },
+      { name: "basics", passed: true },
+    ];
+    w.clock.now = new Date("2026-03-05T00:00:00Z");
+    const learners = [];
+    for (const [i, sc] of [shape(3, 4), shape(5, 9), shape(3, 4)].entries()) {
+      const u = await dal.signUp(null, { email: `shape${i}@example.org`, password: "long enough pw", name: `Shape ${i}` });
+      await dal.joinCohort({ userId: u.id }, { code: ids.joinCodeA });
+      const s = await dal.submit({ userId: u.id }, { exerciseId: EX, files: SOURCE, assignmentId: ids.assignmentA });
+      await gradeWith(s.id, async () => fakeResults(EX, fails(sc)));
+      learners.push(u);
+    }
+    const row = (await dal.analytics(actors.instructorA, ids.cohortA)).assignments[0]!.failing.find((f) => f.test === "fork trees");
+    expect(row).toEqual({
+      test: "fork trees",
+      detector: "use-after-free",
+      learners: 3,
+      scenario: shape(3, 4),
+      scenarios: [
+        { name: shape(3, 4), learners: 2 },
+        { name: shape(5, 9), learners: 1 },
+      ],
+    });
   });
 });

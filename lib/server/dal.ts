@@ -182,13 +182,16 @@ export interface Gradebook {
 }
 
 export interface FailingRace {
-  /** The hidden scenario (or test name when the test reports none). */
-  scenario: string;
+  /** The hidden test: one row per test and detector, whatever scenario (for generated tests: shape) each learner failed it on. */
+  test: string;
   /** Detector kind (use-after-free, leak, ...) or "failed" when no detector fired. */
   detector: string;
-  test: string;
   /** Learners whose best submission fails here. */
   learners: number;
+  /** The scenarios the learners failed it on (a test on generated shapes reports each learner's shrunk shape), most learners first. */
+  scenarios: { name: string; learners: number }[];
+  /** The first of `scenarios` (or the test name when the test reports none). */
+  scenario: string;
 }
 
 export interface CohortAnalytics {
@@ -270,6 +273,11 @@ export function createDal(o: DalOptions) {
 
   return {
     /** Creates a local account. Anyone (no actor) may; an instructor account only while INSTRUCTOR_SIGNUP is open. */
+    /** Public: what the sign-up form offers (instructor accounts only where INSTRUCTOR_SIGNUP is open). */
+    async signUpOptions(_actor: Actor) {
+      return { instructorSignup: o.instructorSignup === "open" };
+    },
+
     async signUp(_actor: Actor, input: unknown) {
       const i = parse(SignUpInput, input);
       if (i.instructor && o.instructorSignup === "closed") throw new DalError("forbidden", "instructor accounts are created by an admin here");
@@ -598,15 +606,23 @@ export function createDal(o: DalOptions) {
             const seen = new Set<string>();
             for (const t of resultsById.get(best.id)?.tests ?? []) {
               if (t.hidden !== true || t.passed !== false) continue;
-              const scenario = typeof t.scenario === "string" ? t.scenario : String(t.name ?? "?");
+              const test = String(t.name ?? "?");
+              const scenario = typeof t.scenario === "string" ? t.scenario : test;
               const detector = typeof t.report?.kind === "string" ? t.report.kind : "failed";
-              const k = `${scenario}\u0000${detector}`;
+              const k = `${test}\u0000${detector}`;
               if (seen.has(k)) continue;
               seen.add(k);
-              const c = counts.get(k) ?? { scenario, detector, test: String(t.name ?? ""), learners: 0 };
+              const c = counts.get(k) ?? { test, detector, learners: 0, scenarios: [], scenario };
               c.learners++;
+              const sc = c.scenarios.find((x) => x.name === scenario);
+              if (sc) sc.learners++;
+              else c.scenarios.push({ name: scenario, learners: 1 });
               counts.set(k, c);
             }
+          }
+          for (const c of counts.values()) {
+            c.scenarios.sort((x, y) => y.learners - x.learners || x.name.localeCompare(y.name));
+            c.scenario = c.scenarios[0]!.name;
           }
           return {
             id: a.id,
@@ -614,7 +630,7 @@ export function createDal(o: DalOptions) {
             title: catalog.get(a.exerciseId)?.title ?? a.exerciseId,
             learners: learnerIds.size,
             submitted,
-            failing: [...counts.values()].sort((x, y) => y.learners - x.learners || x.scenario.localeCompare(y.scenario)),
+            failing: [...counts.values()].sort((x, y) => y.learners - x.learners || x.test.localeCompare(y.test) || x.detector.localeCompare(y.detector)),
           };
         }),
       };

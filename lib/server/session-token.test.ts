@@ -1,5 +1,5 @@
 import { encode } from "next-auth/jwt";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { actorFromCookies, type CookieList } from "./session-token";
 
 const SECRET = "a-test-secret-of-enough-length-0123456789";
@@ -30,5 +30,29 @@ describe("the session cookie's actor", () => {
     expect(await actorFromCookies(jar({ "next-auth.session-token": await token({ uid: "u1" }, SECRET, -60) }), SECRET, false)).toBeNull();
     expect(await actorFromCookies(jar({ "next-auth.session-token": await token({ role: "admin" }) }), SECRET, false)).toBeNull();
     expect(await actorFromCookies(jar({ "next-auth.session-token": "not a token" }), SECRET, false)).toBeNull();
+  });
+});
+
+describe("opening the same session cookie again", () => {
+  it("decrypts it once until it expires; an expired token is refused even after it was opened", async () => {
+    const jwt = await import("next-auth/jwt");
+    const spy = vi.spyOn(jwt, "getToken");
+    const c = jar({ "next-auth.session-token": await token({ uid: "u9" }, SECRET, 60) });
+    expect(await actorFromCookies(c, SECRET, false)).toEqual({ userId: "u9" });
+    expect(await actorFromCookies(c, SECRET, false)).toEqual({ userId: "u9" });
+    expect(spy).toHaveBeenCalledTimes(1);
+    // Another secret never reuses what this one opened.
+    expect(await actorFromCookies(c, "another-secret-of-enough-length-0123456", false)).toBeNull();
+    expect(spy).toHaveBeenCalledTimes(2);
+    // Past the token's expiry (and next-auth's 15 s of clock tolerance) it is opened again, and refused.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + 120_000);
+      expect(await actorFromCookies(c, SECRET, false)).toBeNull();
+      expect(spy).toHaveBeenCalledTimes(3);
+    } finally {
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    }
   });
 });

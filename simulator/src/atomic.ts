@@ -3,6 +3,7 @@
  * indivisible, each a scheduling point.
  */
 
+import { atomicRefcountStep, type RefcountEffect } from "./detectors/refcount";
 import type { Execution } from "./execution";
 import { KObject, peek, poke, trackFields, nameOf } from "./kobject";
 import { Op, type OpImpl } from "./op";
@@ -25,13 +26,41 @@ export class Atomic extends KObject {
 }
 trackFields(Atomic, ["counter"]);
 
+/**
+ * atomic_t counters that count references (an anon_vma's refcount): the
+ * count never goes below zero, and a thread whose get failed holds no
+ * reference to put. Other atomic_t counters (a page's _mapcount starts at
+ * -1) may take any value.
+ */
+const refcounts = new WeakSet<Atomic>();
+
+/** Mark `a` as a reference count (see refcounts above). Returns it. */
+export function atomicCountsReferences(a: Atomic): Atomic {
+  refcounts.add(a);
+  return a;
+}
+
+/** What an operation did to the references a counter counts, from the value before and after it. */
+function effectOf(name: string, arg: number, before: number, after: number): RefcountEffect {
+  if (name === "atomic_set") return "set";
+  if (after > before) return "get";
+  if (after < before) return "put";
+  // A conditional get that took nothing: the count was zero (atomic_add_unless(v, n > 0, 0) is the same get).
+  return name === "atomic_inc_not_zero" || (name === "atomic_add_unless" && arg > 0) ? "failed-get" : "none";
+}
+
 function atomicOp<R>(name: string, f: (a: Atomic, arg: number, arg2: number, ex: Execution) => R): (a: Atomic, arg?: number, arg2?: number) => Op<R> {
   const impl: OpImpl = {
     name,
-    perform(op, _t, ex) {
+    perform(op, t, ex) {
       const a = op.obj as Atomic;
+      const before = refcounts.has(a) ? peek(a, "counter") : 0;
       const r = f(a, op.arg as number, op.arg2 as number, ex);
       if (ex.tracing) ex.note(a.container(), `${name}(${nameOf(a)}) -> ${peek(a, "counter")}`);
+      if (refcounts.has(a)) {
+        const after = peek(a, "counter");
+        atomicRefcountStep(ex, t, a, name, before, after, effectOf(name, op.arg as number, before, after));
+      }
       return r;
     },
     args: (op) => (op.arg === undefined ? undefined : op.arg2 === undefined ? op.arg : [op.arg, op.arg2]),

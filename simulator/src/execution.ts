@@ -161,6 +161,10 @@ export class Execution {
   pathExcluded = false;
   readonly trace: TraceStep[] = [];
   private traceWrites: string[] | null = null;
+  /** A traced step wrote shared state (a field, a lock word, an allocation): reset per traced step. */
+  private stepWrote = false;
+  /** Trace indices of the traced steps that wrote shared state; a loop of steps outside it only polls. */
+  readonly wroteSteps = new Set<number>();
   private traceNotes: string[] | null = null;
 
   /** Per-cache allocator state, created on first use. */
@@ -225,7 +229,10 @@ export class Execution {
       if (this.marked > 0) this.kcsan.marked(this, loc, write, obj, field);
       else this.kcsan.plain(this, loc, write, obj, field);
     }
-    if (write && this.traceWrites !== null) this.traceWrites.push(`${nameOf(obj)}.${field}`);
+    if (write && this.traceWrites !== null) {
+      this.traceWrites.push(`${nameOf(obj)}.${field}`);
+      this.stepWrote = true;
+    }
   }
 
   /** Record an access to the object itself (slot 0): locks, atomics, list heads. */
@@ -238,6 +245,7 @@ export class Execution {
     const loc = idOf(obj) * SLOTS;
     this.fp.push(loc * 2 + (write ? 1 : 0));
     if (this.kcsan !== null) this.kcsan.sync(this, loc, write);
+    if (write && this.traceWrites !== null) this.stepWrote = true;
   }
 
   /** Record an access to a thread's own location (its RCU state). */
@@ -541,6 +549,7 @@ export class Execution {
     if (traced) {
       this.traceWrites = [];
       this.traceNotes = [];
+      this.stepWrote = false;
     }
     this.running = t;
     this.tracking = true;
@@ -604,6 +613,7 @@ export class Execution {
     }
     this.running = null;
     if (traced) {
+      if (this.stepWrote) this.wroteSteps.add(this.trace.length);
       this.trace.push(traceStep(this, t, op, phase, fail, enabled, preemption, this.traceWrites, this.traceNotes));
       this.traceWrites = null;
       this.traceNotes = null;

@@ -20,7 +20,7 @@
  * (except the hugetlb flag that a copy path may have to notify for), swap.
  */
 
-import { Atomic } from "./atomic";
+import { Atomic, atomicCountsReferences } from "./atomic";
 import { data_race } from "./compiler";
 import { cur } from "./current";
 import type { Execution } from "./execution";
@@ -162,7 +162,7 @@ export class AnonVma extends KObject {
     poke(this, "num_active_vmas", 0);
     this.lock = this.embed(new Spinlock("&anon_vma->lock"), "lock");
     this.rwsem = this.embed(new RwSemaphore("&anon_vma->rwsem"), "rwsem");
-    this.refcount = this.embed(new Atomic(0), "refcount");
+    this.refcount = this.embed(atomicCountsReferences(new Atomic(0)), "refcount");
     this.head = this.embed(new ListHead<AnonVmaChain>(null), "head");
     this.vmas = this.embed(new ListHead<Vma>(null), "vmas");
   }

@@ -190,6 +190,25 @@ describe("accounts, cohorts and grading in the browser", () => {
   }, 600_000);
 });
 
+describe("sign-in redirects", () => {
+  it("a signed-out visitor of the dashboard is sent to sign-in and comes back to it signed in", async () => {
+    expect(seen, "the flow above ran").toBeTruthy();
+    const page = await (await browser.newContext()).newPage();
+    try {
+      await page.goto(`${site.url}/dashboard`);
+      await page.waitForURL(/\/signin\?callbackUrl=%2Fdashboard$/, { timeout: 60_000 });
+      await page.getByLabel("Email").fill("lea@example.org");
+      await page.getByLabel("Password").fill("correct horse battery");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(/\/dashboard$/, { timeout: 60_000 });
+      await expect.poll(() => page.locator("main").textContent(), { timeout: 60_000 }).toContain("Signed in as Lea Learner (learner)");
+      expect(await page.locator("main").textContent()).toContain("Autumn cohort (learner)");
+    } finally {
+      await page.context().close();
+    }
+  }, 300_000);
+});
+
 let learnerPage: Page | undefined;
 let seen: { teacher: BrowserContext; learner: BrowserContext; cohortPath: string; submissionPath: string } | undefined;
 

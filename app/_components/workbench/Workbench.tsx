@@ -258,8 +258,16 @@ function LoadedWorkbench({ exercise, title, starter, dtsUrl, hints }: LoadedProp
     const r = await runInBrowser((compiled) => ({ type: "replay", exercise, title, files: compiled, test: t.name, scenario: t.scenario!, token: t.replay! }));
     const rt = r?.tests[0];
     if (!rt) return;
+    const refit = rt.replay !== t.replay; // the schedule no longer fit the changed code: the scenario was explored again
     if (rt.passed) {
-      setReplayNote(`Replayed ${t.replay}: this schedule now runs clean against your current code.`);
+      setReplayNote(
+        refit
+          ? `Your code changed, so the schedule ${t.replay} no longer applies; every interleaving of this scenario (${rt.executions ?? 1} explored) now runs clean.`
+          : `Replayed ${t.replay}: this schedule now runs clean against your current code.`,
+      );
+    } else if (refit && rt.replay) {
+      setInspect(rt);
+      setReplayNote(`Your code changed, so the schedule ${t.replay} no longer applies; another interleaving of this scenario still fails (shown).`);
     } else if (rt.report?.kind === "nondeterminism") {
       setReplayNote(`Replayed ${t.replay}: the schedule no longer fits your code (it now stops at different points, so this interleaving cannot happen the same way). Run the tests to explore every interleaving again.`);
     } else {

@@ -125,17 +125,31 @@ export default async function CohortPage({ params }: { params: Promise<{ cohortI
             <table className="data-table">
               <thead>
                 <tr>
-                  <th scope="col">Hidden scenario</th>
+                  <th scope="col">Hidden test</th>
                   <th scope="col">Detector</th>
                   <th scope="col">Learners failing</th>
+                  <th scope="col">Failing scenarios</th>
                 </tr>
               </thead>
               <tbody>
                 {a.failing.map((f) => (
-                  <tr key={`${f.scenario}/${f.detector}`}>
-                    <th scope="row">{f.scenario}</th>
+                  <tr key={`${f.test}/${f.detector}`}>
+                    <th scope="row">{f.test}</th>
                     <td>{f.detector}</td>
                     <td>{f.learners}</td>
+                    <td>
+                      {f.scenarios.length === 1 ? (
+                        f.scenario
+                      ) : (
+                        <ul>
+                          {f.scenarios.map((s) => (
+                            <li key={s.name}>
+                              {s.name} ({s.learners})
+                            </li>
+                          ))}
+                        </ul>
+                      )}
+                    </td>
                   </tr>
                 ))}
               </tbody>

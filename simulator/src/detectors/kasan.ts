@@ -37,7 +37,7 @@ export function checkFreedAccess(ex: Execution, inner: KObject, write: boolean, 
   ex.fail(
     "use-after-free",
     `BUG: KASAN: slab-use-after-free in ${fn}`,
-    `${write ? "Write" : "Read"} of ${what} of ${obj.type} ${nameOf(obj)} by task ${t.name}` +
+    `${write ? "Write" : "Read"} of ${what} of ${obj.type} ${nameOf(obj)} by task ${t.name}${loc ? ` at ${loc.file}:${loc.line}` : ""}` +
       (typesafe ? " outside an RCU read-side critical section (the cache is SLAB_TYPESAFE_BY_RCU)" : "") +
       `\n\nAllocated by task ${m.allocThread || "setup"} at step ${m.allocStep}${fmtLoc(m.allocLoc)}` +
       `\nFreed by task ${m.freeThread || "setup"} at step ${m.freeStep}${fmtLoc(m.freeLoc)}` +

@@ -8,7 +8,6 @@
 import type { Execution } from "../execution";
 import type { SourceLocation } from "../report";
 import type { ThreadState } from "../thread";
-import type { TraceStep } from "../trace";
 
 /** Steps of the traced run looked at to find the loop that did not end. */
 const LOOP_WINDOW = 60;
@@ -16,23 +15,26 @@ const LOOP_WINDOW = 60;
 /**
  * The loop a runaway thread was in, from the last steps of a traced run:
  * the primitives it repeated, each with where the learner called it, most
- * repeated first. Empty when the run was not traced (the explorers replay a
- * failing schedule with tracing before showing it).
+ * repeated first, and whether any of those steps wrote shared state (a
+ * field, a lock word, an allocation). Empty when the run was not traced
+ * (the explorers replay a failing schedule with tracing before showing it).
  */
-function repeatedCalls(trace: readonly TraceStep[], thread: string): Array<{ op: string; loc?: SourceLocation; count: number }> {
-  const counts = new Map<string, { op: string; loc?: SourceLocation; count: number }>();
-  for (const st of trace.slice(-LOOP_WINDOW)) {
+function repeatedCalls(ex: Execution, thread: string): Array<{ op: string; loc?: SourceLocation; count: number; wrote: boolean }> {
+  const counts = new Map<string, { op: string; loc?: SourceLocation; count: number; wrote: boolean }>();
+  const trace = ex.trace;
+  for (let i = Math.max(0, trace.length - LOOP_WINDOW); i < trace.length; i++) {
+    const st = trace[i]!;
     if (st.thread !== thread) continue;
     const key = `${st.op}@${st.loc ? `${st.loc.file}:${st.loc.line}` : ""}`;
+    const wrote = ex.wroteSteps.has(i);
     const c = counts.get(key);
-    if (c) c.count++;
-    else counts.set(key, { op: st.op, ...(st.loc ? { loc: st.loc } : {}), count: 1 });
+    if (c) {
+      c.count++;
+      c.wrote ||= wrote;
+    } else counts.set(key, { op: st.op, ...(st.loc ? { loc: st.loc } : {}), count: 1, wrote });
   }
   return [...counts.values()].filter((c) => c.count > 1).sort((a, b) => b.count - a.count);
 }
-
-/** A primitive a busy-wait polls with: it only reads, so repeating it changes nothing until another thread writes. */
-const POLLING = /trylock|READ_ONCE|atomic_read|refcount_read|barrier|sched_point|spin_is_locked|rwsem_is_locked|list_empty/;
 
 /** The running step made more field accesses than limits.maxAccessesPerStep. */
 export function tooManyAccesses(ex: Execution): never {
@@ -66,7 +68,7 @@ export function preludeTooLong(ex: Execution, t: ThreadState): void {
 export function tooManySteps(ex: Execution, last: ThreadState | null): void {
   const max = ex.opts.limits.maxSteps;
   const thread = last?.name ?? "";
-  const loop = ex.tracing && last ? repeatedCalls(ex.trace, thread) : [];
+  const loop = ex.tracing && last ? repeatedCalls(ex, thread) : [];
   const where = loop.find((c) => c.loc !== undefined)?.loc;
   let message =
     `The execution took more than ${max} steps: a loop that never ends ` +
@@ -77,7 +79,8 @@ export function tooManySteps(ex: Execution, last: ThreadState | null): void {
       .map((c) => `${c.op}${c.loc ? ` (${c.loc.file}:${c.loc.line})` : ""} ${c.count} times`)
       .join(", ");
     message += `\nIn its last steps, thread ${thread} kept calling ${calls}.`;
-    if (loop.every((c) => POLLING.test(c.op))) {
+    // A busy-wait polls: none of its steps wrote anything, so repeating it changes nothing until another thread writes.
+    if (loop.every((c) => !c.wrote)) {
       message +=
         "\nA busy-wait that polls must call cpu_relax() between attempts, as the kernel's spin loops do: " +
         "the thread then waits until another thread changes what the loop reads, instead of " +

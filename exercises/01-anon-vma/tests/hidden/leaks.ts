@@ -1,9 +1,9 @@
 /*
  * Hidden tests, lesson 1: no anon_vma survives the last process that used it.
  */
-import { check_that, defineSuite, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim/testing";
+import { check_that, defineSuite, type MmStruct, type Page, type Vma } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
-import { do_anonymous_page, do_wp_page, dup_mmap, exit_mmap, newLockedWorld, teardown, withInit, type World } from "../../../lib/objrmap";
+import { do_anonymous_page, do_wp_page, dup_mmap, exit_mmap, teardown, withInit, type World, one_vma_world } from "../../../lib/objrmap";
 
 interface S {
   w: World;
@@ -15,9 +15,7 @@ interface S {
 }
 
 function setup(): S {
-  const mm = mm_alloc_now("parent");
-  const vma = vma_alloc_now(mm, 0x10000, 0x20000);
-  return { w: newLockedWorld((av) => av.lock, mm), mm, vma, page: null, child: null, grandchild: null };
+  return { ...one_vma_world((av) => av.lock), page: null, child: null, grandchild: null };
 }
 
 const caches = { anon_vma: { typesafe: false } };

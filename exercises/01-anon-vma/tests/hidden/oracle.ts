@@ -3,7 +3,7 @@
  * goes through fork, copy-on-write, mremap and exit; after each step the
  * walk must find exactly the ptes that the page tables say map the page.
  */
-import { check_that, defineSuite, mm_alloc_now, type MmStruct, type Page, type Sim, vma_alloc_now } from "rmap-sim/testing";
+import { check_that, defineSuite, type MmStruct, type Page, type Sim, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   do_anonymous_page,
@@ -11,11 +11,11 @@ import {
   dup_mmap,
   exit_mmap,
   move_vma,
-  newLockedWorld,
   ptes_mapping,
   split_vma,
   teardown,
   type World,
+  one_vma_world,
 } from "../../../lib/objrmap";
 import { walkShapeTest } from "../../../lib/objrmap-shapes";
 
@@ -49,11 +49,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
         {
           name: "fork chain oracle",
           models: "one thread driving fork, COW, mremap and exit, checked against the page tables",
-          setup: (): S => {
-            const mm = mm_alloc_now("parent");
-            vma_alloc_now(mm, 0x10000, 0x20000);
-            return { w: newLockedWorld((av) => av.lock, mm), mm };
-          },
+          setup: (): S => one_vma_world((av) => av.lock),
           threads: [
             {
               name: "driver",
@@ -113,11 +109,10 @@ export default defineSuite<typeof Rmap>((rmap) => {
           name: "split at a faulted page",
           models: "one thread faulting, splitting and asking vma_address() of every page in every vma",
           setup: (): S => {
-            const mm = mm_alloc_now("parent");
-            const vma = vma_alloc_now(mm, 0x40000, 0x50000);
-            vma.vm_pgoff = 0x30;
-            vma_alloc_now(mm, 0x60000, 0x62000); // never faulted: no anon_vma, at fork as at exit
-            return { w: newLockedWorld((av) => av.lock, mm), mm };
+            const s = one_vma_world((av) => av.lock, "parent", 0x40000, 0x50000);
+            s.vma.vm_pgoff = 0x30;
+            vma_alloc_now(s.mm, 0x60000, 0x62000); // never faulted: no anon_vma, at fork as at exit
+            return s;
           },
           threads: [
             {

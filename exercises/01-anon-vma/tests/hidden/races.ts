@@ -2,19 +2,21 @@
  * Hidden tests, lesson 1: the rmap under concurrency. Every interleaving of
  * the threads is explored (DPOR).
  */
-import { check_that, defineSuite, type Sim, list_for_each_entry, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now, setLabel } from "rmap-sim/testing";
+import { check_that, defineSuite, type Sim, list_for_each_entry, type MmStruct, type Page, type Vma, setLabel } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   do_anonymous_page,
   do_wp_page,
   dup_mmap,
   exit_mmap,
-  newLockedWorld,
   ptes_mapping,
   split_vma,
   teardown,
   withInit,
   type World,
+  one_vma_world,
+  fault_and_fork,
+  check_unmap_result,
 } from "../../../lib/objrmap";
 
 interface S {
@@ -26,16 +28,9 @@ interface S {
 }
 
 function setup(): S {
-  const mm = mm_alloc_now("parent");
-  const vma = vma_alloc_now(mm, 0x10000, 0x20000);
-  setLabel(vma, "parent:vma@0x10000");
-  return { w: newLockedWorld((av) => av.lock, mm), mm, vma, page: null, child: null };
-}
-
-/** Fault one page in the parent, then fork a child that shares it. */
-function* faultAndFork(rmap: typeof Rmap, s: S): Sim {
-  s.page = yield* do_anonymous_page(rmap, s.w, s.vma, 0x10000);
-  s.child = yield* dup_mmap(rmap, s.w, s.mm, "child");
+  const s = one_vma_world((av) => av.lock);
+  setLabel(s.vma, "parent:vma@0x10000");
+  return { ...s, page: null, child: null };
 }
 
 const caches = { anon_vma: { typesafe: false } };
@@ -115,7 +110,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "reclaim vs parent exit",
         models: "page_referenced_anon() on a shared page while the parent process exits",
         setup,
-        ...withInit<S>((s) => faultAndFork(rmap, s), [
+        ...withInit<S>((s) => fault_and_fork(rmap, s, 0x10000), [
           { name: "exit", run: (s: S) => exit_mmap(rmap, s.w, s.mm) },
           { name: "reclaim", run: (s: S) => rmap.page_referenced_anon(s.page!) },
         ]),
@@ -172,7 +167,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "try_to_unmap vs child exit",
         models: "try_to_unmap_anon() racing exit_mmap() of the child",
         setup,
-        ...withInit<S>((s) => faultAndFork(rmap, s), [
+        ...withInit<S>((s) => fault_and_fork(rmap, s, 0x10000), [
           { name: "exit", run: (s: S) => exit_mmap(rmap, s.w, s.child!) },
           { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
         ]),
@@ -201,7 +196,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "try_to_unmap vs COW fault",
         models: "try_to_unmap_anon() racing do_wp_page() of the child on the same address",
         setup,
-        ...withInit<S>((s) => faultAndFork(rmap, s), [
+        ...withInit<S>((s) => fault_and_fork(rmap, s, 0x10000), [
           { name: "cow", run: (s: S) => do_wp_page(rmap, s.w, s.child!.vmas[0]!, 0x10000) },
           { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
         ]),
@@ -239,18 +234,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
             { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
           ],
         ),
-        check: (s: S, ctx) => {
-          const left = ptes_mapping(s.w, s.page!);
-          const want = left.length === 0 ? rmap.SWAP_SUCCESS : rmap.SWAP_AGAIN;
-          check_that(
-            ctx.results.reclaim === want,
-            `try_to_unmap_anon returned ${String(ctx.results.reclaim)}, but afterwards ${left.length === 0 ? "no pte maps the page" : `ptes still map it (${left.join(", ")})`}: the test expected ${want === rmap.SWAP_SUCCESS ? "SWAP_SUCCESS" : "SWAP_AGAIN"}`,
-          );
-          check_that(
-            s.page!._mapcount.counter === left.length - 1,
-            `the page's _mapcount is ${s.page!._mapcount.counter}, but ${left.length} ptes map it (expected ${left.length - 1})`,
-          );
-        },
+        check: (s: S, ctx) => check_unmap_result(rmap, s.w, s.page!, ctx.results.reclaim),
         teardown: (s: S) => teardown(rmap, s.w),
         leakCheck: ["anon_vma"],
         caches,
@@ -269,18 +253,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
             { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
           ],
         ),
-        check: (s: S, ctx) => {
-          const left = ptes_mapping(s.w, s.page!);
-          const want = left.length === 0 ? rmap.SWAP_SUCCESS : rmap.SWAP_AGAIN;
-          check_that(
-            ctx.results.reclaim === want,
-            `try_to_unmap_anon returned ${String(ctx.results.reclaim)}, but afterwards ${left.length === 0 ? "no pte maps the page" : `ptes still map it (${left.join(", ")})`}: the test expected ${want === rmap.SWAP_SUCCESS ? "SWAP_SUCCESS" : "SWAP_AGAIN"}`,
-          );
-          check_that(
-            s.page!._mapcount.counter === left.length - 1,
-            `the page's _mapcount is ${s.page!._mapcount.counter}, but ${left.length} ptes map it (expected ${left.length - 1})`,
-          );
-        },
+        check: (s: S, ctx) => check_unmap_result(rmap, s.w, s.page!, ctx.results.reclaim),
         teardown: (s: S) => teardown(rmap, s.w),
         leakCheck: ["anon_vma"],
         caches,

@@ -2,9 +2,9 @@
  * Hidden tests, lesson 2: every reference taken is dropped, and the last one
  * frees the anon_vma.
  */
-import { defineSuite, mm_alloc_now, type MmStruct, type Page, type Vma, vma_alloc_now } from "rmap-sim/testing";
+import { defineSuite, type MmStruct, type Page, type Vma } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
-import { do_anonymous_page, dup_mmap, exit_mmap, newLockedWorld, teardown, withInit, type World } from "../../../lib/objrmap";
+import { do_anonymous_page, dup_mmap, exit_mmap, teardown, withInit, type World, one_vma_world } from "../../../lib/objrmap";
 
 interface S {
   w: World;
@@ -15,9 +15,7 @@ interface S {
 }
 
 function setup(): S {
-  const mm = mm_alloc_now("parent");
-  const vma = vma_alloc_now(mm, 0x10000, 0x20000);
-  return { w: newLockedWorld((av) => av.rwsem, mm), mm, vma, page: null, child: null };
+  return { ...one_vma_world((av) => av.rwsem), page: null, child: null };
 }
 
 const plain = { anon_vma: { typesafe: false } };

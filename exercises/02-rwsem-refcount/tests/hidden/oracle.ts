@@ -3,9 +3,19 @@
  * oracle, on generated process trees (see lib/objrmap-shapes.ts), and the
  * walk of a page that is no longer mapped while its anon_vma lives on.
  */
-import { check_that, defineSuite, mm_alloc_now, type MmStruct, type Page, vma_alloc_now } from "rmap-sim/testing";
+import { check_that, defineSuite, type MmStruct, type Page, vma_alloc_now } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
-import { do_anonymous_page, dup_mmap, exit_mmap, newLockedWorld, ptes_mapping, split_vma, teardown, type World, zap_page_range } from "../../../lib/objrmap";
+import {
+  do_anonymous_page,
+  dup_mmap,
+  exit_mmap,
+  ptes_mapping,
+  split_vma,
+  teardown,
+  type World,
+  zap_page_range,
+  one_vma_world,
+} from "../../../lib/objrmap";
 import { walkShapeTest } from "../../../lib/objrmap-shapes";
 
 interface S {
@@ -24,11 +34,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
       {
         name: "fault, zap, walk",
         models: "one process: a fault, the zap of its pte, then both rmap walks of the page",
-        setup: (): S => {
-          const mm = mm_alloc_now("parent");
-          vma_alloc_now(mm, 0x10000, 0x14000);
-          return { w: newLockedWorld((av) => av.rwsem, mm), mm };
-        },
+        setup: (): S => one_vma_world((av) => av.rwsem, "parent", 0x10000, 0x14000),
         threads: [
           {
             name: "driver",
@@ -62,11 +68,10 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "split at a faulted page",
         models: "one thread faulting, splitting and asking vma_address() of every page in every vma",
         setup: (): S => {
-          const mm = mm_alloc_now("parent");
-          const vma = vma_alloc_now(mm, 0x40000, 0x50000);
-          vma.vm_pgoff = 0x30;
-          vma_alloc_now(mm, 0x60000, 0x62000); // never faulted: no anon_vma to link at fork or to unlink at exit
-          return { w: newLockedWorld((av) => av.rwsem, mm), mm };
+          const s = one_vma_world((av) => av.rwsem, "parent", 0x40000, 0x50000);
+          s.vma.vm_pgoff = 0x30;
+          vma_alloc_now(s.mm, 0x60000, 0x62000); // never faulted: no anon_vma to link at fork or to unlink at exit
+          return s;
         },
         threads: [
           {
@@ -125,11 +130,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
       {
         name: "fork, fault above the boundary, walk",
         models: "one thread: fault, fork, a fault in the child in a page table the parent lacks, both walks",
-        setup: (): S => {
-          const mm = mm_alloc_now("parent");
-          vma_alloc_now(mm, 0x100000, 0x300000);
-          return { w: newLockedWorld((av) => av.rwsem, mm), mm };
-        },
+        setup: (): S => one_vma_world((av) => av.rwsem, "parent", 0x100000, 0x300000),
         threads: [
           {
             name: "driver",
@@ -155,18 +156,15 @@ export default defineSuite<typeof Rmap>((rmap) => [
   {
     name: "anon_vma_prepare's return value",
     description:
-      "A fault calls anon_vma_prepare() twice on one vma while anon_vma allocations may fail (each in its own run). " +
+      "A fault calls anon_vma_prepare() twice on one vma while anon_vma allocations may fail (each one, and up to two " +
+      "in one run: a retry after a failure can fail too). " +
       "It returns 0 with the vma given an anon_vma, or -ENOMEM with the vma left as it was; once the vma has its " +
       "anon_vma, a second call allocates nothing and returns 0.",
     scenarios: [
       {
         name: "prepare, prepare",
         models: "one thread calling anon_vma_prepare() twice, with the anon_vma allocation failing or not",
-        setup: (): S => {
-          const mm = mm_alloc_now("parent");
-          vma_alloc_now(mm, 0x10000, 0x14000);
-          return { w: newLockedWorld((av) => av.rwsem, mm), mm };
-        },
+        setup: (): S => one_vma_world((av) => av.rwsem, "parent", 0x10000, 0x14000),
         threads: [
           {
             name: "driver",
@@ -185,7 +183,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         ],
         teardown: (s: S) => teardown(rmap, s.w),
         leakCheck: ["anon_vma"],
-        faults: { caches: ["anon_vma"], maxFailures: 1 },
+        faults: { caches: ["anon_vma"], maxFailures: 2 },
       },
     ],
     explore: { strategy: "dpor", maxExecutions: 10 },

@@ -29,13 +29,14 @@ import {
   do_wp_page,
   dup_mmap,
   exit_mmap,
-  newLockedWorld,
   pte_table,
   ptes_mapping,
   teardown,
   unmap_vma,
   withInit,
   type World,
+  one_vma_world,
+  check_unmap_result,
 } from "../../../lib/objrmap";
 
 interface S {
@@ -49,10 +50,9 @@ interface S {
 }
 
 function setup(): S {
-  const mm = mm_alloc_now("mm");
-  const vma = vma_alloc_now(mm, 0x10000, 0x20000);
-  setLabel(vma, "vma@0x10000");
-  return { w: newLockedWorld((av) => av.rwsem, mm), mm, vma, page: null, child: null, inside: new Atomic(0, "walkers") };
+  const s = one_vma_world((av) => av.rwsem, "mm");
+  setLabel(s.vma, "vma@0x10000");
+  return { ...s, page: null, child: null, inside: new Atomic(0, "walkers") };
 }
 
 /** The anon_vma cache as an ordinary one: the wait for RCU readers is anon_vma_free()'s job. */
@@ -309,18 +309,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
             { name: "fork", run: (s: S) => dup_mmap(rmap, s.w, s.mm, "child") },
             { name: "reclaim", run: (s: S) => rmap.try_to_unmap_anon(s.page!) },
           ]),
-          check: (s: S, ctx) => {
-            const left = ptes_mapping(s.w, s.page!);
-            const want = left.length === 0 ? rmap.SWAP_SUCCESS : rmap.SWAP_AGAIN;
-            check_that(
-              ctx.results.reclaim === want,
-              `try_to_unmap_anon returned ${String(ctx.results.reclaim)}, but afterwards ${left.length === 0 ? "no pte maps the page" : `ptes still map it (${left.join(", ")})`}: the test expected ${want === rmap.SWAP_SUCCESS ? "SWAP_SUCCESS" : "SWAP_AGAIN"}`,
-            );
-            check_that(
-              s.page!._mapcount.counter === left.length - 1,
-              `the page's _mapcount is ${s.page!._mapcount.counter}, but ${left.length} ptes map it (expected ${left.length - 1})`,
-            );
-          },
+          check: (s: S, ctx) => check_unmap_result(rmap, s.w, s.page!, ctx.results.reclaim),
           teardown: (s: S) => teardown(rmap, s.w),
           leakCheck: ["anon_vma"],
           caches: plain,

@@ -1,5 +1,6 @@
 /*
- * Hidden: every page-table allocation of the copy fails in turn.
+ * Hidden: every page-table allocation of the copy fails in turn, and a
+ * failed fork is retried, whose allocations fail in turn too.
  */
 import { PAGE_SIZE, defineSuite, type Scenario } from "rmap-sim/testing";
 import {
@@ -11,7 +12,7 @@ import {
   fork_world_now,
   type ForkWorld,
   type ForkWorldOptions,
-  fork_copy,
+  fork_copy_retried,
 } from "../../../lib/cow";
 import type * as Memory from "../../starter/memory";
 
@@ -20,11 +21,12 @@ export default defineSuite<typeof Memory>((mm) => {
     name,
     models,
     setup: () => fork_world_now(o),
-    threads: [{ name: "fork", run: (w) => fork_copy(mm, w) }],
+    threads: [{ name: "fork", run: (w) => fork_copy_retried(mm, w) }],
     teardown: exit_fork_world,
     check: (w, ctx) => check_fork_result(w, ctx.results.fork),
-    // Each allocation may fail: the search runs the copy once with no failure and once per allocation failing.
-    faults: { caches: PGTABLE_CACHES, maxFailures: 1 },
+    // Each allocation may fail, and a failed fork is retried once: the search runs the copy with no failure,
+    // with each allocation failing, and with each allocation of the retry failing after each of the first.
+    faults: { caches: PGTABLE_CACHES, maxFailures: 2 },
     leakCheck: PGTABLE_CACHES,
   });
   // Four pages straddling a 1 GiB boundary: one pud table, two pmd tables, two pte tables in the child.

@@ -2,24 +2,15 @@
  * Hidden: processes of one fork tree tearing down the same anon_vmas at
  * once, and what anon_vma_fork() promises of the child's vma.
  */
-import { PAGE_SIZE, type AnonVma, type MmStruct, type Sim, check_that, defineSuite, mm_alloc_now, vma_alloc_now } from "rmap-sim/testing";
-import { type AvcWorld, avc_oracle, avc_world_now, exit_all, exit_mm, fork_mm, write_fault } from "../../../lib/avc";
+import { PAGE_SIZE, type AnonVma, type Sim, check_that, defineSuite, mm_alloc_now, vma_alloc_now } from "rmap-sim/testing";
+import { type ForkTree, avc_oracle, exit_all, exit_mm, fault_then_fork, fork_mm, fork_tree_now, write_fault } from "../../../lib/avc";
 import type * as Rmap from "../../starter/rmap";
 
 const BASE = 0x10000;
 
-interface S {
-  w: AvcWorld;
-  parent: MmStruct;
-  child: MmStruct | null;
-  grandchild: MmStruct | null;
-}
+type S = ForkTree;
 
-function setup(): S {
-  const w = avc_world_now();
-  vma_alloc_now(w.mms[0]!, BASE, BASE + 4 * PAGE_SIZE);
-  return { w, parent: w.mms[0]!, child: null, grandchild: null };
-}
+const setup = (): S => fork_tree_now(BASE, BASE + 4 * PAGE_SIZE);
 
 /** The anon_vma's own-root and list-lock promises (anon_vma_alloc), as the test expects them of a fork's new anon_vma. */
 function checkNewAnonVma(av: AnonVma, where: string): void {
@@ -43,10 +34,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "parent exit vs child exit",
         models: "unlink_anon_vmas() of the parent's and the child's vma at once, on the anon_vma they share",
         setup,
-        prelude: function* (s: S): Sim<void> {
-          yield* write_fault(s.parent, BASE);
-          s.child = yield* fork_mm(rmap, s.w, s.parent);
-        },
+        prelude: (s: S) => fault_then_fork(rmap, s, BASE),
         threads: [
           { name: "parent-exit", run: (s: S) => exit_mm(rmap, s.w, s.parent) },
           { name: "child-exit", run: (s: S) => exit_mm(rmap, s.w, s.child!) },
@@ -59,8 +47,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         models: "unlink_anon_vmas() of a child and its own child at once: both leave the root's and the child's anon_vmas",
         setup,
         prelude: function* (s: S): Sim<void> {
-          yield* write_fault(s.parent, BASE);
-          s.child = yield* fork_mm(rmap, s.w, s.parent);
+          yield* fault_then_fork(rmap, s, BASE);
           s.grandchild = yield* fork_mm(rmap, s.w, s.child!);
           yield* write_fault(s.child!, BASE + PAGE_SIZE);
         },
@@ -87,10 +74,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "fork vs sibling exit",
         models: "anon_vma_fork() in the parent racing unlink_anon_vmas() in a child",
         setup,
-        prelude: function* (s: S): Sim<void> {
-          yield* write_fault(s.parent, BASE);
-          s.child = yield* fork_mm(rmap, s.w, s.parent);
-        },
+        prelude: (s: S) => fault_then_fork(rmap, s, BASE),
         threads: [
           {
             name: "fork",
@@ -111,10 +95,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         name: "failing fork vs sibling exit",
         models: "anon_vma_fork() in the parent, with one of its anon_vma or anon_vma_chain allocations failing, racing unlink_anon_vmas() in a child",
         setup,
-        prelude: function* (s: S): Sim<void> {
-          yield* write_fault(s.parent, BASE);
-          s.child = yield* fork_mm(rmap, s.w, s.parent);
-        },
+        prelude: (s: S) => fault_then_fork(rmap, s, BASE),
         threads: [
           {
             name: "fork",
@@ -128,7 +109,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
         teardown: (s: S) => exit_all(rmap, s.w),
         // The fork's allocations each fail in turn (the exit allocates nothing): its rollback, the new anon_vma's
         // included, runs while the sibling's exit changes the same anon_vmas.
-        faults: { caches: ["anon_vma", "anon_vma_chain"], maxFailures: 1 },
+        faults: { caches: ["anon_vma", "anon_vma_chain"], maxFailures: 2 },
         leakCheck: true,
       },
     ],

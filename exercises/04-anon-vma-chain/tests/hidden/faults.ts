@@ -2,8 +2,8 @@
  * Hidden: fork and split with every anon_vma and anon_vma_chain allocation
  * failing in turn.
  */
-import { PAGE_SIZE, defineSuite, vma_alloc_now, type Scenario } from "rmap-sim/testing";
-import { type AvcWorld, avc_oracle, avc_world_now, exit_all, fork_mm, split_vma, write_fault } from "../../../lib/avc";
+import { PAGE_SIZE, defineSuite, type Scenario } from "rmap-sim/testing";
+import { type AvcWorld, avc_oracle, exit_all, fork_mm, fork_tree_now, split_vma, write_fault } from "../../../lib/avc";
 import type * as Rmap from "../../starter/rmap";
 
 const BASE = 0x10000;
@@ -12,11 +12,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
   const failing = (name: string, models: string, body: (w: AvcWorld) => Generator<unknown, void, unknown>): Scenario<AvcWorld> => ({
     name,
     models,
-    setup: () => {
-      const w = avc_world_now();
-      vma_alloc_now(w.mms[0]!, BASE, BASE + 4 * PAGE_SIZE);
-      return w;
-    },
+    setup: () => fork_tree_now(BASE, BASE + 4 * PAGE_SIZE).w,
     threads: [{ name: "task", run: body }],
     teardown: (w) => exit_all(rmap, w),
     faults: { caches: ["anon_vma", "anon_vma_chain"], maxFailures: 2 },

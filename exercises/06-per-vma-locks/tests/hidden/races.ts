@@ -3,64 +3,9 @@
  */
 import { type MmStruct, type Sim, type Vma, check_that, defineSuite, mm_alloc_now, sched_point } from "rmap-sim/testing";
 import type * as Lock from "../../starter/mmap_lock";
-import { PERVMA_TYPESAFE, type PerVmaLock, handle_fault, mapped_vma_now, mprotect_vma, munmap_vma, unmap_all } from "../../../lib/pervma";
+import { PERVMA_TYPESAFE, type PerVmaLock, guarded, handle_fault, mapped_vma_now, mprotect_vma, munmap_vma, unmap_all } from "../../../lib/pervma";
 
 const ADDR = 0x10000;
-
-/** Who is inside each vma: readers between lock_vma_under_rcu() and vma_end_read(), the writer between vma_start_write() and mmap_write_unlock(). */
-interface Inside {
-  readers: Map<Vma, number>;
-  writing: Set<Vma>;
-}
-
-/**
- * The learner's lock with the rule it exists for checked at each entry: no
- * reader is inside a vma while its writer is inside the write section, and
- * the reverse. One Inside per execution (it lives in the scenario's state).
- */
-function watched(lk: typeof Lock, ins: Inside): PerVmaLock {
-  return {
-    mmap_write_lock: (mm) => lk.mmap_write_lock(mm),
-    mmap_write_unlock: function* (mm) {
-      for (const v of [...ins.writing]) if (v.vm_mm === mm) ins.writing.delete(v);
-      yield* lk.mmap_write_unlock(mm);
-    },
-    mmap_read_lock: (mm) => lk.mmap_read_lock(mm),
-    mmap_read_unlock: (mm) => lk.mmap_read_unlock(mm),
-    vma_start_write: function* (vma) {
-      yield* lk.vma_start_write(vma);
-      const n = ins.readers.get(vma) ?? 0;
-      check_that(
-        n <= 0,
-        `vma_start_write(${vma.name}) returned while ${n} page fault(s) held ${vma.name}'s per-VMA read lock: ` +
-          "the writer must keep new readers out and wait for the readers already inside before it changes the vma",
-      );
-      ins.writing.add(vma);
-    },
-    vma_mark_attached: (vma) => lk.vma_mark_attached(vma),
-    vma_mark_detached: (vma) => lk.vma_mark_detached(vma),
-    vma_end_read: function* (vma) {
-      ins.readers.set(vma, (ins.readers.get(vma) ?? 0) - 1);
-      yield* lk.vma_end_read(vma);
-    },
-    lock_vma_under_rcu: function* (mm, address) {
-      const vma = yield* lk.lock_vma_under_rcu(mm, address);
-      if (vma) {
-        check_that(
-          !ins.writing.has(vma),
-          `lock_vma_under_rcu() returned ${vma.name} read-locked while its writer was inside the write section ` +
-            "(vma_start_write() had returned, mmap_write_unlock() not yet called): a reader must fail and fall back to mmap_lock",
-        );
-        ins.readers.set(vma, (ins.readers.get(vma) ?? 0) + 1);
-      }
-      return vma;
-    },
-  };
-}
-
-function watchedSetup() {
-  return { ...setup(), inside: { readers: new Map<Vma, number>(), writing: new Set<Vma>() } as Inside };
-}
 
 function setup() {
   const mm = mm_alloc_now("mm");
@@ -72,7 +17,8 @@ function setup() {
  * same vma is write-locked twice in one mmap_lock write cycle, the second
  * time a no-op, and changed only after both.
  */
-function* mprotect_split(lk: PerVmaLock, mm: MmStruct, vma: Vma): Sim {
+function* mprotect_split(lock: PerVmaLock, mm: MmStruct, vma: Vma): Sim {
+  const lk = guarded(lock);
   yield* lk.mmap_write_lock(mm);
   yield* lk.vma_start_write(vma);
   yield* sched_point();
@@ -188,10 +134,10 @@ export default defineSuite<typeof Lock>((lk) => [
       {
         name: "fault vs mprotect, exclusion",
         models: "a page fault racing a change of its vma, with who is inside the vma tracked",
-        setup: watchedSetup,
+        setup,
         threads: [
-          { name: "fault", run: (s) => handle_fault(watched(lk, s.inside), s.mm, ADDR) },
-          { name: "mprotect", run: (s) => mprotect_vma(watched(lk, s.inside), s.mm, s.vma, 0x1) },
+          { name: "fault", run: (s) => handle_fault(lk, s.mm, ADDR) },
+          { name: "mprotect", run: (s) => mprotect_vma(lk, s.mm, s.vma, 0x1) },
         ],
         teardown: function* (s) {
           yield* unmap_all(lk, s.mm);
@@ -203,10 +149,10 @@ export default defineSuite<typeof Lock>((lk) => [
       {
         name: "fault vs split, exclusion",
         models: "a page fault racing a vma write-locked twice in one cycle, with who is inside the vma tracked",
-        setup: watchedSetup,
+        setup,
         threads: [
-          { name: "fault", run: (s) => handle_fault(watched(lk, s.inside), s.mm, ADDR) },
-          { name: "split", run: (s) => mprotect_split(watched(lk, s.inside), s.mm, s.vma) },
+          { name: "fault", run: (s) => handle_fault(lk, s.mm, ADDR) },
+          { name: "split", run: (s) => mprotect_split(lk, s.mm, s.vma) },
         ],
         teardown: function* (s) {
           yield* unmap_all(lk, s.mm);
