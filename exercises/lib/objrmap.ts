@@ -56,11 +56,11 @@ import {
   type AnonVma,
   type LockLike,
   isFreed,
+  setLabel,
+  nameOf,
   check_that,
   mm_alloc_now,
   vma_alloc_now,
-  setLabel,
-  nameOf,
 } from "rmap-sim/testing";
 
 /** The rmap functions the drivers call: the learner's module provides them. */

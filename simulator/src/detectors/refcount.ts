@@ -9,10 +9,10 @@
 
 import type { Execution } from "../execution";
 import { fmtLoc } from "../format";
+import { nameOf, type KObject } from "../kobject";
 import type { Refcount } from "../refcount";
 import type { SourceLocation } from "../report";
 import type { ThreadState } from "../thread";
-import { type KObject, nameOf } from "../kobject";
 
 export function refcountWarn(ex: Execution, r: Refcount, headline: string, explain: string): never {
   ex.fail("refcount", `refcount_t: ${headline}`, `WARNING: lib/refcount.c: refcount_t: ${headline}\n${nameOf(r)}: ${explain}`, {
@@ -57,19 +57,18 @@ export function atomicRefcountStep(
   let st = failedGets.get(a);
   if (st === undefined || st.ex !== ex) failedGets.set(a, (st = { ex, byThread: new Map() }));
   const obj = nameOf(a.container());
-  const counter = nameOf(a);
   if (effect === "put") {
     const failed = st.byThread.get(t.index);
     if (failed !== undefined) {
       ex.fail(
         "refcount",
         `atomic_t refcount: put without a reference on ${obj}`,
-        `WARNING: ${op}(${counter}) in ${t.name} drops a reference it never took: its ${failed.op}(${counter}) at step ` +
+        `WARNING: ${op}(${nameOf(a)}) in ${t.name} drops a reference it never took: its ${failed.op}(${nameOf(a)}) at step ` +
           `${failed.step}${fmtLoc(failed.loc)} returned false, so no reference was taken, and none was taken since. ` +
           `The count goes from ${before} to ${after}: a reference another user holds is dropped, and ${obj} can be freed under that user. ` +
           `When the get fails, the caller must not put.` +
           historyOf(ex, a),
-        { refcount: counter, object: obj, failedGetStep: failed.step },
+        { refcount: nameOf(a), object: obj, failedGetStep: failed.step },
       );
     }
   } else if (effect === "get" || effect === "set") {
@@ -81,10 +80,10 @@ export function atomicRefcountStep(
     ex.fail(
       "refcount",
       `atomic_t refcount: underflow of ${obj}`,
-      `WARNING: ${op}(${counter}) in ${t.name} took the reference count of ${obj} from ${before} to ${after}: ` +
+      `WARNING: ${op}(${nameOf(a)}) in ${t.name} took the reference count of ${obj} from ${before} to ${after}: ` +
         "a reference count never goes below zero. A reference was put twice, or put without being taken." +
         historyOf(ex, a),
-      { refcount: counter, object: obj },
+      { refcount: nameOf(a), object: obj },
     );
   }
 }
