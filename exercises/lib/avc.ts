@@ -285,7 +285,7 @@ export function* fork_mm(impl: AvcImpl, w: AvcWorld, parent: MmStruct): Sim<MmSt
 
 /** The anon_vmas on a vma's chain, in order (raw walk: one thread). */
 function chain_anon_vmas(vma: Vma): AnonVma[] {
-  return raw_list<AnonVmaChain>(vma.anon_vma_chain, () => `${vma.name}'s anon_vma_chain`).map((avc) => avc.anon_vma!);
+  return raw_list<AnonVmaChain>(vma.anon_vma_chain, () => `${nameOf(vma)}'s anon_vma_chain`).map((avc) => avc.anon_vma!);
 }
 
 /**
@@ -301,18 +301,18 @@ export function check_forked_vma(vma: Vma, pvma: Vma): void {
   const mine = chain_anon_vmas(vma);
   check_that(
     own !== null && own !== pvma.anon_vma && !parents.includes(own) && !isFreed(own),
-    `after anon_vma_fork(${vma.name}, ${pvma.name}): the test expected the child's vma to get an anon_vma of its own, ` +
-      `but ${vma.name}->anon_vma is ${own === null ? "NULL" : `${own.name}${own === pvma.anon_vma ? ", the parent's" : parents.includes(own) ? ", one of the parent's" : ""}`}`,
+    `after anon_vma_fork(${nameOf(vma)}, ${nameOf(pvma)}): the test expected the child's vma to get an anon_vma of its own, ` +
+      `but ${nameOf(vma)}->anon_vma is ${own === null ? "NULL" : `${nameOf(own)}${own === pvma.anon_vma ? ", the parent's" : parents.includes(own) ? ", one of the parent's" : ""}`}`,
   );
   const missing = parents.filter((av) => !mine.includes(av));
   check_that(
     missing.length === 0,
-    `after anon_vma_fork(${vma.name}, ${pvma.name}): the test expected the child's chain to hold every anon_vma of the ` +
-      `parent's chain, but ${missing.map((av) => av.name).join(", ")} ${missing.length === 1 ? "is" : "are"} missing`,
+    `after anon_vma_fork(${nameOf(vma)}, ${nameOf(pvma)}): the test expected the child's chain to hold every anon_vma of the ` +
+      `parent's chain, but ${missing.map((av) => nameOf(av)).join(", ")} ${missing.length === 1 ? "is" : "are"} missing`,
   );
   check_that(
     mine.length === parents.length + 1,
-    `after anon_vma_fork(${vma.name}, ${pvma.name}): the test expected ${parents.length + 1} entries on the child's chain ` +
+    `after anon_vma_fork(${nameOf(vma)}, ${nameOf(pvma)}): the test expected ${parents.length + 1} entries on the child's chain ` +
       `(the parent's ${parents.length} and its own anon_vma), found ${mine.length}`,
   );
 }
@@ -413,7 +413,7 @@ function raw_list<E>(head: ListHead, what: () => string): E[] {
     ok(typeof p !== "string", () => `${what()}: an entry's next pointer is ${String(p)}: a removed entry is still linked`);
     const e = p as ListHead;
     ok(!isFreed(e.container()), () => `${what()}: links to a freed ${e.container().type}`);
-    ok(e.prev === prev, () => `${what()}: ${e.name}->prev is ${typeof e.prev === "string" ? e.prev : e.prev.name}, not ${prev.name}`);
+    ok(e.prev === prev, () => `${what()}: ${nameOf(e)}->prev is ${typeof e.prev === "string" ? e.prev : nameOf(e.prev)}, not ${nameOf(prev)}`);
     ok(out.length < 200, () => `${what()}: the list does not come back to its head (a cycle)`);
     out.push(e.entry as E);
     prev = e;
@@ -437,43 +437,43 @@ export function avc_oracle(w: AvcWorld, op: string): void {
     const all = mm_ptes(mm);
     ptes.set(mm, all);
     for (const vma of mm.vmas) {
-      const chain = raw_list<AnonVmaChain>(vma.anon_vma_chain, () => `${where}: ${vma.name}'s anon_vma_chain`);
+      const chain = raw_list<AnonVmaChain>(vma.anon_vma_chain, () => `${where}: ${nameOf(vma)}'s anon_vma_chain`);
       vmas.set(vma, chain);
       const seen = new Set<AnonVma>();
       for (const avc of chain) {
-        ok(avc.vma === vma, () => `${where}: ${avc.name} is on ${vma.name}'s chain but its vma is ${avc.vma?.name ?? "null"}`);
+        ok(avc.vma === vma, () => `${where}: ${nameOf(avc)} is on ${nameOf(vma)}'s chain but its vma is ${(avc.vma ? nameOf(avc.vma) : "null")}`);
         const av = avc.anon_vma;
-        ok(av !== null && !isFreed(av), () => `${where}: ${avc.name} of ${vma.name} points to no live anon_vma`);
-        ok(!seen.has(av!), () => `${where}: ${vma.name}'s chain links ${av!.name} twice`);
+        ok(av !== null && !isFreed(av), () => `${where}: ${nameOf(avc)} of ${nameOf(vma)} points to no live anon_vma`);
+        ok(!seen.has(av!), () => `${where}: ${nameOf(vma)}'s chain links ${nameOf(av!)} twice`);
         seen.add(av!);
         anon_vmas.add(av!);
       }
       const own = vma.anon_vma;
       if (own !== null) {
-        ok(!isFreed(own), () => `${where}: ${vma.name}->anon_vma ${own.name} was freed`);
-        ok(seen.has(own), () => `${where}: ${vma.name}->anon_vma ${own.name} is not on its own chain`);
-      } else ok(chain.length === 0, () => `${where}: ${vma.name} has a chain but no anon_vma`);
+        ok(!isFreed(own), () => `${where}: ${nameOf(vma)}->anon_vma ${nameOf(own)} was freed`);
+        ok(seen.has(own), () => `${where}: ${nameOf(vma)}->anon_vma ${nameOf(own)} is not on its own chain`);
+      } else ok(chain.length === 0, () => `${where}: ${nameOf(vma)} has a chain but no anon_vma`);
       for (const [addr, { page }] of all) {
         if (addr < vma.vm_start || addr >= vma.vm_end) continue;
-        ok(page.mapping !== null && !isFreed(page.mapping), () => `${where}: ${page.name} mapped at ${hex(addr)} has no live anon_vma`);
+        ok(page.mapping !== null && !isFreed(page.mapping), () => `${where}: ${nameOf(page)} mapped at ${hex(addr)} has no live anon_vma`);
         ok(
           seen.has(page.mapping!), () =>
-          `${where}: ${page.name} is mapped at ${hex(addr)} in ${mm.name} (${vma.name}) but its anon_vma ${page.mapping!.name} is not on ` +
-            `${vma.name}'s chain: the rmap walk can no longer find, age or unmap that mapping`,
+          `${where}: ${nameOf(page)} is mapped at ${hex(addr)} in ${nameOf(mm)} (${nameOf(vma)}) but its anon_vma ${nameOf(page.mapping!)} is not on ` +
+            `${nameOf(vma)}'s chain: the rmap walk can no longer find, age or unmap that mapping`,
         );
       }
     }
   }
   for (const av of anon_vmas) {
     arm_anon_vma(av);
-    const list = raw_list<AnonVmaChain>(av.head, () => `${where}: ${av.name}'s list`);
+    const list = raw_list<AnonVmaChain>(av.head, () => `${where}: ${nameOf(av)}'s list`);
     for (const avc of list) {
-      ok(avc.anon_vma === av, () => `${where}: ${avc.name} is on ${av.name}'s list but points to ${avc.anon_vma?.name ?? "null"}`);
+      ok(avc.anon_vma === av, () => `${where}: ${nameOf(avc)} is on ${nameOf(av)}'s list but points to ${(avc.anon_vma ? nameOf(avc.anon_vma) : "null")}`);
       const vma = avc.vma;
-      ok(vma !== null && !isFreed(vma) && vmas.has(vma), () => `${where}: ${av.name}'s list has ${avc.name} for a vma that is gone`);
+      ok(vma !== null && !isFreed(vma) && vmas.has(vma), () => `${where}: ${nameOf(av)}'s list has ${nameOf(avc)} for a vma that is gone`);
       ok(
         vmas.get(vma!)!.includes(avc), () =>
-        `${where}: ${avc.name} is on ${av.name}'s list but not on its vma's chain`,
+        `${where}: ${nameOf(avc)} is on ${nameOf(av)}'s list but not on its vma's chain`,
       );
     }
   }
@@ -486,16 +486,16 @@ export function avc_oracle(w: AvcWorld, op: string): void {
       mapcounts.set(page, (mapcounts.get(page) ?? 0) + 1);
       let found = false;
       const av = page.mapping!;
-      if (!lists.has(av)) lists.set(av, raw_list<AnonVmaChain>(av.head, () => `${where}: ${av.name}'s list`));
+      if (!lists.has(av)) lists.set(av, raw_list<AnonVmaChain>(av.head, () => `${where}: ${nameOf(av)}'s list`));
       for (const avc of lists.get(av)!) {
         const vma = avc.vma!;
         const address = vma.vm_start + ((page.index - vma.vm_pgoff) << PAGE_SHIFT);
         if (vma.vm_mm === mm && address === addr && address >= vma.vm_start && address < vma.vm_end) found = true;
       }
-      ok(found, () => `${where}: the rmap walk of ${page.name} does not reach ${mm.name} at ${hex(addr)}: a page that can no longer be unmapped`);
+      ok(found, () => `${where}: the rmap walk of ${nameOf(page)} does not reach ${nameOf(mm)} at ${hex(addr)}: a page that can no longer be unmapped`);
     }
   }
   for (const [page, n] of mapcounts) {
-    ok(page._mapcount.counter + 1 === n, () => `${where}: ${page.name} has ${n} ptes but mapcount ${page._mapcount.counter + 1}`);
+    ok(page._mapcount.counter + 1 === n, () => `${where}: ${nameOf(page)} has ${n} ptes but mapcount ${page._mapcount.counter + 1}`);
   }
 }

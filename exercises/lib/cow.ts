@@ -178,22 +178,22 @@ export function check_fork_result(w: ForkWorld, ret: unknown): void {
     for (const [addr, pte] of parentPtes) {
       const c = childPtes.get(addr);
       check_that(c !== undefined, `copy_page_range returned 0 but the child has no pte at ${hex(addr)}: a successful copy copies every present pte`);
-      check_that(c!.page === pte.page, `the child's pte at ${hex(addr)} maps ${c!.page.name}, the parent's ${pte.page.name}`);
+      check_that(c!.page === pte.page, `the child's pte at ${hex(addr)} maps ${nameOf(c!.page)}, the parent's ${nameOf(pte.page)}`);
     }
   }
   for (const [addr, c] of childPtes) {
     const p = parentPtes.get(addr);
-    check_that(p !== undefined && p.page === c.page, `the child maps ${hex(addr)} -> ${c.page.name}, which the parent never mapped there`);
+    check_that(p !== undefined && p.page === c.page, `the child maps ${hex(addr)} -> ${nameOf(c.page)}, which the parent never mapped there`);
     check_that(
       !c.write && !p!.write,
-      `${c.page.name} at ${hex(addr)} is shared by parent and child but writable in the ${c.write ? "child" : "parent"}: ` +
+      `${nameOf(c.page)} at ${hex(addr)} is shared by parent and child but writable in the ${c.write ? "child" : "parent"}: ` +
         "fork must write-protect both ptes of a private writable mapping so the first write copies the page",
     );
   }
   for (const page of w.pages) {
     const n = [...parentPtes.values(), ...childPtes.values()].filter((p) => p.page === page).length;
     const mapcount = page._mapcount.counter + 1;
-    check_that(mapcount === n, `${page.name} is mapped by ${n} pte(s) but its mapcount says ${mapcount}: each copied pte takes one (page_dup_rmap)`);
+    check_that(mapcount === n, `${nameOf(page)} is mapped by ${n} pte(s) but its mapcount says ${mapcount}: each copied pte takes one (page_dup_rmap)`);
   }
 }
 

@@ -6,7 +6,7 @@
  * is checked against the page tables, and at the end try_to_unmap_anon()
  * must unmap everything.
  */
-import { type AnonVma, type LockLike, type MmStruct, type Page, type Sim, type TestCase, check_that, mm_alloc_now, vma_alloc_now } from "rmap-sim/testing";
+import { type AnonVma, type LockLike, type MmStruct, type Page, type Sim, type TestCase, check_that, mm_alloc_now, vma_alloc_now, nameOf } from "rmap-sim/testing";
 import {
   PAGE,
   type RmapOps,
@@ -76,7 +76,7 @@ export function walkShapeTest(rmap: WalkRmap, listLock: (av: AnonVma) => LockLik
       const got = yield* rmap.page_referenced_anon(p);
       check_that(
         got === want.length,
-        `${when}: page_referenced_anon(${p.name}) found ${got} ptes, but ${want.length} map it (${want.join(", ") || "none"})`,
+        `${when}: page_referenced_anon(${nameOf(p)}) found ${got} ptes, but ${want.length} map it (${want.join(", ") || "none"})`,
       );
     }
   }
@@ -95,37 +95,37 @@ export function walkShapeTest(rmap: WalkRmap, listLock: (av: AnonVma) => LockLik
       let what: string = OPS[k]!;
       if (OPS[k] === "fork") {
         if (s.w.mms.length >= 4) continue;
-        yield* dup_mmap(rmap, s.w, mm, `${mm.name}.child`);
-        what = `fork of ${mm.name}`;
+        yield* dup_mmap(rmap, s.w, mm, `${nameOf(mm)}.child`);
+        what = `fork of ${nameOf(mm)}`;
       } else if (OPS[k] === "cow") {
         if (!v) continue;
         const addr = v.vm_start + (b % ((v.vm_end - v.vm_start) / PAGE)) * PAGE;
         const r = yield* do_wp_page(rmap, s.w, v, addr);
         if (r === null) continue;
-        what = `a copy-on-write fault at 0x${addr.toString(16)} in ${mm.name}`;
+        what = `a copy-on-write fault at 0x${addr.toString(16)} in ${nameOf(mm)}`;
       } else if (OPS[k] === "mremap") {
         if (!v) continue;
         yield* move_vma(v, nextMove);
-        what = `mremap of ${mm.name}'s vma to 0x${nextMove.toString(16)}`;
+        what = `mremap of ${nameOf(mm)}'s vma to 0x${nextMove.toString(16)}`;
         nextMove += 0x100000;
       } else if (OPS[k] === "split") {
         if (!v || v.vm_end - v.vm_start < 2 * PAGE) continue;
         const at = v.vm_start + (1 + (b % ((v.vm_end - v.vm_start) / PAGE - 1))) * PAGE;
         yield* split_vma(rmap, v, at);
-        what = `a split of ${mm.name}'s vma at 0x${at.toString(16)}`;
+        what = `a split of ${nameOf(mm)}'s vma at 0x${at.toString(16)}`;
       } else {
         if (mm === s.mm) continue;
         yield* exit_mmap(rmap, s.w, mm);
-        what = `exit of ${mm.name}`;
+        what = `exit of ${nameOf(mm)}`;
       }
       yield* expectWalk(s, mapped(s), `after ${what}`);
     }
     for (const p of mapped(s)) {
       const r = yield* rmap.try_to_unmap_anon(p);
       const left = ptes_mapping(s.w, p);
-      check_that(left.length === 0, `try_to_unmap_anon(${p.name}) left ptes mapping it: ${left.join(", ")}`);
-      check_that(r === rmap.SWAP_SUCCESS, `try_to_unmap_anon(${p.name}) returned ${r}, the test expected SWAP_SUCCESS`);
-      check_that(p._mapcount.counter === -1, `${p.name}'s _mapcount is ${p._mapcount.counter} after try_to_unmap_anon, the test expected -1`);
+      check_that(left.length === 0, `try_to_unmap_anon(${nameOf(p)}) left ptes mapping it: ${left.join(", ")}`);
+      check_that(r === rmap.SWAP_SUCCESS, `try_to_unmap_anon(${nameOf(p)}) returned ${r}, the test expected SWAP_SUCCESS`);
+      check_that(p._mapcount.counter === -1, `${nameOf(p)}'s _mapcount is ${p._mapcount.counter} after try_to_unmap_anon, the test expected -1`);
     }
   }
 

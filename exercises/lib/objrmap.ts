@@ -345,7 +345,7 @@ export function* teardown(ops: RmapOps, w: World): Sim {
 export function ptes_mapping(w: World, page: Page): string[] {
   const out: string[] = [];
   for (const mm of w.mms) {
-    for (const [addr, pte] of mm_ptes(mm)) if (pte.page === page) out.push(`${mm.name}@0x${addr.toString(16)}`);
+    for (const [addr, pte] of mm_ptes(mm)) if (pte.page === page) out.push(`${nameOf(mm)}@0x${addr.toString(16)}`);
   }
   return out;
 }

@@ -27,7 +27,7 @@ import {
   remove_vma_now,
   sched_point,
   vma_alloc_now,
-  vm_area_cachep,
+  vm_area_cachep, nameOf,
 } from "rmap-sim/testing";
 
 /** What the drivers need of the learner's module. */
@@ -92,7 +92,7 @@ export function guarded(lk: PerVmaLock): PerVmaLock {
       const readers = ins.readers.get(vma) ?? [];
       check_that(
         readers.length === 0,
-        `vma_start_write(${vma.name}) returned in ${current_name()} while ${readers.join(", ")} held ${vma.name}'s per-VMA ` +
+        `vma_start_write(${nameOf(vma)}) returned in ${current_name()} while ${readers.join(", ")} held ${nameOf(vma)}'s per-VMA ` +
           "read lock: the writer must keep new readers out and wait for the readers already inside before it changes the vma",
       );
       ins.writing.set(vma, current_name());
@@ -113,7 +113,7 @@ export function guarded(lk: PerVmaLock): PerVmaLock {
         const writer = ins.writing.get(vma);
         check_that(
           writer === undefined,
-          `lock_vma_under_rcu() in ${current_name()} returned ${vma.name} read-locked while ${writer ?? ""} was inside its ` +
+          `lock_vma_under_rcu() in ${current_name()} returned ${nameOf(vma)} read-locked while ${writer ?? ""} was inside its ` +
             "write section (its vma_start_write() had returned, mmap_write_unlock() not yet called): the reader must see the " +
             "writer's vm_lock_seq after taking its reference, and fall back to mmap_lock",
         );
@@ -185,12 +185,12 @@ export type FaultPath = "per-vma" | "mmap_lock" | "segv";
 function checkVma(vma: Vma, mm: MmStruct, addr: number, how: string): void {
   check_that(
     vma.vm_mm === mm,
-    `${how} returned ${vma.name}, which belongs to ${vma.vm_mm?.name ?? "no mm"}, for a fault in ${mm.name}: ` +
+    `${how} returned ${nameOf(vma)}, which belongs to ${(vma.vm_mm ? nameOf(vma.vm_mm) : "no mm")}, for a fault in ${nameOf(mm)}: ` +
       "the vma was freed and reused for another address space after the lookup",
   );
   check_that(
     vma.vm_start <= addr && addr < vma.vm_end,
-    `${how} returned ${vma.name} [${hex(vma.vm_start)}, ${hex(vma.vm_end)}) for a fault at ${hex(addr)}: ` +
+    `${how} returned ${nameOf(vma)} [${hex(vma.vm_start)}, ${hex(vma.vm_end)}) for a fault at ${hex(addr)}: ` +
       "the vma was reused for another range after the lookup",
   );
 }
@@ -212,7 +212,7 @@ export function* handle_fault(lock: PerVmaLock, mm: MmStruct, addr: number): Sim
     const readers = refs & (VMA_LOCK_OFFSET - 1);
     check_that(
       readers >= 2 && refs <= VMA_LOCK_OFFSET + VMA_REF_LIMIT,
-      `a fault holds a read lock on ${vma.name} with vm_refcnt ${hex(refs)}: without a writer's VMA_LOCK_OFFSET ` +
+      `a fault holds a read lock on ${nameOf(vma)} with vm_refcnt ${hex(refs)}: without a writer's VMA_LOCK_OFFSET ` +
         `(${hex(VMA_LOCK_OFFSET)}) that must be between 2 (attached, plus this reader) and VMA_REF_LIMIT (${hex(VMA_REF_LIMIT)}); ` +
         "readers must never count into the writer's bit",
     );
@@ -222,7 +222,7 @@ export function* handle_fault(lock: PerVmaLock, mm: MmStruct, addr: number): Sim
     yield* sched_point();
     check_that(
       vma.vm_start === start && vma.vm_end === end && vma.vm_flags === flags,
-      `${vma.name} changed while a fault held its per-VMA read lock: a writer did not wait for the readers inside`,
+      `${nameOf(vma)} changed while a fault held its per-VMA read lock: a writer did not wait for the readers inside`,
     );
     yield* lk.vma_end_read(vma);
     return "per-vma";

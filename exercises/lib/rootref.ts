@@ -41,7 +41,7 @@ import {
   up_write,
   vm_area_cachep,
   freeStepOf,
-  isFreed,
+  isFreed, nameOf,
 } from "rmap-sim/testing";
 
 /** What the drivers need of the learner's module. */
@@ -85,13 +85,13 @@ export interface World {
 /** A page the test just allocated and is about to map: record it, with its page lock. */
 function newPage(w: World, page: Page): void {
   w.pages.push(page);
-  w.pageLocks.set(page, new Mutex("&page->flags (PG_locked)", `${page.name}:PG_locked`));
+  w.pageLocks.set(page, new Mutex("&page->flags (PG_locked)", `${nameOf(page)}:PG_locked`));
 }
 
 /** lock_page() / unlock_page(): reclaim and migration hold a page's lock across its rmap walk. */
 function* lock_page(w: World, page: Page): Sim {
   const l = w.pageLocks.get(page);
-  check_that(l !== undefined, `the test has no page lock for ${page.name}`);
+  check_that(l !== undefined, `the test has no page lock for ${nameOf(page)}`);
   yield* mutex_lock(l!);
 }
 
@@ -157,17 +157,17 @@ export function* anon_fault(rmap: RootRefRmap, w: World, p: Proc): Sim<Page | nu
   const err = yield* rmap.anon_vma_prepare(vma);
   if (err) {
     check_that(err === -ENOMEM, `anon_vma_prepare() failed with ${err}: the test expected -ENOMEM (-12), the only error it can meet`);
-    check_that(vma.anon_vma === null, `anon_vma_prepare() returned ${err} but left ${vma.name} an anon_vma: the test expected the vma as it was`);
+    check_that(vma.anon_vma === null, `anon_vma_prepare() returned ${err} but left ${nameOf(vma)} an anon_vma: the test expected the vma as it was`);
     yield* up_read(p.mm.mmap_lock);
     return null;
   }
-  check_that(vma.anon_vma !== null, `anon_vma_prepare(${vma.name}) returned 0, but the vma has no anon_vma: the test expected one`);
+  check_that(vma.anon_vma !== null, `anon_vma_prepare(${nameOf(vma)}) returned 0, but the vma has no anon_vma: the test expected one`);
   if (fresh) {
     // A vma that had none gets a new tree: its anon_vma is its own root, even in the memory of a freed child.
     const av = vma.anon_vma!;
     check_that(
       av.root === av,
-      `anon_vma_prepare(${vma.name}) gave the vma ${av.name}, whose root is ${av.root?.name ?? "NULL"}: the test expected a ` +
+      `anon_vma_prepare(${nameOf(vma)}) gave the vma ${nameOf(av)}, whose root is ${(av.root ? nameOf(av.root) : "NULL")}: the test expected a ` +
         "new anon_vma to be the root of its own tree (anon_vma->root = anon_vma), even when the cache reuses the memory " +
         "of a freed anon_vma that had another root",
     );
@@ -235,12 +235,12 @@ export function* fork_proc(rmap: RootRefRmap, w: World, parent: Proc, child: Pro
     const av = vma.anon_vma as AnonVma | null;
     check_that(
       av !== null && av !== pvma.anon_vma && !isFreed(av),
-      `anon_vma_fork(${vma.name}, ${pvma.name}) returned 0: the test expected the child's vma to get an anon_vma of its own, ` +
-        `found ${av === null ? "NULL" : av === pvma.anon_vma ? "the parent's" : av.name}`,
+      `anon_vma_fork(${nameOf(vma)}, ${nameOf(pvma)}) returned 0: the test expected the child's vma to get an anon_vma of its own, ` +
+        `found ${av === null ? "NULL" : av === pvma.anon_vma ? "the parent's" : nameOf(av)}`,
     );
     check_that(
       av!.root === pvma.anon_vma.root,
-      `anon_vma_fork(${vma.name}, ${pvma.name}): the test expected the child's anon_vma in the parent's tree (root ${pvma.anon_vma.root.name}), its root is ${av!.root?.name ?? "NULL"}`,
+      `anon_vma_fork(${nameOf(vma)}, ${nameOf(pvma)}): the test expected the child's anon_vma in the parent's tree (root ${nameOf(pvma.anon_vma.root)}), its root is ${(av!.root ? nameOf(av!.root) : "NULL")}`,
     );
   }
   note(w, vma.anon_vma);
@@ -400,7 +400,7 @@ export function check_root_last(w: World): void {
     if (av === root || !isFreed(av)) continue;
     check_that(
       freeStepOf(av) <= freeStepOf(root),
-      `the root anon_vma ${root.name} was freed (step ${freeStepOf(root)}) before ${av.name} of its tree (step ${freeStepOf(av)}): ` +
+      `the root anon_vma ${nameOf(root)} was freed (step ${freeStepOf(root)}) before ${nameOf(av)} of its tree (step ${freeStepOf(av)}): ` +
         "a child must be freed before it drops its reference on the root, so the root is the last of its tree to go",
     );
   }

@@ -3,7 +3,7 @@
  * goes through fork, copy-on-write, mremap and exit; after each step the
  * walk must find exactly the ptes that the page tables say map the page.
  */
-import { check_that, defineSuite, type MmStruct, type Page, type Sim, vma_alloc_now } from "rmap-sim/testing";
+import { check_that, defineSuite, type MmStruct, type Page, type Sim, vma_alloc_now, nameOf } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   do_anonymous_page,
@@ -31,7 +31,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
       const got = yield* rmap.page_referenced_anon(p);
       check_that(
         got === want.length,
-        `${when}: page_referenced_anon(${p.name}) found ${got} ptes, but ${want.length} map it (${want.join(", ") || "none"})`,
+        `${when}: page_referenced_anon(${nameOf(p)}) found ${got} ptes, but ${want.length} map it (${want.join(", ") || "none"})`,
       );
     }
   }
@@ -75,16 +75,16 @@ export default defineSuite<typeof Rmap>((rmap) => {
                 for (const p of pages) {
                   const r = yield* rmap.try_to_unmap_anon(p);
                   const left = ptes_mapping(s.w, p);
-                  check_that(left.length === 0, `try_to_unmap_anon(${p.name}) left ptes mapping it: ${left.join(", ")}`);
-                  check_that(r === rmap.SWAP_SUCCESS, `try_to_unmap_anon(${p.name}) returned ${r}, expected SWAP_SUCCESS`);
-                  check_that(p._mapcount.counter === -1, `${p.name}'s _mapcount is ${p._mapcount.counter} after try_to_unmap_anon, expected -1`);
+                  check_that(left.length === 0, `try_to_unmap_anon(${nameOf(p)}) left ptes mapping it: ${left.join(", ")}`);
+                  check_that(r === rmap.SWAP_SUCCESS, `try_to_unmap_anon(${nameOf(p)}) returned ${r}, expected SWAP_SUCCESS`);
+                  check_that(p._mapcount.counter === -1, `${nameOf(p)}'s _mapcount is ${p._mapcount.counter} after try_to_unmap_anon, expected -1`);
                 }
                 // Unmapped pages whose anon_vma is still alive (the vmas remain): nothing to find, nothing to do.
                 for (const p of pages) {
                   const r = yield* rmap.page_referenced_anon(p);
-                  check_that(r === 0, `page_referenced_anon(${p.name}) of an unmapped page returned ${r}, the test expected 0`);
+                  check_that(r === 0, `page_referenced_anon(${nameOf(p)}) of an unmapped page returned ${r}, the test expected 0`);
                   const u = yield* rmap.try_to_unmap_anon(p);
-                  check_that(u === rmap.SWAP_SUCCESS, `try_to_unmap_anon(${p.name}) of an unmapped page returned ${u}, the test expected SWAP_SUCCESS`);
+                  check_that(u === rmap.SWAP_SUCCESS, `try_to_unmap_anon(${nameOf(p)}) of an unmapped page returned ${u}, the test expected SWAP_SUCCESS`);
                 }
               },
             },
@@ -124,7 +124,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
                 for (const a of addrs) pages.push((yield* do_anonymous_page(rmap, s.w, vma, a))!);
                 for (const [i, p] of pages.entries()) {
                   const got = rmap.vma_address(p, vma);
-                  check_that(got === addrs[i], `vma_address(${p.name}, [0x40000, 0x50000)) returned ${got}, the test expected 0x${addrs[i]!.toString(16)}`);
+                  check_that(got === addrs[i], `vma_address(${nameOf(p)}, [0x40000, 0x50000)) returned ${got}, the test expected 0x${addrs[i]!.toString(16)}`);
                 }
                 const upper = (yield* split_vma(rmap, vma, 0x48000))!;
                 const cases: Array<[number, typeof vma, number]> = [
@@ -140,13 +140,13 @@ export default defineSuite<typeof Rmap>((rmap) => {
                   const range = `[0x${v.vm_start.toString(16)}, 0x${v.vm_end.toString(16)}) with vm_pgoff 0x${v.vm_pgoff.toString(16)}`;
                   check_that(
                     got === want,
-                    `after the split, vma_address(${pages[i]!.name}, ${range}) returned ${got}, the test expected ${want < 0 ? "-EFAULT" : `0x${want.toString(16)}`}`,
+                    `after the split, vma_address(${nameOf(pages[i]!)}, ${range}) returned ${got}, the test expected ${want < 0 ? "-EFAULT" : `0x${want.toString(16)}`}`,
                   );
                 }
                 yield* expectWalk(s, pages, "after the split");
                 const child = (yield* dup_mmap(rmap, s.w, s.mm, "child"))!;
                 const untouched = child.vmas.find((v) => v.vm_start === 0x60000)!;
-                check_that(untouched.anon_vma === null, `the child's copy of a vma that never faulted has an anon_vma (${untouched.anon_vma?.name ?? ""}), the test expected none`);
+                check_that(untouched.anon_vma === null, `the child's copy of a vma that never faulted has an anon_vma (${(untouched.anon_vma ? nameOf(untouched.anon_vma) : "")}), the test expected none`);
                 yield* expectWalk(s, pages, "after a fork of the split vmas and of a vma that never faulted");
               },
             },

@@ -2,7 +2,7 @@
  * Hidden tests, lesson 1: the rmap under concurrency. Every interleaving of
  * the threads is explored (DPOR).
  */
-import { check_that, defineSuite, type Sim, list_for_each_entry, type MmStruct, type Page, type Vma, setLabel } from "rmap-sim/testing";
+import { check_that, defineSuite, type Sim, list_for_each_entry, type MmStruct, type Page, type Vma, setLabel, nameOf } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   do_anonymous_page,
@@ -58,7 +58,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
           for (const t of ["fault1", "fault2"]) {
             const p = ctx.results[t] as Page | null;
             check_that(p !== null, `${t} did not map a page`);
-            check_that(p!.mapping === av, `${t}'s page points to ${p!.mapping?.name ?? "nothing"}, not to the vma's anon_vma ${av!.name}`);
+            check_that(p!.mapping === av, `${t}'s page points to ${(p!.mapping ? nameOf(p!.mapping) : "nothing")}, not to the vma's anon_vma ${nameOf(av!)}`);
           }
           const vmas = [...list_for_each_entry(av!.vmas)];
           check_that(vmas.length === 1 && vmas[0] === s.vma, `the anon_vma lists ${vmas.length} vmas, expected the faulting vma once`);

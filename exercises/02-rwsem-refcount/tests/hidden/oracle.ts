@@ -3,7 +3,7 @@
  * oracle, on generated process trees (see lib/objrmap-shapes.ts), and the
  * walk of a page that is no longer mapped while its anon_vma lives on.
  */
-import { check_that, defineSuite, type MmStruct, type Page, vma_alloc_now } from "rmap-sim/testing";
+import { check_that, defineSuite, type MmStruct, type Page, vma_alloc_now, nameOf } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   do_anonymous_page,
@@ -95,19 +95,19 @@ export default defineSuite<typeof Rmap>((rmap) => [
                 const range = `[0x${v.vm_start.toString(16)}, 0x${v.vm_end.toString(16)}) with vm_pgoff 0x${v.vm_pgoff.toString(16)}`;
                 check_that(
                   got === want,
-                  `after the split, vma_address(${pages[i]!.name}, ${range}) returned ${got}, the test expected ${want < 0 ? "-EFAULT" : `0x${want.toString(16)}`}`,
+                  `after the split, vma_address(${nameOf(pages[i]!)}, ${range}) returned ${got}, the test expected ${want < 0 ? "-EFAULT" : `0x${want.toString(16)}`}`,
                 );
               }
               for (const p of pages) {
                 const r = yield* rmap.page_referenced_anon(p);
-                check_that(r === 1, `after the split, page_referenced_anon(${p.name}) returned ${r}, the test expected 1`);
+                check_that(r === 1, `after the split, page_referenced_anon(${nameOf(p)}) returned ${r}, the test expected 1`);
               }
               const child = (yield* dup_mmap(rmap, s.w, s.mm, "child"))!;
               const untouched = child.vmas.find((v) => v.vm_start === 0x60000)!;
-              check_that(untouched.anon_vma === null, `the child's copy of a vma that never faulted has an anon_vma (${untouched.anon_vma?.name ?? ""}), the test expected none`);
+              check_that(untouched.anon_vma === null, `the child's copy of a vma that never faulted has an anon_vma (${(untouched.anon_vma ? nameOf(untouched.anon_vma) : "")}), the test expected none`);
               for (const p of pages) {
                 const r = yield* rmap.page_referenced_anon(p);
-                check_that(r === 2, `after a fork, page_referenced_anon(${p.name}) returned ${r}, the test expected 2 (parent and child)`);
+                check_that(r === 2, `after a fork, page_referenced_anon(${nameOf(p)}) returned ${r}, the test expected 2 (parent and child)`);
               }
               yield* exit_mmap(rmap, s.w, child);
             },
@@ -139,11 +139,11 @@ export default defineSuite<typeof Rmap>((rmap) => [
               const child = (yield* dup_mmap(rmap, s.w, s.mm, "child"))!;
               const page = (yield* do_anonymous_page(rmap, s.w, child.vmas[0]!, 0x250000))!;
               const r = yield* rmap.page_referenced_anon(page);
-              check_that(r === 1, `page_referenced_anon(${page.name}) returned ${r}, the test expected 1 (the child's pte only)`);
+              check_that(r === 1, `page_referenced_anon(${nameOf(page)}) returned ${r}, the test expected 1 (the child's pte only)`);
               const u = yield* rmap.try_to_unmap_anon(page);
-              check_that(u === rmap.SWAP_SUCCESS, `try_to_unmap_anon(${page.name}) returned ${u}, the test expected SWAP_SUCCESS`);
+              check_that(u === rmap.SWAP_SUCCESS, `try_to_unmap_anon(${nameOf(page)}) returned ${u}, the test expected SWAP_SUCCESS`);
               const left = ptes_mapping(s.w, page);
-              check_that(left.length === 0, `ptes still map ${page.name} after try_to_unmap_anon: ${left.join(", ")}`);
+              check_that(left.length === 0, `ptes still map ${nameOf(page)} after try_to_unmap_anon: ${left.join(", ")}`);
             },
           },
         ],

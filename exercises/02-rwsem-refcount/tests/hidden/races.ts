@@ -20,7 +20,7 @@ import {
   type Vma,
   vma_alloc_now,
   wait_event,
-  setLabel,
+  setLabel, nameOf,
 } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
@@ -281,7 +281,7 @@ export default defineSuite<typeof Rmap>((rmap) => {
             check_that(av !== null, "the vma has no anon_vma after two faults");
             for (const t of ["fault1", "fault2"]) {
               const p = ctx.results[t] as Page | null;
-              check_that(p !== null && p.mapping === av, `${t}'s page does not point to the vma's anon_vma ${av!.name}`);
+              check_that(p !== null && p.mapping === av, `${t}'s page does not point to the vma's anon_vma ${nameOf(av!)}`);
             }
             const vmas = [...list_for_each_entry(av!.vmas)];
             check_that(vmas.length === 1 && vmas[0] === s.vma, `the anon_vma lists ${vmas.length} vmas, the test expected the faulting vma once`);

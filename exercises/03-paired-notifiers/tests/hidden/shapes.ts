@@ -42,7 +42,7 @@ import {
   pgtable_index,
   set_pte_at,
   spin_lock,
-  spin_unlock,
+  spin_unlock, nameOf,
 } from "rmap-sim/testing";
 import {
   PGTABLE_CACHES,
@@ -203,7 +203,7 @@ function check(sh: Shape, w: W, ret: unknown): void {
   for (const [addr, c] of child) {
     check_that(inVma(addr), `the child has a pte at ${hex(addr)}, outside the vma [${hex(w.vma.vm_start)}, ${hex(w.vma.vm_end)}) being copied`);
     const b = w.before.get(addr);
-    check_that(b !== undefined && b.page === c.page, `the child maps ${hex(addr)} -> ${c.page.name}, which the parent did not map there before the fork`);
+    check_that(b !== undefined && b.page === c.page, `the child maps ${hex(addr)} -> ${nameOf(c.page)}, which the parent did not map there before the fork`);
     if (cow) check_that(!c.write, `the child's pte at ${hex(addr)} is writable: fork must write-protect a private mapping's ptes in both processes`);
     else check_that(c.write === b!.write, `the child's pte at ${hex(addr)} of a shared mapping is ${c.write ? "" : "not "}writable, the parent's was ${b!.write ? "" : "not "}writable: a shared mapping is copied as it is`);
   }
@@ -228,7 +228,7 @@ function check(sh: Shape, w: W, ret: unknown): void {
   }
   for (const page of w.pages) {
     const n = [...parent.values(), ...child.values()].filter((p) => p.page === page).length;
-    check_that(page._mapcount.counter + 1 === n, `${page.name} is mapped by ${n} pte(s) but its mapcount says ${page._mapcount.counter + 1}`);
+    check_that(page._mapcount.counter + 1 === n, `${nameOf(page)} is mapped by ${n} pte(s) but its mapcount says ${page._mapcount.counter + 1}`);
   }
   if (w.reclaimedLast) {
     const who = sh.kind === "hugetlb" ? "migration" : "reclaim";
@@ -236,7 +236,7 @@ function check(sh: Shape, w: W, ret: unknown): void {
     const still = [...child].filter(([, p]) => p.page === page).map(([a]) => hex(a));
     check_that(
       still.length === 0,
-      `${who} unmapped ${page.name} from the parent and found it mapped nowhere else (so it would be freed), but the child maps it at ${still.join(", ")}: ` +
+      `${who} unmapped ${nameOf(page)} from the parent and found it mapped nowhere else (so it would be freed), but the child maps it at ${still.join(", ")}: ` +
         `the copy used a pte it read before ${who} cleared it (a pte read under the page_table_lock is stale once the lock is dropped)`,
     );
   }

@@ -2,7 +2,7 @@
  * Hidden: processes of one fork tree tearing down the same anon_vmas at
  * once, and what anon_vma_fork() promises of the child's vma.
  */
-import { PAGE_SIZE, type AnonVma, type Sim, check_that, defineSuite, mm_alloc_now, vma_alloc_now } from "rmap-sim/testing";
+import { PAGE_SIZE, type AnonVma, type Sim, check_that, defineSuite, mm_alloc_now, vma_alloc_now, nameOf } from "rmap-sim/testing";
 import { type ForkTree, avc_oracle, exit_all, exit_mm, fault_then_fork, fork_mm, fork_tree_now, write_fault } from "../../../lib/avc";
 import type * as Rmap from "../../starter/rmap";
 
@@ -14,11 +14,11 @@ const setup = (): S => fork_tree_now(BASE, BASE + 4 * PAGE_SIZE);
 
 /** The anon_vma's own-root and list-lock promises (anon_vma_alloc), as the test expects them of a fork's new anon_vma. */
 function checkNewAnonVma(av: AnonVma, where: string): void {
-  check_that(av.root === av, `${where}: the test expected the new anon_vma ${av.name} to be its own root, but its root is ${av.root?.name ?? "NULL"}`);
+  check_that(av.root === av, `${where}: the test expected the new anon_vma ${nameOf(av)} to be its own root, but its root is ${(av.root ? nameOf(av.root) : "NULL")}`);
   const lock = av.head.protector?.() ?? null;
   check_that(
     lock === av.lock,
-    `${where}: the test expected the new anon_vma ${av.name} to declare its list protected by its own lock (anon_vma_alloc does), but it declares ${lock === null ? "none" : "another lock"}`,
+    `${where}: the test expected the new anon_vma ${nameOf(av)} to declare its list protected by its own lock (anon_vma_alloc does), but it declares ${lock === null ? "none" : "another lock"}`,
   );
 }
 
@@ -145,7 +145,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
                   if (vma.vm_start === BASE + 8 * PAGE_SIZE) {
                     check_that(
                       vma.anon_vma === null && vma.anon_vma_chain.next === vma.anon_vma_chain,
-                      `the ${to}'s copy of a vma that never faulted got ${vma.anon_vma === null ? "entries on its chain" : `an anon_vma (${vma.anon_vma.name})`}: the test expected none`,
+                      `the ${to}'s copy of a vma that never faulted got ${vma.anon_vma === null ? "entries on its chain" : `an anon_vma (${nameOf(vma.anon_vma)})`}: the test expected none`,
                     );
                   } else {
                     checkNewAnonVma(vma.anon_vma!, `after the fork of the ${from}`);
@@ -160,8 +160,8 @@ export default defineSuite<typeof Rmap>((rmap) => [
               const vma = vma_alloc_now(mm, pvma.vm_start, pvma.vm_end, pvma.vm_flags);
               vma.anon_vma = pvma.anon_vma;
               const r = yield* rmap.anon_vma_fork(vma, pvma);
-              check_that(r === 0, `anon_vma_fork(${vma.name}, ${pvma.name}) returned ${r} with no allocation failing, the test expected 0`);
-              checkNewAnonVma(vma.anon_vma!, `after anon_vma_fork(${vma.name}, ${pvma.name})`);
+              check_that(r === 0, `anon_vma_fork(${nameOf(vma)}, ${nameOf(pvma)}) returned ${r} with no allocation failing, the test expected 0`);
+              checkNewAnonVma(vma.anon_vma!, `after anon_vma_fork(${nameOf(vma)}, ${nameOf(pvma)})`);
             },
           },
         ],

@@ -3,7 +3,7 @@
  * and exit in one thread, on generated vma layouts, checked by the oracle
  * after every operation.
  */
-import { PAGE_SIZE, type MmStruct, type Sim, type Vma, defineSuite, vma_alloc_now, type Scenario } from "rmap-sim/testing";
+import { PAGE_SIZE, type MmStruct, type Sim, type Vma, defineSuite, vma_alloc_now, type Scenario, nameOf } from "rmap-sim/testing";
 import {
   type AvcWorld,
   avc_oracle,
@@ -81,23 +81,23 @@ export default defineSuite<typeof Rmap>((rmap) => {
       if (r < 30) {
         if (!vma) continue;
         const addr = vma.vm_start + rnd((vma.vm_end - vma.vm_start) / PAGE_SIZE) * PAGE_SIZE;
-        op = `write fault at ${addr.toString(16)} in ${mm.name}`;
+        op = `write fault at ${addr.toString(16)} in ${nameOf(mm)}`;
         yield* write_fault(mm, addr);
       } else if (r < 42) {
         if (w.mms.length >= 4) continue;
-        op = `fork of ${mm.name}`;
+        op = `fork of ${nameOf(mm)}`;
         yield* fork_mm(rmap, w, mm);
       } else if (r < 57) {
         if (!vma || vma.vm_end - vma.vm_start < 2 * PAGE_SIZE) continue;
         const pages = (vma.vm_end - vma.vm_start) / PAGE_SIZE;
         const addr = vma.vm_start + (1 + rnd(pages - 1)) * PAGE_SIZE;
-        op = `split of ${vma.name} at ${addr.toString(16)}`;
+        op = `split of ${nameOf(vma)} at ${addr.toString(16)}`;
         yield* split_vma(rmap, vma, addr);
       } else if (r < 75) {
         const cands = mm.vmas.filter((v) => mergeable_next(v) !== null);
         const v = pick(rnd, cands);
         if (!v) continue;
-        op = `merge of ${v.name} with the vma after it`;
+        op = `merge of ${nameOf(v)} with the vma after it`;
         yield* merge_next(rmap, v, mergeable_next(v)!);
       } else if (r < 87) {
         // mmap a new vma in a free slot; half the time just below or above a vma, so it may reuse its anon_vma and merge.
@@ -115,15 +115,15 @@ export default defineSuite<typeof Rmap>((rmap) => {
         if (a === undefined) continue;
         let end = a + PAGE_SIZE;
         while (end < BASE + SLOTS * PAGE_SIZE && free.includes(end) && rnd(2) === 0) end += PAGE_SIZE;
-        op = `mmap of [${a.toString(16)}, ${end.toString(16)}) in ${mm.name}`;
+        op = `mmap of [${a.toString(16)}, ${end.toString(16)}) in ${nameOf(mm)}`;
         mmap_now(mm, a, end);
       } else if (r < 96) {
         if (!vma) continue;
-        op = `munmap of ${vma.name}`;
+        op = `munmap of ${nameOf(vma)}`;
         yield* unmap_vma(rmap, vma);
       } else {
         if (w.mms.length < 2) continue;
-        op = `exit of ${mm.name}`;
+        op = `exit of ${nameOf(mm)}`;
         yield* exit_mm(rmap, w, mm);
       }
       avc_oracle(w, `operation ${i} (${op})`);

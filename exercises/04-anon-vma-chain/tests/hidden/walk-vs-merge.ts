@@ -2,7 +2,7 @@
  * Hidden: an rmap walk of a shared page runs while the child merges the vma
  * that maps it into its neighbour.
  */
-import { PAGE_SIZE, type Page, type Vma, defineSuite, kstruct, mm_ptes, vma_alloc_now, type Sim } from "rmap-sim/testing";
+import { PAGE_SIZE, type Page, type Vma, defineSuite, kstruct, mm_ptes, vma_alloc_now, type Sim, nameOf } from "rmap-sim/testing";
 import {
   type AvcWorld,
   type Mapping,
@@ -64,10 +64,10 @@ export default defineSuite<typeof Rmap>((rmap) => [
         teardown: (s: State) => exit_all(rmap, s.w),
         check: (s: State) => {
           const page = s.ready.page!;
-          const want = s.w.mms.flatMap((mm) => mm_ptes(mm).filter(([, p]) => p.page === page).map(([a]) => `${mm.name}@${a.toString(16)}`));
-          const got = new Set((s.found ?? []).map(([mm, a]) => `${mm.name}@${a.toString(16)}`));
+          const want = s.w.mms.flatMap((mm) => mm_ptes(mm).filter(([, p]) => p.page === page).map(([a]) => `${nameOf(mm)}@${a.toString(16)}`));
+          const got = new Set((s.found ?? []).map(([mm, a]) => `${nameOf(mm)}@${a.toString(16)}`));
           for (const m of want) {
-            if (!got.has(m)) throw new Error(`the rmap walk of ${page.name} missed its mapping ${m}: found only ${[...got].join(", ") || "nothing"}`);
+            if (!got.has(m)) throw new Error(`the rmap walk of ${nameOf(page)} missed its mapping ${m}: found only ${[...got].join(", ") || "nothing"}`);
           }
         },
         leakCheck: true,

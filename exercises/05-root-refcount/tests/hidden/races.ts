@@ -2,7 +2,7 @@
  * Hidden: references taken under RCU racing the final put, and a migration
  * that holds a reference across the unmap and the remap of a page.
  */
-import { type AnonVma, type Sim, check_that, generation, defineSuite, down_read, up_read } from "rmap-sim/testing";
+import { type AnonVma, type Sim, check_that, generation, defineSuite, down_read, up_read, nameOf } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   ROOTREF_CACHES,
@@ -45,7 +45,7 @@ function* pinPage(rmap: typeof Rmap, w: Reuse, lock: boolean): Sim {
   const fn = lock ? "page_lock_anon_vma()" : "page_get_anon_vma()";
   check_that(
     av === exp.av && generation(av) === exp.gen,
-    `The test expected ${fn} to return the page's anon_vma ${exp.av.name} or NULL; it returned ${av.name}` +
+    `The test expected ${fn} to return the page's anon_vma ${nameOf(exp.av)} or NULL; it returned ${nameOf(av)}` +
       (av === exp.av ? ` after its memory was freed and reused (generation ${generation(av)}) as another process's anon_vma` : "") +
       ". Once the page is unmapped nothing keeps its anon_vma alive: after taking the reference, check page_mapped() again.",
   );

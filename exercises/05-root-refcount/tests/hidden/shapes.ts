@@ -18,7 +18,7 @@
  * nothing behind (the driver checks the chain); at the end the root was the
  * last anon_vma of its tree to be freed and nothing leaks (kmemleak).
  */
-import { type AnonVma, check_that, isFreed, defineSuite, type Page, type Scenario, type Sim, type Vma, list_for_each_entry } from "rmap-sim/testing";
+import { type AnonVma, check_that, isFreed, defineSuite, type Page, type Scenario, type Sim, type Vma, list_for_each_entry, nameOf } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   ROOTREF_CACHES,
@@ -96,13 +96,13 @@ function check_tree(w: World, parentOf: Map<AnonVma, AnonVma>, when: string): vo
     if (isFreed(av)) continue;
     check_that(
       av.root === root,
-      `${when}: ${av.name}'s root is ${av.root?.name ?? "NULL"}; the test expected ${root.name}, the first anon_vma of the fork tree (every anon_vma of a tree shares its root)`,
+      `${when}: ${nameOf(av)}'s root is ${(av.root ? nameOf(av.root) : "NULL")}; the test expected ${nameOf(root)}, the first anon_vma of the fork tree (every anon_vma of a tree shares its root)`,
     );
     const p = parentOf.get(av);
     if (p !== undefined) {
       check_that(
         av.root === p.root,
-        `${when}: ${av.name}, forked from ${p.name}, has root ${av.root?.name ?? "NULL"}; the test expected its parent's root ${p.root?.name ?? "NULL"}`,
+        `${when}: ${nameOf(av)}, forked from ${nameOf(p)}, has root ${(av.root ? nameOf(av.root) : "NULL")}; the test expected its parent's root ${(p.root ? nameOf(p.root) : "NULL")}`,
       );
     }
   }

@@ -2,7 +2,7 @@
  * Public tests: one thread each, so a failure is about the rules, not about
  * an interleaving. They run in the browser as you work.
  */
-import { check_that, defineSuite } from "rmap-sim/testing";
+import { check_that, defineSuite, nameOf } from "rmap-sim/testing";
 import type * as Rmap from "../../starter/rmap";
 import {
   ROOTREF_CACHES,
@@ -125,7 +125,7 @@ export default defineSuite<typeof Rmap>((rmap) => [
               }
               yield* exit_proc(rmap, p);
               const late = yield* rmap.page_get_anon_vma(page);
-              s.seen.late = late === null ? "null" : late.name;
+              s.seen.late = late === null ? "null" : nameOf(late);
               if (late) yield* rmap.put_anon_vma(late);
             },
           },
