@@ -112,13 +112,18 @@ async function benchIsolation(dir: string): Promise<Pick<GradeBench, "workerOver
     worst.peakRssMb = peakRssMb;
     console.log(`hostile corpus: slowest ${worst.case} ${worst.wallMs} ms; peak memory of the grading process ${peakRssMb} MB (${peakCase}); target ≤ 10,000 ms and ≤ 1,024 MB`);
 
-    const rss: number[] = [];
+    // Resident memory of the worker after the first 50 gradings (or all, when fewer) and at the end.
+    const early = Math.min(50, MEMORY_GRADINGS) - 1;
+    let rssAfter50Mb = 0;
+    let rssAtEndMb = 0;
     for (let i = 0; i < MEMORY_GRADINGS; i++) {
       await worker.grade(fixture, { "counter.ts": i % 2 ? readFileSync(join(fixture, "solution", "counter.ts"), "utf8") : readHostileCase("memory-bomb").files["counter.ts"]! });
-      if (i === 49 || i === MEMORY_GRADINGS - 1) rss.push(Math.round((worker.workerRssBytes() ?? 0) / 2 ** 20));
+      const mb = Math.round((worker.workerRssBytes() ?? 0) / 2 ** 20);
+      if (i === early) rssAfter50Mb = mb;
+      if (i === MEMORY_GRADINGS - 1) rssAtEndMb = mb;
     }
-    console.log(`worker memory over ${MEMORY_GRADINGS} gradings: ${rss[0]} MB after 50, ${rss[1]} MB at the end (${worker.counters.recycled} recycled)`);
-    return { workerOverheadMs, hostileWorst: { ...worst, peakCase, rssAfter50Mb: rss[0] ?? 0, rssAtEndMb: rss[1] ?? 0, gradings: MEMORY_GRADINGS } };
+    console.log(`worker memory over ${MEMORY_GRADINGS} gradings: ${rssAfter50Mb} MB after ${early + 1}, ${rssAtEndMb} MB at the end (${worker.counters.recycled} recycled)`);
+    return { workerOverheadMs, hostileWorst: { ...worst, peakCase, rssAfter50Mb, rssAtEndMb, gradings: MEMORY_GRADINGS } };
   } finally {
     await worker.close();
   }

@@ -188,6 +188,15 @@ const CASES: Record<string, Verdict> = {
   "import-other-exercise": { notGradable: /cannot import "\.\.\/\.\.\/\.\.\/\.\.\/exercises\/01-anon-vma\/solution\/rmap"/ },
   // The traces' view of an object reads without recording an access: refused to learner code while grading.
   "describe-peek": { failsWith: /describe\(\) is the simulator's view of an object for traces/ },
+  // State on the generator function's prototype starts over with each test's fresh module instance.
+  "generator-prototype-state": {
+    harmless: true,
+    extra: (r) => expect((r.output ?? "").match(/fresh module instance/g)?.length ?? 0).toBe(2),
+  },
+  // Padding with scheduling points that touch nothing does not hide the race.
+  "step-padding": { failsWith: /the search was cut short|an update was lost|KCSAN: data-race/ },
+  // No false fail: a learner's console output is accepted and shown.
+  "harmless-console": { harmless: true, extra: (r) => expect(r.output).toMatch(/counter_inc: read 0[\s\S]*counter_inc: wrote 1/) },
   // Names given by learner code reach the report without a control character.
   "control-chars-names": { failsWith: /possible recursive locking[\s\S]*&lock\[2J\]0;ownedPASSdesrever/ },
 };
@@ -210,6 +219,7 @@ const BASE: Record<string, string> = {
   "freed-oracle": hostile("freed-oracle")["counter.ts"]!.replace(" && !ev.freed", ""),
   "label-peek": RACY,
   "describe-peek": RACY,
+  "step-padding": RACY,
   // The same leak, not renamed.
   "label-rename": hostile("label-rename")["counter.ts"]!.replace(/\n.*\.label = .*\n/, "\n"),
   // The same allocation under the spinlock, with the lock left alone.
