@@ -11,6 +11,10 @@
  *   its transaction commits or rolls back.
  * - Concurrent misses on one key share one load (one query for a burst).
  * - A failed load is not kept.
+ * - A write is let through without moving the generation only when it is
+ *   one plain INSERT INTO / UPDATE / DELETE FROM statement of a table in
+ *   TABLES_NO_CACHED_READ_USES; anything else (several statements, a CTE, a
+ *   script, a commit or rollback) moves it.
  * Precondition: callers treat cached values as read-only (they are shared).
  * Not for PostgreSQL: other processes (workers, other sites) write there.
  */
@@ -52,10 +56,43 @@ export class ReadCache {
   }
 }
 
+/**
+ * Tables that no cached read depends on: the data access layer caches only
+ * `who`, `me` and `dashboard` (User, Progress, Submission, Membership,
+ * Cohort). Drafts are saved every few seconds by every learner editing; if
+ * their writes moved the generation, no cached read would survive a class at
+ * work. Precondition: no cached read of lib/server/dal.ts reads these tables
+ * (read-cache.test.ts checks the source), and writing them changes no other
+ * table (no trigger; Draft is no foreign key's target).
+ */
+export const TABLES_NO_CACHED_READ_USES: readonly string[] = ["Draft"];
+
+const LEADING_COMMENTS = /^(\s+|--[^\n]*\n|\/\*[\s\S]*?\*\/)+/;
+
 /** Whether a statement only reads: a SELECT (or SHOW), after leading comments. Anything else counts as a write. */
 export function isReadOnlySql(sql: string): boolean {
-  const s = sql.replace(/^(\s+|--[^\n]*\n|\/\*[\s\S]*?\*\/)+/, "");
+  const s = sql.replace(LEADING_COMMENTS, "");
   return /^(select|show)\b/i.test(s);
+}
+
+/**
+ * The one table a single plain INSERT INTO, UPDATE or DELETE FROM statement
+ * writes (its name quoted, optionally in "public", as Prisma writes it), or
+ * null for anything else: several statements (any semicolon before the end),
+ * a WITH, another command, an unquoted or other-schema name.
+ */
+export function writtenTable(sql: string): string | null {
+  const s = sql.replace(LEADING_COMMENTS, "").replace(/[\s;]+$/, "");
+  if (s.includes(";")) return null;
+  const m = /^(?:insert\s+into|update|delete\s+from)\s+(?:"public"\s*\.\s*)?"([A-Za-z_][A-Za-z0-9_]*)"(?=[\s(]|$)/i.exec(s);
+  return m ? m[1]! : null;
+}
+
+/** A statement that leaves every cached read as it is: a read, or a plain write of a table no cached read uses. */
+function leavesCacheValid(sql: string): boolean {
+  if (isReadOnlySql(sql)) return true;
+  const t = writtenTable(sql);
+  return t !== null && TABLES_NO_CACHED_READ_USES.includes(t);
 }
 
 type AnyFn = (...args: unknown[]) => unknown;
@@ -78,8 +115,9 @@ function watchQueryable<T extends object>(target: T, changed: () => void): T {
       const fn = (v as AnyFn).bind(t);
       switch (prop) {
         case "queryRaw":
-          return (q: { sql: string }) => (isReadOnlySql(q.sql) ? fn(q) : around(changed, () => fn(q) as Promise<unknown>));
+        case "queryRaw":
         case "executeRaw":
+          return (q: { sql: string }) => (leavesCacheValid(q.sql) ? fn(q) : around(changed, () => fn(q) as Promise<unknown>));
         case "executeScript":
           return (...a: unknown[]) => around(changed, () => fn(...a) as Promise<unknown>);
         case "startTransaction":
