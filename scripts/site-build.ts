@@ -15,6 +15,7 @@ import { join, relative } from "node:path";
 import { checkContent } from "../app/_lib/content-check";
 import { contentDir } from "../app/_lib/content";
 import { buildManifest, writeManifest } from "./exercise-manifest";
+import { startSharedCache } from "./shared-cache";
 import { buildWorkbenchAssets, WORKBENCH_ASSETS } from "./workbench-assets";
 
 export const ROOT = join(import.meta.dirname, "..");
@@ -142,22 +143,29 @@ export interface RunningSite {
 
 /** Serve the existing production build on `port` (next start); resolves once it answers. */
 export async function serve(port: number, opts: { quiet?: boolean; hostname?: string } = {}): Promise<RunningSite> {
-  const args = [NEXT_BIN, "start", "-p", String(port)];
-  if (opts.hostname) args.push("-H", opts.hostname);
+  // `next start` listens on a loopback port of its own; the shared cache in front of it
+  // (scripts/shared-cache.ts) takes the public port and serves the prerendered pages.
+  const nextPort = await freePort();
+  const args = [NEXT_BIN, "start", "-p", String(nextPort), "-H", "127.0.0.1"];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: siteEnv(), stdio: opts.quiet ? ["ignore", "pipe", "pipe"] : "inherit" });
   let output = "";
   child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
   child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
   const url = `http://${opts.hostname ?? "localhost"}:${port}`;
-  const stop = () =>
-    new Promise<void>((resolvePromise) => {
+  let front: Awaited<ReturnType<typeof startSharedCache>> | null = null;
+  const stop = async () => {
+    await front?.close();
+    await new Promise<void>((resolvePromise) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolvePromise();
       child.once("exit", () => resolvePromise());
       child.kill("SIGTERM");
       setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
     });
+  };
   try {
-    await waitForUrl(url, 60_000, child);
+    await waitForUrl(`http://127.0.0.1:${nextPort}`, 60_000, child);
+    front = await startSharedCache(port, opts.hostname, { upstreamPort: nextPort });
+    await waitForUrl(url, 10_000, child);
   } catch (e) {
     await stop();
     throw new Error(`${(e as Error).message}\n${output}`);
