@@ -115,7 +115,6 @@ function watchQueryable<T extends object>(target: T, changed: () => void): T {
       const fn = (v as AnyFn).bind(t);
       switch (prop) {
         case "queryRaw":
-        case "queryRaw":
         case "executeRaw":
           return (q: { sql: string }) => (leavesCacheValid(q.sql) ? fn(q) : around(changed, () => fn(q) as Promise<unknown>));
         case "executeScript":
