@@ -28,6 +28,7 @@ import {
   sched_point,
   vma_alloc_now,
   vm_area_cachep, nameOf,
+  rcu_read_lock_held,
 } from "rmap-sim/testing";
 
 /** What the drivers need of the learner's module. */
@@ -107,7 +108,13 @@ export function guarded(lk: PerVmaLock): PerVmaLock {
       yield* lk.vma_end_read(vma);
     },
     lock_vma_under_rcu: function* (mm, address) {
+      const inRcu = rcu_read_lock_held();
       const vma = yield* lk.lock_vma_under_rcu(mm, address);
+      check_that(
+        inRcu || !rcu_read_lock_held(),
+        `lock_vma_under_rcu() in ${current_name()} returned ${vma ? nameOf(vma) : "NULL"} with the RCU read lock still held: ` +
+          "every path out of it (found and locked, not found, the retry or -EAGAIN path) must leave the rcu_read_lock() section it entered",
+      );
       if (vma && vma.vm_mm === mm) {
         const ins = inside(mm);
         const writer = ins.writing.get(vma);

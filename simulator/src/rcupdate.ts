@@ -5,6 +5,7 @@
  * execution flushes callbacks whose grace period has ended after each step.
  */
 
+import { cur } from "./current";
 import { blockedInSoftirq } from "./detectors/deadlock";
 import { sleepInSoftirq } from "./detectors/might-sleep";
 import { rcuUnlockUnbalanced } from "./detectors/unbalanced";
@@ -62,6 +63,16 @@ const SYNCHRONIZE_RCU: OpImpl = {
     return undefined;
   },
 };
+
+/**
+ * Whether the running thread is inside an RCU read-side critical section
+ * (lockdep's rcu_read_lock_held()). For test code: reads the scheduler's
+ * thread state without a scheduling point or a recorded access.
+ */
+export function rcu_read_lock_held(): boolean {
+  const t = cur().running;
+  return t !== null && t !== undefined && t.rcuDepth > 0;
+}
 
 /** Enter an RCU read-side critical section: objects found now stay allocated until rcu_read_unlock(). */
 export function rcu_read_lock(): Op<void> {

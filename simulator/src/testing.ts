@@ -16,7 +16,7 @@ export { DEFAULT_LIMITS, type Limits } from "./execution";
 export { choiceLetter, type Choice } from "./choice";
 export { hex } from "./format";
 export { type TraceStep, type TraceObject, type TraceObjectRef } from "./trace";
-export { runAtomically } from "./rcupdate";
+export { runAtomically, rcu_read_lock_held } from "./rcupdate";
 export { type CacheState, cacheState, allocateNow, freeNow, kmem_cache_alloc_now } from "./slab";
 export { current_name } from "./kthread";
 export {
