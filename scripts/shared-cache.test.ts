@@ -189,6 +189,18 @@ describe("the shared cache in front of the site", () => {
     expect(r).toEqual({ status: 201, body: "POST a form", host: "course.example:3000" });
   });
 
+  it("opens a fresh connection to the server for each request it passes (no socket the server may be closing as idle)", async () => {
+    let connections = 0;
+    const count = () => connections++;
+    upstream.on("connection", count);
+    try {
+      for (let i = 0; i < 3; i++) await raw("/dynamic", { cookie: `session=${i}` });
+    } finally {
+      upstream.off("connection", count);
+    }
+    expect(connections).toBe(3);
+  });
+
   it("says clearly when the server behind it does not answer", async () => {
     const lone = await startSharedCache(0, "127.0.0.1", { upstreamPort: 9 });
     try {

@@ -14,6 +14,7 @@
  * - An entry holds the identity body; the encodings are derived from it, so
  *   every client gets the same bytes whatever it accepts.
  * - Memory is bounded (LRU by bytes): distinct query strings cannot grow it.
+ * - Requests reach Next on a fresh connection each (never a socket Next may be closing).
  * - Requests and responses are otherwise untouched (Host, cookies, redirects,
  *   the lesson routes' isolation headers).
  */
@@ -127,7 +128,11 @@ export async function startSharedCache(
     sizeCalculation: (list) => Math.max(1, list.reduce((n, e) => n + e.body.length + e.gz.length + e.br.length, 0)),
   });
   const stats: SharedCacheStats = { hits: 0, misses: 0, stored: 0, passed: 0 };
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  // One loopback connection per request to the Next server: a kept-alive socket that Next closes
+  // as idle (its keepAliveTimeout) can be picked for the next request just before the close
+  // arrives, and that request fails with ECONNRESET (a 502 here). A new connection costs
+  // little on loopback; only the pages the cache misses and per-user answers go through.
+  const agent = new http.Agent({ keepAlive: false, maxSockets: 256 });
   /**
    * Requests for a URL whose first answer is on its way (or being compressed) wait for it
    * instead of all going to the server at once (a cold cache after a start would otherwise
